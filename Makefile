@@ -1,0 +1,39 @@
+# gadget: the two quick-start commands are `make demo` and `make test`.
+# Both set themselves up from nothing (a venv in .venv with gadget installed).
+
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.10 python3.13 python3; do \
+	if command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then \
+	command -v $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TIMED := tools/timed.sh
+
+.PHONY: demo test lint typecheck unit install clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.10 found; install one or set PYTHON=" >&2; exit 1; }
+	$(TIMED) install bash -c '"$(PYTHON)" -m venv $(VENV) && $(BIN)/pip install -q --upgrade pip && $(BIN)/pip install -q -e ".[dev]"'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: build a small studio in a local SQLite tracker and walk it
+demo: $(STAMP)
+	$(BIN)/gadget demo
+
+lint: $(STAMP)
+	$(TIMED) lint bash -c '$(BIN)/ruff check src tests tools benchmarks && $(BIN)/ruff format --check src tests tools benchmarks'
+
+typecheck: $(STAMP)
+	$(TIMED) typecheck $(BIN)/mypy
+
+unit: $(STAMP)
+	$(TIMED) tests $(BIN)/pytest -q
+
+## test: the whole suite (lint, types, unit, contract, CLI)
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache gadget-demo.db* gadget-demo.files

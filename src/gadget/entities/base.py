@@ -1,0 +1,95 @@
+"""The base of every entity and value.
+
+Entities are thin: attrs data plus a reference to the session that made them.
+Navigation (``shot.tasks``, ``task.status``) asks that session; nothing here
+imports a tracker or the collection machinery at run time, and no dunder
+method does I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+from gadget.errors import GadgetError
+
+if TYPE_CHECKING:
+    from gadget.session import Session
+
+__all__ = ["Entity"]
+
+
+def _frozen_raw(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+@attrs.define(eq=False, kw_only=True, repr=False)
+class Entity:
+    """A tracker object with an ``id``.
+
+    ``custom_data`` is the free-form metadata dict (Kitsu's ``data``);
+    ``raw`` is the read-only vendor payload, for what gadget does not wrap.
+    Two entities are equal when they have the same kind and id.
+    """
+
+    kind: ClassVar[str] = "entity"
+    #: Field shown in the repr beside the id.
+    _label_field: ClassVar[str] = "name"
+
+    id: str
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    custom_data: dict[str, Any] = attrs.field(factory=dict)
+    url: str | None = None
+    _raw: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_raw, alias="raw")
+    _session: Session | None = attrs.field(default=None, alias="session")
+    #: Sibling group: the ids loaded together with this entity (for prefetch).
+    _group: Any = attrs.field(default=None, alias="group")
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """The vendor payload this entity was built from (read-only)."""
+        return self._raw
+
+    @property
+    def session(self) -> Session:
+        """The session this entity belongs to."""
+        if self._session is None:
+            raise GadgetError(f"{type(self).__name__} {self.id!r} is not bound to a session")
+        return self._session
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Entity):
+            return NotImplemented
+        return self.kind == other.kind and self.id == other.id
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.id))
+
+    def __repr__(self) -> str:
+        label = getattr(self, self._label_field, None)
+        shown = f"{label!r}, " if label is not None else ""
+        return f"{type(self).__name__}({shown}id={self.id!r})"
+
+    # -- writes ------------------------------------------------------------
+    def update(self, **fields: Any) -> Any:
+        """Write the given fields through to the tracker and return ``self``.
+
+        Relations accept entities, ids or names (``sequence=seq``);
+        ``custom_data`` is merged into the existing dict. One request.
+        """
+        self.session._update(self, fields)
+        return self
+
+    def delete(self) -> None:
+        """Delete this entity on the tracker (and what depends on it). One request."""
+        self.session._delete(self)
+
+    def refresh(self) -> Any:
+        """Reload this entity's fields from the tracker. One request."""
+        self.session._reload(self)
+        return self

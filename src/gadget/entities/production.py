@@ -1,0 +1,265 @@
+"""Production entities: projects, episodes, sequences, shots, asset types, assets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+from gadget.entities.base import Entity
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from gadget.collections import Collection, Items
+    from gadget.entities.comment import Preview
+    from gadget.entities.people import Person
+    from gadget.entities.review import Playlist
+    from gadget.entities.task import Task
+
+__all__ = ["Asset", "AssetType", "CastingEntry", "Episode", "Project", "Sequence", "Shot"]
+
+
+@attrs.define(eq=False, kw_only=True, repr=False)
+class Project(Entity):
+    """A production. ``production_type`` is short, featurefilm or tvshow."""
+
+    kind: ClassVar[str] = "project"
+    name: str = ""
+    code: str | None = None
+    production_type: str | None = None
+    status: str | None = None
+    fps: float | None = None
+    description: str | None = None
+
+    @classmethod
+    def from_env(cls, name: str | None = None, **connect_options: Any) -> Project:
+        """Connect with the environment / adm_env.yml settings and open TRACKER_PROJECT.
+
+        ``name`` overrides TRACKER_PROJECT. Costs the login plus one lookup.
+        """
+        from gadget.session import project_from_env
+
+        return project_from_env(name, **connect_options)
+
+    @property
+    def is_open(self) -> bool:
+        return (self.status or "open").lower() == "open"
+
+    @property
+    def episodes(self) -> Collection[Episode]:
+        return self.session._collection("episode", {"project_id": self.id}, owner=self)
+
+    @property
+    def sequences(self) -> Collection[Sequence]:
+        return self.session._collection("sequence", {"project_id": self.id}, owner=self)
+
+    @property
+    def shots(self) -> Collection[Shot]:
+        """The project's shots; iterating loads them all in one request."""
+        return self.session._collection("shot", {"project_id": self.id}, owner=self)
+
+    @property
+    def assets(self) -> Collection[Asset]:
+        return self.session._collection("asset", {"project_id": self.id}, owner=self)
+
+    @property
+    def playlists(self) -> Collection[Playlist]:
+        return self.session._collection("playlist", {"project_id": self.id}, owner=self)
+
+    @property
+    def team(self) -> Collection[Person]:
+        """The people on the project; ``project.team.add(person)`` / ``.remove(person)``."""
+        return self.session._collection("person", {"project_id": self.id}, owner=self)
+
+    @property
+    def tasks(self) -> Collection[Task]:
+        """Every task of the project (shots and assets)."""
+        return self.session._collection("task", {"project_id": self.id}, owner=self)
+
+
+@attrs.define(eq=False, kw_only=True, repr=False)
+class Episode(Entity):
+    kind: ClassVar[str] = "episode"
+    name: str = ""
+    project_id: str | None = None
+    description: str | None = None
+
+    @property
+    def project(self) -> Project:
+        return self.session._ref("project", self.project_id)
+
+    @property
+    def sequences(self) -> Collection[Sequence]:
+        return self.session._collection(
+            "sequence",
+            {"episode_id": self.id},
+            owner=self,
+            defaults={"project_id": self.project_id},
+        )
+
+
+@attrs.define(eq=False, kw_only=True, repr=False)
+class Sequence(Entity):
+    kind: ClassVar[str] = "sequence"
+    name: str = ""
+    project_id: str | None = None
+    episode_id: str | None = None
+    description: str | None = None
+
+    @property
+    def project(self) -> Project:
+        return self.session._ref("project", self.project_id)
+
+    @property
+    def episode(self) -> Episode | None:
+        return self.session._ref("episode", self.episode_id)
+
+    @property
+    def shots(self) -> Collection[Shot]:
+        return self.session._collection(
+            "shot", {"sequence_id": self.id}, owner=self, defaults={"project_id": self.project_id}
+        )
+
+
+@attrs.define(eq=False, kw_only=True, repr=False)
+class Shot(Entity):
+    """A shot. ``frame_in``/``frame_out``/``fps`` are first-class; ``nb_frames``
+    defaults to ``frame_out - frame_in + 1`` when both ends are given."""
+
+    kind: ClassVar[str] = "shot"
+    name: str = ""
+    project_id: str | None = None
+    sequence_id: str | None = None
+    frame_in: int | None = None
+    frame_out: int | None = None
+    fps: float | None = None
+    nb_frames: int | None = None
+    description: str | None = None
+    preview_id: str | None = None
+
+    @property
+    def project(self) -> Project:
+        return self.session._ref("project", self.project_id)
+
+    @property
+    def sequence(self) -> Sequence | None:
+        return self.session._ref("sequence", self.sequence_id)
+
+    @property
+    def qualified_name(self) -> str:
+        """``"sequence/shot"``, the key that is unique in a project."""
+        seq = self.sequence
+        return f"{seq.name}/{self.name}" if seq else self.name
+
+    @property
+    def tasks(self) -> Collection[Task]:
+        """The shot's tasks; the first access on a shot of a loaded collection
+        loads the tasks of all its siblings in one request."""
+        return self.session._collection(
+            "task",
+            {"entity_id": self.id},
+            owner=self,
+            defaults={"project_id": self.project_id, "entity_kind": "shot"},
+        )
+
+    @property
+    def casting(self) -> Casting:
+        """The assets cast in this shot; ``shot.casting.set([(asset, 2)])`` replaces it."""
+        return Casting(self)
+
+    @property
+    def main_preview(self) -> Preview | None:
+        """The shot's thumbnail preview, or None."""
+        return self.session._ref("preview", self.preview_id)
+
+
+@attrs.define(eq=False, kw_only=True, repr=False)
+class AssetType(Entity):
+    kind: ClassVar[str] = "asset_type"
+    name: str = ""
+    short_name: str | None = None
+
+
+@attrs.define(eq=False, kw_only=True, repr=False)
+class Asset(Entity):
+    kind: ClassVar[str] = "asset"
+    name: str = ""
+    project_id: str | None = None
+    asset_type_id: str | None = None
+    episode_id: str | None = None
+    description: str | None = None
+    preview_id: str | None = None
+
+    @property
+    def project(self) -> Project:
+        return self.session._ref("project", self.project_id)
+
+    @property
+    def asset_type(self) -> AssetType:
+        return self.session._ref("asset_type", self.asset_type_id)
+
+    @property
+    def episode(self) -> Episode | None:
+        return self.session._ref("episode", self.episode_id)
+
+    @property
+    def tasks(self) -> Collection[Task]:
+        return self.session._collection(
+            "task",
+            {"entity_id": self.id},
+            owner=self,
+            defaults={"project_id": self.project_id, "entity_kind": "asset"},
+        )
+
+    @property
+    def cast_in(self) -> Items[Shot]:
+        """The shots this asset is cast in (one request)."""
+        return self.session._cast_in(self)
+
+    @property
+    def main_preview(self) -> Preview | None:
+        return self.session._ref("preview", self.preview_id)
+
+
+@attrs.define(frozen=True)
+class CastingEntry:
+    """One asset cast in a shot, ``nb_occurences`` times (Kitsu's spelling)."""
+
+    asset: Asset
+    nb_occurences: int = 1
+    label: str = ""
+
+
+class Casting:
+    """A shot's casting: iterate for :class:`CastingEntry` values, ``set()`` to replace.
+
+    Reading loads the casting of the shot and, for a shot of a loaded
+    collection, of its siblings in the same request.
+    """
+
+    def __init__(self, shot: Shot) -> None:
+        self._shot = shot
+
+    def _entries(self) -> list[CastingEntry]:
+        return self._shot.session._casting(self._shot)
+
+    def __iter__(self) -> Any:
+        return iter(self._entries())
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+    def __getitem__(self, index: int) -> CastingEntry:
+        return self._entries()[index]
+
+    def __repr__(self) -> str:
+        return f"<casting of {self._shot!r}>"
+
+    @property
+    def assets(self) -> list[Asset]:
+        return [e.asset for e in self._entries()]
+
+    def set(self, entries: Iterable[CastingEntry | Asset | tuple[Any, int]]) -> None:
+        """Replace the casting: entries are CastingEntry, assets, or (asset, count)."""
+        self._shot.session._set_casting({self._shot: list(entries)})

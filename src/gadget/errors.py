@@ -1,0 +1,119 @@
+"""The one exception tree of gadget.
+
+Every error a caller can see is a :class:`GadgetError`. Vendor and HTTP
+exceptions are converted at the tracker boundary (``raise ... from exc``), so
+the original cause stays on ``__cause__`` for debugging::
+
+    GadgetError
+    ├── ConfigError                 a setting is missing or malformed
+    ├── AuthenticationError         wrong login, password or token
+    ├── PermissionDenied            the tracker refused the write for this role
+    ├── NotFound(LookupError)       nothing matches; names the closest matches
+    ├── MultipleFound               get() matched more than one entity
+    ├── ValidationError(ValueError) bad input, refused before anything is written
+    │   └── AlreadyExists           new() with a natural key that exists
+    ├── TrackerUnavailable          the tracker cannot be reached
+    └── Unsupported(NotImplementedError)  the tracker lacks this capability
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = [
+    "AlreadyExists",
+    "AuthenticationError",
+    "ConfigError",
+    "GadgetError",
+    "MultipleFound",
+    "NotFound",
+    "PermissionDenied",
+    "TrackerUnavailable",
+    "Unsupported",
+    "ValidationError",
+]
+
+
+class GadgetError(Exception):
+    """Base class of every error gadget raises."""
+
+
+class ConfigError(GadgetError):
+    """A configuration setting is missing or malformed."""
+
+
+class AuthenticationError(GadgetError):
+    """The tracker refused the credentials (never includes the secret)."""
+
+
+class PermissionDenied(GadgetError):
+    """The tracker refused the operation for the current user's role."""
+
+
+class NotFound(GadgetError, LookupError):
+    """Nothing matched a lookup.
+
+    ``what`` is the kind looked for, ``criteria`` the fields asked for,
+    ``where`` the scope searched and ``closest`` the nearest existing names.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        criteria: dict[str, Any] | str | None = None,
+        where: str | None = None,
+        closest: Iterable[str] = (),
+    ) -> None:
+        self.what = what
+        self.criteria = criteria
+        self.where = where
+        self.closest = list(closest)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        if isinstance(self.criteria, dict):
+            crit = ", ".join(f"{k}={v!r}" for k, v in self.criteria.items())
+        else:
+            crit = repr(self.criteria) if self.criteria is not None else ""
+        msg = f"no {self.what}" + (f" with {crit}" if crit else "")
+        if self.where:
+            msg += f" in {self.where}"
+        if self.closest:
+            msg += "; closest: " + ", ".join(repr(n) for n in self.closest)
+        return msg
+
+
+class MultipleFound(GadgetError):
+    """``get()`` matched more than one entity."""
+
+
+class ValidationError(GadgetError, ValueError):
+    """Bad input; nothing was written."""
+
+
+class AlreadyExists(ValidationError):
+    """``new()`` was given a natural key that already exists under the same parent.
+
+    ``existing`` is the entity that holds the key.
+    """
+
+    def __init__(self, message: str, existing: Any = None) -> None:
+        self.existing = existing
+        super().__init__(message)
+
+
+class TrackerUnavailable(GadgetError):
+    """The tracker could not be reached (connection refused, timeout, 5xx)."""
+
+
+class Unsupported(GadgetError, NotImplementedError):
+    """The tracker does not offer this capability."""
+
+
+def closest_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """The ``n`` candidates most similar to ``name`` (case-insensitive)."""
+    pool = {c.lower(): c for c in candidates if c}
+    hits = difflib.get_close_matches(name.lower(), list(pool), n=n, cutoff=0.5)
+    return [pool[h] for h in hits]

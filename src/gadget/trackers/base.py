@@ -1,0 +1,217 @@
+"""The Tracker contract: the narrow interface every tracker implements.
+
+A tracker speaks only the normalized vocabulary of :mod:`gadget._kinds`:
+it returns *records* (plain dicts with normalized field names, plus ``raw``
+holding the vendor payload) and accepts normalized field names on writes.
+It never returns vendor dicts, never imports :mod:`gadget.collections` or the
+CLI, and converts its vendor's exceptions into :mod:`gadget.errors`.
+
+Value types inside records:
+
+- ids are ``str``; ``created_at`` / ``updated_at`` are aware or naive
+  ``datetime`` (or None); task ``start_date`` / ``due_date`` are ``date``;
+  task ``estimation`` and time-spent ``duration`` are ``timedelta``;
+- ``custom_data`` is a dict (for shots: without frame_in, frame_out, fps);
+- a comment record embeds ``previews`` and ``attachments`` as lists of
+  preview / attachment records and ``checklist`` as ``[{"text", "checked"}]``;
+- a playlist record embeds ``entries`` as ``[{"entity_id", "preview_id"}]``.
+
+``list()`` filters are equality on normalized fields; a list or tuple value
+means "any of". A ``name`` filter may be matched loosely by the tracker
+(case-insensitive, say); the session makes the final match exact.
+
+Optional features are declared in :attr:`Tracker.capabilities`; a method of
+a capability the tracker lacks raises :class:`gadget.errors.Unsupported`.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+from gadget.errors import Unsupported
+
+if TYPE_CHECKING:
+    from gadget.config import TrackerConfig
+
+__all__ = ["CAPABILITIES", "CommentDraft", "Pairs", "Record", "Records", "Tracker"]
+
+Record = dict[str, Any]
+Records = list[Record]
+Pairs = list[tuple[str, Record]]
+
+#: Every optional capability a tracker may declare.
+CAPABILITIES = frozenset(
+    {
+        "episodes",  # project.episodes, sequences under episodes
+        "assets",  # asset types and assets
+        "previews",  # preview upload on comments, main preview, download
+        "attachments",  # attachment upload on comments
+        "casting",  # shot casting and asset cast_in
+        "time_spent",  # task time spent
+        "playlists",  # playlists and their entries
+        "departments",  # departments
+        "team",  # project team membership
+        "search",  # full-text search
+        "delete",  # entity deletion
+        "create_persons",  # persons can be created through the API
+    }
+)
+
+
+@attrs.define(frozen=True)
+class CommentDraft:
+    """Everything one publish carries, in normalized form.
+
+    Trackers post it in as few round trips as they can. ``previews`` and
+    ``attachments`` are local file paths that exist (checked by the session).
+    """
+
+    text: str = ""
+    status_id: str | None = None
+    author_id: str | None = None
+    checklist: tuple[tuple[str, bool], ...] = ()
+    previews: tuple[Path, ...] = ()
+    attachments: tuple[Path, ...] = ()
+    set_main_preview: bool = False
+
+
+class Tracker(abc.ABC):
+    """A production tracker behind gadget.
+
+    Subclasses set :attr:`scheme` names through the registry, declare
+    :attr:`capabilities`, and implement every abstract method. The
+    constructor must not do I/O; :meth:`open` authenticates.
+    """
+
+    #: Human name, shown by ``gadget doctor`` and in error messages.
+    name: ClassVar[str] = "tracker"
+    #: Optional capabilities this tracker offers (a subset of CAPABILITIES).
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, config: TrackerConfig) -> None:
+        self.config = config
+
+    def require(self, capability: str) -> None:
+        """Raise :class:`Unsupported` unless ``capability`` is declared."""
+        if capability not in self.capabilities:
+            raise Unsupported(f"the {self.name} tracker does not support {capability}")
+
+    # -- session -----------------------------------------------------------
+    @abc.abstractmethod
+    def open(self) -> None:
+        """Connect and authenticate; raise AuthenticationError on bad credentials."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections; the tracker is not used afterwards."""
+
+    @abc.abstractmethod
+    def whoami(self) -> Record:
+        """The person record of the authenticated user."""
+
+    # -- generic reads and writes -----------------------------------------
+    @abc.abstractmethod
+    def get(self, kind: str, id: str) -> Record:
+        """One record by id; NotFound when absent."""
+
+    @abc.abstractmethod
+    def list(self, kind: str, filters: Mapping[str, Any]) -> Records:
+        """Records of ``kind`` matching every filter (one request or a few pages)."""
+
+    @abc.abstractmethod
+    def list_children(
+        self, kind: str, parent_field: str, parent_ids: Sequence[str]
+    ) -> dict[str, Records]:
+        """Bulk read: the ``kind`` records of many parents in one call.
+
+        Returns ``{parent_id: [records]}`` with every parent id present (an
+        empty list when it has no children). ``parent_field`` is the record
+        field holding the parent id (``entity_id`` for the tasks of shots).
+        """
+
+    @abc.abstractmethod
+    def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
+        """Create one record; all or nothing."""
+
+    def create_many(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> Records:
+        """Create several records; trackers override this with a bulk call."""
+        return [self.create(kind, row) for row in rows]
+
+    @abc.abstractmethod
+    def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
+        """Write the given fields and return the whole updated record.
+
+        ``custom_data`` given here is merged into the stored one.
+        """
+
+    @abc.abstractmethod
+    def delete(self, kind: str, id: str) -> None:
+        """Delete one record (capability ``delete``)."""
+
+    # -- publishing --------------------------------------------------------
+    @abc.abstractmethod
+    def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
+        """Post a comment with its status, checklist, previews and attachments.
+
+        Returns the comment record with its embedded previews and
+        attachments. A preview the tracker failed to process is an error.
+        """
+
+    @abc.abstractmethod
+    def set_main_preview(self, preview_id: str) -> None:
+        """Make a preview the thumbnail of its task's entity (capability ``previews``)."""
+
+    @abc.abstractmethod
+    def download(self, kind: str, id: str, path: Path) -> Path:
+        """Download a ``preview`` or ``attachment`` file to ``path``."""
+
+    # -- casting -----------------------------------------------------------
+    @abc.abstractmethod
+    def get_casting(self, shot_ids: Sequence[str]) -> dict[str, Records]:
+        """``{shot_id: [{"asset_id", "nb_occurences", "label"}]}`` for many shots."""
+
+    @abc.abstractmethod
+    def set_casting(self, project_id: str, casting: Mapping[str, Sequence[Record]]) -> None:
+        """Replace the casting of many shots of one project at once."""
+
+    @abc.abstractmethod
+    def list_cast_in(self, asset_id: str) -> Records:
+        """Shot records in which an asset is cast."""
+
+    # -- time spent --------------------------------------------------------
+    @abc.abstractmethod
+    def list_time_spent(self, task_id: str) -> Records:
+        """``[{"person_id", "date": date, "duration": timedelta}]`` of a task."""
+
+    @abc.abstractmethod
+    def set_time_spent(
+        self,
+        task_id: str,
+        person_id: str,
+        date: dt.date,
+        duration: dt.timedelta,
+        *,
+        add: bool = False,
+    ) -> Record:
+        """Set (or, with ``add``, add to) a person's time on a task for a day."""
+
+    # -- playlists, team, search ------------------------------------------
+    @abc.abstractmethod
+    def add_playlist_entry(
+        self, playlist_id: str, entity_id: str, preview_id: str | None
+    ) -> Record:
+        """Add an entity (with a preview) to a playlist; returns the playlist record."""
+
+    @abc.abstractmethod
+    def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
+        """Add (``member=True``) or remove a person from a project's team."""
+
+    @abc.abstractmethod
+    def search(self, text: str, project_id: str | None = None) -> Pairs:
+        """Full-text search: ``[(kind, record)]`` (capability ``search``)."""
