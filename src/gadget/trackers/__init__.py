@@ -1,0 +1,1 @@
+"""Tracker packages: the contract (base), the registry, and one package per tracker."""
