@@ -114,6 +114,15 @@ def _int(value: Any, what: str) -> int:
     return value
 
 
+def _describe(entity: Any) -> str:
+    """``shot 'sq170_sh0224'`` (no I/O: only what the entity holds)."""
+    kind = str(getattr(entity, "kind", type(entity).__name__)).replace("_", " ")
+    label = getattr(entity, "name", None) or getattr(entity, "id", "")
+    if kind == "task":
+        label = getattr(entity, "id", "")
+    return f"{kind} {label!r}"
+
+
 class Session:
     """A connection to one tracker with its caches. Made by :func:`connect`."""
 
@@ -305,9 +314,9 @@ class Session:
         defaults: Mapping[str, Any] | None = None,
     ) -> Collection[Any]:
         plural = KINDS[kind].plural.replace("_", " ")
-        label = f"{plural} of {owner!r}" if owner is not None else plural
         if kind == "person" and "project_id" in scope:
-            label = f"team of {owner!r}"
+            plural = "team"
+        label = f"{plural} of {_describe(owner)}" if owner is not None else plural
         return Collection(self, kind, scope, label=label, owner=owner, defaults=defaults)
 
     def _cache_get(self, key: _Key) -> list[Any] | None:
