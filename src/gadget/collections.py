@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from gadget.errors import MultipleFound, NotFound
+from gadget.errors import MultipleFound, NotFound, closest_names
 
 if TYPE_CHECKING:
     from gadget.session import Session
@@ -77,12 +77,9 @@ class _Base(Generic[T]):
         if len(found) == 1:
             return found[0]
         if not found:
-            names = [str(getattr(x, "name", "") or "") for x in pool]
-            from gadget.errors import closest_names
-
-            target = next(
-                (str(v) for k, v in criteria.items() if k in ("name", "short_name", "email")), ""
-            )
+            field = next((k for k in criteria if k in ("name", "short_name", "email")), "name")
+            names = [str(getattr(x, field, "") or "") for x in pool]
+            target = str(criteria.get(field, ""))
             close = closest_names(target, names) if target else []
             raise NotFound(self._what(), dict(criteria), self._label, close)
         raise MultipleFound(

@@ -346,14 +346,23 @@ class Session:
                 found = self._cache_get(_key(kind, broader)) if self._cache_on else None
         if found is None:
             found = self._load(kind, server, key)
-        return [e for e in found if matches(e, filters)]
+        # the final match is exact; server-only filters (a person's team) are not attributes
+        cls = ENTITY_CLASSES[kind]
+        local = {k: v for k, v in filters.items() if k not in server or hasattr(cls, k)}
+        return [e for e in found if matches(e, local)]
 
     def _load(self, kind: str, server: dict[str, Any], key: _Key) -> list[Any]:
         if self._prefetch and len(server) == 1:
             ((field, parent_id),) = server.items()
             parent = self._by_id.get(parent_id) if isinstance(parent_id, str) else None
             group = getattr(parent, "_group", None) if parent is not None else None
-            if group is not None and len(group.ids) > 1 and group.generation == self._generation:
+            # projects are never prefetched through: one project's shots, not the studio's
+            if (
+                group is not None
+                and group.kind != "project"
+                and len(group.ids) > 1
+                and group.generation == self._generation
+            ):
                 return self._load_children(kind, field, group, parent_id)
         records = self.tracker.list(kind, server)
         entities = self._bind_many(kind, records)
@@ -411,7 +420,7 @@ class Session:
         if looks_like_id(value) or kind == "entity":
             return value
         spec = KINDS[kind]
-        within = {k: v for k, v in (scope or {}).items() if k == "project_id"}
+        within = {k: v for k, v in (scope or {}).items() if k == "project_id" and k in spec.fields}
         if kind not in _REFERENCE_KINDS and not within:
             raise ValidationError(
                 f"cannot look up {kind.replace('_', ' ')} {value!r} by name here; pass the entity"
