@@ -1,0 +1,75 @@
+"""The contract suite every gadget tracker must pass, importable by outsiders.
+
+The same tests run against ``memory://``, ``sqlite:///...``, a real Kitsu and
+any tracker a studio writes. They need one fixture from you,
+``gadget_session``: a connected :class:`gadget.Session`. In your tracker's
+tests::
+
+    # conftest.py
+    import pytest
+    import gadget
+
+    @pytest.fixture
+    def gadget_session():
+        with gadget.connect("mytracker://host/api", login=..., password=...) as session:
+            yield session
+
+    # test_contract.py
+    from gadget.testing.suite import *  # noqa: F403
+
+``pytest`` then collects every ``Test*`` class of :mod:`gadget.testing.suite`
+in your module. To run several trackers, parametrize the fixture
+(``@pytest.fixture(params=["memory://", "sqlite:///..."])``).
+
+Rules the suite keeps, so it can run on a shared, persistent server:
+
+- every test creates its own project and reference data (task types, people,
+  departments) with a unique suffix (:class:`~gadget.testing.fixtures.Names`);
+  nothing assumes an empty tracker, UUID ids, or the absence of other data;
+- a test needing an optional capability is marked with
+  :func:`~gadget.testing.fixtures.requires` and is skipped exactly when
+  ``session.capabilities`` does not declare it;
+- laziness and batching are proven by counting the session's calls into its
+  tracker (:class:`~gadget.testing.fixtures.TrackerSpy`), never by timing.
+
+Instead of the star import you can load :mod:`gadget.testing.plugin`
+(``pytest_plugins = ["gadget.testing.plugin"]`` in a conftest, or
+``-p gadget.testing.plugin``): it provides the suite's fixtures and, with
+``--gadget-url URL``, a ``gadget_session`` of its own.
+
+This package imports pytest; ``import gadget`` never imports it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+# the suite's asserts get pytest's introspection even though it lives outside
+# the caller's test directory (must run before the modules are imported)
+pytest.register_assert_rewrite("gadget.testing.suite")
+
+from gadget.testing.fixtures import (  # noqa: E402
+    EMAIL_DOMAIN,
+    Names,
+    Studio,
+    TrackerSpy,
+    png_bytes,
+    requires,
+    skip_unless,
+    write_pdf,
+    write_png,
+    write_text,
+)
+
+__all__ = [
+    "EMAIL_DOMAIN",
+    "Names",
+    "Studio",
+    "TrackerSpy",
+    "png_bytes",
+    "requires",
+    "skip_unless",
+    "write_pdf",
+    "write_png",
+    "write_text",
+]

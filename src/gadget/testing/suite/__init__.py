@@ -1,0 +1,92 @@
+"""The contract suite: every test class a tracker must pass.
+
+In a test module of your own::
+
+    from gadget.testing.suite import *  # noqa: F403
+
+and a ``gadget_session`` fixture in your conftest (see :mod:`gadget.testing`).
+The star import brings the test classes (pytest collects them in your
+module) and the fixtures they use.
+"""
+
+from __future__ import annotations
+
+from gadget.testing.fixtures import (
+    gadget_capability_check,
+    gadget_names,
+    gadget_spy,
+    gadget_studio,
+)
+from gadget.testing.suite.behaviour import (
+    TestCaching,
+    TestCapabilities,
+    TestErrors,
+    TestIdentity,
+    TestLaziness,
+    TestPrefetch,
+)
+from gadget.testing.suite.production import (
+    TestAssets,
+    TestAssetTypes,
+    TestEpisodes,
+    TestProjects,
+    TestSequences,
+    TestShots,
+)
+from gadget.testing.suite.publish import (
+    TestAttachments,
+    TestCasting,
+    TestComments,
+    TestPlaylists,
+    TestPreviews,
+    TestSearch,
+)
+from gadget.testing.suite.reference import (
+    TestDepartments,
+    TestPersons,
+    TestTaskStatuses,
+    TestTaskTypes,
+    TestTeam,
+)
+from gadget.testing.suite.tasks import (
+    TestTaskAssignees,
+    TestTaskDates,
+    TestTasks,
+    TestTaskStatusChanges,
+    TestTimeSpent,
+)
+
+__all__ = [
+    "TestAssetTypes",
+    "TestAssets",
+    "TestAttachments",
+    "TestCaching",
+    "TestCapabilities",
+    "TestCasting",
+    "TestComments",
+    "TestDepartments",
+    "TestEpisodes",
+    "TestErrors",
+    "TestIdentity",
+    "TestLaziness",
+    "TestPersons",
+    "TestPlaylists",
+    "TestPrefetch",
+    "TestPreviews",
+    "TestProjects",
+    "TestSearch",
+    "TestSequences",
+    "TestShots",
+    "TestTaskAssignees",
+    "TestTaskDates",
+    "TestTaskStatusChanges",
+    "TestTaskStatuses",
+    "TestTaskTypes",
+    "TestTasks",
+    "TestTeam",
+    "TestTimeSpent",
+    "gadget_capability_check",
+    "gadget_names",
+    "gadget_spy",
+    "gadget_studio",
+]

@@ -1,0 +1,185 @@
+"""Tests of gadget.testing's own helpers: requires(), Names, the file writers, TrackerSpy."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+import gadget
+from gadget.testing import (
+    EMAIL_DOMAIN,
+    Names,
+    TrackerSpy,
+    png_bytes,
+    requires,
+    suite,
+    write_pdf,
+    write_png,
+    write_text,
+)
+from gadget.testing.fixtures import REQUIRES_ATTRIBUTE
+from gadget.trackers.base import CAPABILITIES, Record
+
+pytest_plugins = ["pytester"]
+
+
+def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, i = [], 8
+    while i < len(data):
+        (size,) = struct.unpack(">I", data[i : i + 4])
+        tag, body = data[i + 4 : i + 8], data[i + 8 : i + 8 + size]
+        (crc,) = struct.unpack(">I", data[i + 8 + size : i + 12 + size])
+        assert crc == zlib.crc32(tag + body) & 0xFFFFFFFF
+        chunks.append((tag, body))
+        i += 12 + size
+    return chunks
+
+
+def _unfilter(raw: bytes, width: int, height: int) -> list[bytes]:
+    """Decode PNG rows using filters None, Sub and Up (all png_bytes uses)."""
+    stride, rows, prior = width * 3, [], bytes(width * 3)
+    for r in range(height):
+        kind, line = (
+            raw[r * (stride + 1)],
+            bytearray(raw[r * (stride + 1) + 1 : (r + 1) * (stride + 1)]),
+        )
+        for x in range(stride):
+            if kind == 1:
+                line[x] = (line[x] + (line[x - 3] if x >= 3 else 0)) & 0xFF
+            elif kind == 2:
+                line[x] = (line[x] + prior[x]) & 0xFF
+            else:
+                assert kind == 0
+        rows.append(bytes(line))
+        prior = bytes(line)
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "rgb"),
+    [(64, 36, (200, 90, 30)), (1, 1, (9, 0, 0)), (5, 3, (0, 0, 0)), (2, 7, (255, 255, 255))],
+)
+def test_png_bytes_is_a_real_png(width: int, height: int, rgb: tuple[int, int, int]) -> None:
+    chunks = _png_chunks(png_bytes(width, height, rgb))
+    assert [tag for tag, _ in chunks] == [b"IHDR", b"IDAT", b"IEND"]
+    w, h, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
+    assert (w, h, depth, colour, interlace) == (width, height, 8, 2, 0)
+    rows = _unfilter(zlib.decompress(chunks[1][1]), width, height)
+    assert rows == [bytes(rgb) * width] * height
+
+
+def test_png_bytes_refuses_nonsense() -> None:
+    with pytest.raises(ValueError):
+        png_bytes(0, 10)
+    with pytest.raises(ValueError):
+        png_bytes(1, 1, (256, 0, 0))
+
+
+def test_file_writers(tmp_path: Path) -> None:
+    png = write_png(tmp_path / "a" / "render.png", 8, 6)
+    assert png.read_bytes() == png_bytes(8, 6)
+    pdf = write_pdf(tmp_path / "b" / "notes.pdf", "fix (the) hands")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-1.4") and data.rstrip().endswith(b"%%EOF")
+    assert b"fix \\(the\\) hands" in data
+    xref = int(data.rsplit(b"startxref", 1)[1].split()[0])
+    assert data[xref:].startswith(b"xref")
+    txt = write_text(tmp_path / "c" / "readme.txt", "été\n")
+    assert txt.read_text(encoding="utf-8") == "été\n"
+
+
+def test_names_are_unique_per_instance() -> None:
+    a, b = Names(), Names()
+    assert a("sh0010") == a("sh0010") != b("sh0010")
+    assert a("sh0010").startswith("sh0010_")
+    email = a.email("Jane.Doe")
+    assert email.endswith("@" + EMAIL_DOMAIN) and email == email.lower()
+    assert not email.endswith((".test", ".example"))
+    assert Names("abc")("x") == "x_abc"
+
+
+def test_requires_rejects_unknown_capabilities() -> None:
+    with pytest.raises(ValueError, match="castng"):
+        requires("castng")
+
+    @requires("casting")
+    @requires("assets", "previews")
+    def probe() -> None: ...
+
+    assert getattr(probe, REQUIRES_ATTRIBUTE) == {"casting", "assets", "previews"}
+    assert getattr(probe, REQUIRES_ATTRIBUTE) <= CAPABILITIES
+
+
+def test_tracker_spy_counts_outer_calls_only() -> None:
+    with gadget.connect("memory://") as session:
+        tracker = session.tracker
+        with TrackerSpy(tracker) as spy:
+            session.projects.new(name="Spied", production_type="short")
+            list(session.projects)
+        assert spy.count("create", "project") == 1
+        assert spy.count("list", "project") >= 1
+        assert all(c.method in spy.methods for c in spy.calls)
+        # uninstalled: the tracker's own methods are back
+        assert "list" not in vars(tracker)
+        before = len(spy.calls)
+        session.clear_cache()
+        list(session.projects)
+        assert len(spy.calls) == before
+        # a tracker method calling another one counts as one call
+        original_get = tracker.get
+
+        def get_via_list(kind: str, ident: str) -> Record:
+            tracker.list(kind, {"id": ident})
+            return original_get(kind, ident)
+
+        tracker.get = get_via_list  # type: ignore[method-assign]
+        try:
+            project = session.projects.get(name="Spied")
+            with TrackerSpy(tracker, ("list", "get")) as inner:
+                tracker.get(project.kind, project.id)
+                tracker.list("project", {})
+        finally:
+            del tracker.get
+        assert [c.method for c in inner.calls] == ["get", "list"]
+
+
+def _count_tests(cls: type) -> int:
+    return sum(1 for name in dir(cls) if name.startswith("test_"))
+
+
+CONFTEST = """
+import pytest
+import gadget
+from gadget.trackers.local import LocalTracker
+
+class BareTracker(LocalTracker):
+    name = "bare"
+    capabilities = frozenset()
+
+@pytest.fixture
+def gadget_session():
+    tracker = BareTracker(gadget.TrackerConfig(url="memory://"))
+    tracker.open()
+    with gadget.Session(tracker) as session:
+        yield session
+"""
+
+
+def test_capabilities_skip_exactly_what_is_missing(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_outsider="from gadget.testing.suite import *  # noqa: F403\n")
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "-k", "TestCasting or TestSequences or TestTimeSpent"
+    )
+    outcomes = result.parseoutcomes()
+    casting, time_spent, sequences = (
+        _count_tests(cls) for cls in (suite.TestCasting, suite.TestTimeSpent, suite.TestSequences)
+    )
+    assert outcomes.get("skipped") == casting + time_spent + 1  # + TestSequences.test_delete
+    # TestSequences needs no capability except its delete test
+    assert outcomes.get("passed") == sequences - 1
+    result.stdout.no_fnmatch_line("*error*")
