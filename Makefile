@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TIMED := tools/timed.sh
 
-.PHONY: demo test lint typecheck unit install clean
+.PHONY: demo test tests lint typecheck install clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.10 found; install one or set PYTHON=" >&2; exit 1; }
@@ -29,11 +29,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(TIMED) typecheck $(BIN)/mypy
 
-unit: $(STAMP)
-	$(TIMED) tests $(BIN)/pytest -q
+## tests: pytest, with one real Kitsu server started for the session
+tests: $(STAMP)
+	BIN=$(BIN) tools/run-tests.sh
 
-## test: the whole suite (lint, types, unit, contract, CLI)
-test: lint typecheck unit
+## test: the whole suite (lint, types, docs, unit, contract, CLI, Kitsu)
+test: lint typecheck tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache gadget-demo.db* gadget-demo.files

@@ -144,6 +144,7 @@ class Collection(_Base[T]):
         self._defaults = dict(defaults or {})
         self._label = label
         self._owner = owner
+        self._snapshot: list[T] | None = None
 
     def __repr__(self) -> str:
         extra = f" where {_fmt(self._filters)}" if self._filters else ""
@@ -157,7 +158,14 @@ class Collection(_Base[T]):
         return {**self._scope, **self._filters}
 
     def _all(self) -> list[T]:
-        return self._session._query(self.kind, self._query)
+        if self._snapshot is not None:
+            return self._snapshot
+        found: list[T] = self._session._query(self.kind, self._query)
+        if not self._session._cache_on:
+            # without a session cache, this collection object keeps its one load
+            # (list() calls len() then iter(): one request, not two)
+            self._snapshot = found
+        return found
 
     def __contains__(self, item: object) -> bool:
         ident = getattr(item, "id", item)
@@ -198,6 +206,7 @@ class Collection(_Base[T]):
 
     def refresh(self) -> Collection[T]:
         """Forget what was loaded for this collection; the next read reloads."""
+        self._snapshot = None
         self._session._forget(self.kind, self._query)
         return self
 
