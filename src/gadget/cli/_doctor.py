@@ -1,0 +1,250 @@
+"""``gadget doctor``: check the configuration step by step and say how to fix it.
+
+The checks run in order, each needing the one before: configuration found,
+tracker class resolved for the URL scheme, tracker reachable and login
+accepted, project found. Secrets are shown as ``***``. Exit code 1 when a
+check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gadget.errors import AuthenticationError, GadgetError, NotFound, TrackerUnavailable
+
+if TYPE_CHECKING:
+    from gadget.config import TrackerConfig
+    from gadget.session import Session
+    from gadget.trackers.base import Tracker
+
+__all__ = ["Check", "run", "run_checks"]
+
+OK, FAIL, SKIP = "ok", "FAIL", "skip"
+
+
+@dataclass
+class Check:
+    """One verdict: ``status`` is ok, FAIL or skip; ``fix`` says what to do on FAIL."""
+
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+
+class _State:
+    def __init__(self, project: str | None) -> None:
+        self.project = project
+        self.config: TrackerConfig | None = None
+        self.tracker_cls: type[Tracker] | None = None
+        self.session: Session | None = None
+
+
+def _check_config(state: _State) -> Check:
+    from gadget.cli._output import mask_url
+    from gadget.config import load_config
+
+    try:
+        config = load_config()
+    except GadgetError as exc:
+        fix = (
+            "set TRACKER_URL in the environment (e.g. export TRACKER_URL=sqlite:///gadget-demo.db) "
+            "or in an adm_env.yml in this directory (or point GADGET_ENV_FILE at one)"
+        )
+        if "${" in str(exc):
+            fix = "export the variable the file refers to (secrets live in the environment)"
+        elif "YAML" in str(exc) or "flat mapping" in str(exc) or "plain value" in str(exc):
+            fix = "make that file a flat mapping of VARIABLE: value lines (valid YAML)"
+        return Check("config", FAIL, str(exc), fix)
+    state.config = config
+
+    def shown(value: str | None, secret: bool = False) -> str:
+        if not value:
+            return "-"
+        return "***" if secret else value
+
+    detail = (
+        f"found in {config.source}\n"
+        f"TRACKER_URL={mask_url(config.url)}  TRACKER_LOGIN={shown(config.login)}  "
+        f"TRACKER_PASSWORD={shown(config.password, True)}  "
+        f"TRACKER_TOKEN={shown(config.token, True)}  TRACKER_PROJECT={shown(config.project)}"
+    )
+    return Check("config", OK, detail)
+
+
+def _check_tracker(state: _State) -> Check:
+    from gadget.trackers.registry import available_schemes, resolve
+
+    assert state.config is not None
+    try:
+        cls = resolve(state.config.url)
+    except GadgetError as exc:
+        if "can't load" in str(exc):
+            return Check(
+                "tracker",
+                FAIL,
+                str(exc),
+                "install what this tracker needs (the pip command above), in this Python",
+            )
+        return Check(
+            "tracker",
+            FAIL,
+            str(exc),
+            "use a URL with a known scheme ("
+            + ", ".join(f"{s}://" for s in available_schemes())
+            + "), or install the package that registers yours in the gadget.trackers entry points",
+        )
+    state.tracker_cls = cls
+    caps = ", ".join(sorted(cls.capabilities)) or "none"
+    return Check(
+        "tracker",
+        OK,
+        f"{state.config.scheme}:// -> {cls.__module__}.{cls.__qualname__} ({cls.name})\n"
+        f"capabilities: {caps}",
+    )
+
+
+def _local_database(url: str) -> Any:
+    """The database path of a sqlite:// URL (None for memory://), or False when not local."""
+    if not url.lower().startswith(("sqlite://", "memory://")):
+        return False
+    from gadget.trackers.local.location import parse_url
+
+    return parse_url(url).database
+
+
+def _check_login(state: _State) -> Check:
+    from gadget.cli._output import mask_url
+    from gadget.session import connect
+
+    assert state.config is not None
+    url = mask_url(state.config.url)
+    try:
+        database = _local_database(state.config.url)
+    except GadgetError as exc:
+        return Check("login", FAIL, str(exc), "fix TRACKER_URL (sqlite:///path/studio.db)")
+    if database and not database.is_file():
+        return Check(
+            "login",
+            FAIL,
+            f"the database {database} does not exist (connecting would create an empty one)",
+            "fix the path in TRACKER_URL (a relative sqlite:/// path is relative to the working "
+            "directory), or build the demo studio there with `gadget demo`",
+        )
+    try:
+        session = connect(config=state.config)
+    except AuthenticationError as exc:
+        return Check(
+            "login",
+            FAIL,
+            f"{url} refused the login: {exc}",
+            "check TRACKER_LOGIN and TRACKER_PASSWORD (or TRACKER_TOKEN for a bot)",
+        )
+    except TrackerUnavailable as exc:
+        return Check(
+            "login",
+            FAIL,
+            f"cannot reach {url}: {exc}",
+            "check that the tracker is up and that TRACKER_URL points at it",
+        )
+    except GadgetError as exc:
+        return Check("login", FAIL, str(exc), "check TRACKER_URL and the credentials")
+    state.session = session
+    try:
+        me = session.me
+        who = f" as {me.name or me.email} <{me.email}>" if me.email else f" as {me.name}"
+    except GadgetError:
+        who = ""
+    return Check("login", OK, f"logged in to {url}{who}")
+
+
+def _check_project(state: _State) -> Check:
+    assert state.session is not None and state.config is not None
+    name = state.project or state.config.project
+    if not name:
+        return Check(
+            "project",
+            SKIP,
+            "TRACKER_PROJECT is not set (Project.from_env() and `gadget ls shots` will need it "
+            "or --project)",
+        )
+    try:
+        project = state.session.projects.fetch(name)
+    except NotFound as exc:
+        names = [p.name for p in state.session.projects]
+        listed = ", ".join(repr(n) for n in names[:10]) + (" ..." if len(names) > 10 else "")
+        return Check(
+            "project",
+            FAIL,
+            str(exc),
+            f"set TRACKER_PROJECT to one of: {listed}" if names else "create the project first",
+        )
+    return Check("project", OK, f"project {project.name!r} found (id {project.id})")
+
+
+_CHECKS: tuple[tuple[str, Callable[[_State], Check]], ...] = (
+    ("config", _check_config),
+    ("tracker", _check_tracker),
+    ("login", _check_login),
+    ("project", _check_project),
+)
+
+
+def run_checks(
+    project: str | None = None, report: Callable[[Check], None] | None = None
+) -> list[Check]:
+    """Run every check in order (a check after a failure is skipped)."""
+    state = _State(project)
+    results: list[Check] = []
+    try:
+        for name, check in _CHECKS:
+            if any(r.status == FAIL for r in results):
+                result = Check(name, SKIP, "not checked: an earlier check failed")
+            else:
+                result = check(state)
+            results.append(result)
+            if report is not None:
+                report(result)
+    finally:
+        if state.session is not None:
+            state.session.close()
+    return results
+
+
+def run(args: argparse.Namespace) -> int:
+    """``gadget doctor [--project NAME]``."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from gadget.cli._output import console, redact, secrets_in_play
+
+    out = console()
+    secrets = secrets_in_play()
+    styles = {OK: "bold green", FAIL: "bold red", SKIP: "yellow"}
+
+    def report(check: Check) -> None:
+        # one grid per check, same column widths: printed as soon as the check is done
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=4, no_wrap=True)
+        grid.add_column(width=7, no_wrap=True)
+        grid.add_column()
+        grid.add_row(
+            Text(check.status, style=styles[check.status]),
+            Text(check.name, style="bold"),
+            Text(redact(check.detail, secrets)),
+        )
+        if check.fix:
+            grid.add_row(Text(""), Text("fix:", style="bold"), Text(redact(check.fix, secrets)))
+        out.print(grid)
+
+    results = run_checks(args.project, report)
+    failed = [c.name for c in results if c.status == FAIL]
+    if failed:
+        word = "check" if len(failed) == 1 else "checks"
+        out.print(Text(f"doctor: {len(failed)} {word} failed ({', '.join(failed)})", style="red"))
+        return 1
+    out.print(Text("doctor: all checks passed", style="green"))
+    return 0
