@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as _dt
-import errno
 import fcntl
 import glob
 import json
@@ -74,6 +72,7 @@ class ZouServerError(RuntimeError):
 # small helpers
 # --------------------------------------------------------------------------
 
+
 def _log(msg: str) -> None:
     print(f"[zou_server] {msg}", file=sys.stderr, flush=True)
 
@@ -113,8 +112,13 @@ def _log_excerpt(path: Path, lines: int = 30) -> str:
     causes: list[str] = []
     for line in text.splitlines():
         head = line.split(":", 1)[0].strip()
-        if (":" in line and head.endswith(("Error", "Exception"))
-                and " " not in head and line not in causes and line not in tail):
+        if (
+            ":" in line
+            and head.endswith(("Error", "Exception"))
+            and " " not in head
+            and line not in causes
+            and line not in tail
+        ):
             causes.append(line)
             if len(causes) >= 5:
                 break
@@ -139,30 +143,42 @@ def _free_ports(n: int) -> list[int]:
     return ports
 
 
-def _run(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None,
-         log: Path | None = None, timeout: float = 600, what: str = "") -> str:
+def _run(
+    cmd: list[str],
+    *,
+    env: dict | None = None,
+    cwd: Path | None = None,
+    log: Path | None = None,
+    timeout: float = 600,
+    what: str = "",
+) -> str:
     """Run a command; raise ZouServerError with its output on failure."""
     try:
         proc = subprocess.run(
-            [str(c) for c in cmd], env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
+            [str(c) for c in cmd],
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
         out = (exc.output or b"").decode("utf-8", "replace")
-        raise ZouServerError(f"{what or cmd[0]} timed out after {timeout}s:\n{out[-4000:]}")
+        raise ZouServerError(f"{what or cmd[0]} timed out after {timeout}s:\n{out[-4000:]}") from None
     out = proc.stdout.decode("utf-8", "replace")
     if log is not None:
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(f"$ {' '.join(map(str, cmd[:3]))} ...\n{out}\n")
     if proc.returncode != 0:
-        raise ZouServerError(
-            f"{what or cmd[0]} failed (exit {proc.returncode}):\n{out[-4000:]}")
+        raise ZouServerError(f"{what or cmd[0]} failed (exit {proc.returncode}):\n{out[-4000:]}")
     return out
 
 
 # --------------------------------------------------------------------------
 # process bookkeeping (by PID + start time, so a reused PID is never killed)
 # --------------------------------------------------------------------------
+
 
 def _proc_stat(pid: int) -> tuple[str, int, int] | None:
     """(state, ppid, starttime) of a process, or None when it does not exist."""
@@ -171,7 +187,7 @@ def _proc_stat(pid: int) -> tuple[str, int, int] | None:
             data = fh.read().decode("utf-8", "replace")
     except OSError:
         return None
-    rest = data[data.rfind(")") + 2:].split()
+    rest = data[data.rfind(")") + 2 :].split()
     # rest[0] = state (field 3), rest[1] = ppid (4), rest[19] = starttime (22)
     try:
         return rest[0], int(rest[1]), int(rest[19])
@@ -223,8 +239,7 @@ def _wait_gone(recs: list[dict], timeout: float) -> bool:
         time.sleep(0.1)
 
 
-def _kill_trees(recs: list[dict | None], sig: int = signal.SIGINT,
-                timeout: float = 15.0) -> None:
+def _kill_trees(recs: list[dict | None], sig: int = signal.SIGINT, timeout: float = 15.0) -> None:
     """Stop recorded processes and their direct children (gunicorn workers).
 
     All are signalled at once, then waited for; SIGKILL after ``timeout``.
@@ -237,8 +252,7 @@ def _kill_trees(recs: list[dict | None], sig: int = signal.SIGINT,
             _reap(int(rec["pid"]))
     if not alive:
         return
-    kids = [r for rec in alive
-            for r in (_proc_record(k) for k in _children(int(rec["pid"]))) if r]
+    kids = [r for rec in alive for r in (_proc_record(k) for k in _children(int(rec["pid"]))) if r]
     for rec in alive:
         with contextlib.suppress(ProcessLookupError):
             os.kill(int(rec["pid"]), sig)
@@ -259,6 +273,7 @@ def _kill_tree(rec: dict | None, sig: int = signal.SIGINT, timeout: float = 15.0
 # --------------------------------------------------------------------------
 # the zou venv
 # --------------------------------------------------------------------------
+
 
 def default_cache_root() -> Path:
     env = os.environ.get("GADGET_CACHE_DIR")
@@ -300,11 +315,13 @@ def _python_candidates(version: tuple[int, int]) -> list[str]:
 
 def _probe_python(exe: str) -> tuple[tuple[int, int], str] | None:
     """Version and real executable of a python that can build a venv with pip."""
-    code = ("import sys, venv, ensurepip; "
-            "print('%d.%d' % sys.version_info[:2]); print(sys.executable)")
+    code = (
+        "import sys, venv, ensurepip; print('%d.%d' % sys.version_info[:2]); print(sys.executable)"
+    )
     try:
-        out = subprocess.run([exe, "-c", code], stdin=subprocess.DEVNULL,
-                             capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            [exe, "-c", code], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if out.returncode != 0:
@@ -322,8 +339,10 @@ def find_base_python() -> tuple[str, tuple[int, int]]:
     if override:
         probed = _probe_python(override)
         if not probed or probed[0] not in SUPPORTED_PYTHONS:
-            raise ZouServerError(f"GADGET_ZOU_PYTHON={override} is not a usable "
-                                 f"python in {SUPPORTED_PYTHONS} with venv/ensurepip")
+            raise ZouServerError(
+                f"GADGET_ZOU_PYTHON={override} is not a usable "
+                f"python in {SUPPORTED_PYTHONS} with venv/ensurepip"
+            )
         return probed[1], probed[0]
     for version in SUPPORTED_PYTHONS:
         for cand in _python_candidates(version):
@@ -333,7 +352,8 @@ def find_base_python() -> tuple[str, tuple[int, int]]:
     raise ZouServerError(
         "no python 3.10-3.14 with the venv module found for zou "
         f"(tried {SUPPORTED_PYTHONS}); install one (e.g. apt-get install "
-        "python3-venv) or set GADGET_ZOU_PYTHON")
+        "python3-venv) or set GADGET_ZOU_PYTHON"
+    )
 
 
 def _venv_ok(venv: Path) -> bool:
@@ -386,25 +406,45 @@ def ensure_zou_venv(cache_root: Path | None = None) -> Path:
             env = dict(os.environ)
             env.pop("PYTHONPATH", None)
             env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-            _run([py, "-m", "pip", "install", "-q", ZOU_REQUIREMENT], env=env,
-                 timeout=1800, what=f"pip install {ZOU_REQUIREMENT}")
-            versions = _run([py, "-c", (
-                "import importlib.metadata as m; "
-                "print(m.version('zou')); print(m.version('gazu'))")],
-                what="zou import check").split()
+            _run(
+                [py, "-m", "pip", "install", "-q", ZOU_REQUIREMENT],
+                env=env,
+                timeout=1800,
+                what=f"pip install {ZOU_REQUIREMENT}",
+            )
+            versions = _run(
+                [
+                    py,
+                    "-c",
+                    (
+                        "import importlib.metadata as m; "
+                        "print(m.version('zou')); print(m.version('gazu'))"
+                    ),
+                ],
+                what="zou import check",
+            ).split()
             if versions[0] != ZOU_VERSION:
                 raise ZouServerError(f"installed zou {versions[0]} != {ZOU_VERSION}")
-            (venv / MARKER_NAME).write_text(json.dumps({
-                "zou": ZOU_VERSION, "gazu": versions[1],
-                "python": f"{version[0]}.{version[1]}", "base_python": base,
-                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            }, indent=2) + "\n")
+            (venv / MARKER_NAME).write_text(
+                json.dumps(
+                    {
+                        "zou": ZOU_VERSION,
+                        "gazu": versions[1],
+                        "python": f"{version[0]}.{version[1]}",
+                        "base_python": base,
+                        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
         return venv
 
 
 # --------------------------------------------------------------------------
 # PostgreSQL / redis binaries
 # --------------------------------------------------------------------------
+
 
 def find_pg_bin() -> Path:
     """Directory holding the PostgreSQL server binaries (initdb, pg_ctl, postgres)."""
@@ -429,12 +469,14 @@ def find_pg_bin() -> Path:
             return plain
     raise ZouServerError(
         "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in "
-        f"/usr/lib/postgresql/*/bin or PATH; {INSTALL_HINT}")
+        f"/usr/lib/postgresql/*/bin or PATH; {INSTALL_HINT}"
+    )
 
 
 def find_redis_server() -> Path:
     exe = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK) else None)
+        "/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK) else None
+    )
     if not exe:
         raise ZouServerError(f"redis-server not found; {INSTALL_HINT}")
     return Path(exe)
@@ -472,7 +514,7 @@ application = DispatcherMiddleware(zou_app, {"/api": zou_app})
 '''
 
 # zou CLI steps in one interpreter (each `zou` call costs ~5 s of imports).
-_INIT_SCRIPT = '''\
+_INIT_SCRIPT = """\
 import os, sys
 from zou import cli
 
@@ -488,15 +530,17 @@ run(["upgrade-db", "--no-telemetry"])
 run(["init-data"])
 run(["create-admin", os.environ["GADGET_ADMIN_EMAIL"],
      "--password", os.environ["GADGET_ADMIN_PASSWORD"]])
-'''
+"""
 
 
 # --------------------------------------------------------------------------
 # HTTP probes
 # --------------------------------------------------------------------------
 
-def _http(method: str, url: str, body: Any = None, token: str | None = None,
-          timeout: float = 10.0) -> tuple[int, Any]:
+
+def _http(
+    method: str, url: str, body: Any = None, token: str | None = None, timeout: float = 10.0
+) -> tuple[int, Any]:
     data = None
     headers = {"Accept": "application/json"}
     if body is not None:
@@ -519,8 +563,12 @@ def _http(method: str, url: str, body: Any = None, token: str | None = None,
 
 def login(base_url: str, email: str, password: str, timeout: float = 10.0) -> dict:
     """POST {base_url}/auth/login; return the JSON answer (access_token, refresh_token, ...)."""
-    status, body = _http("POST", f"{base_url.rstrip('/')}/auth/login",
-                         {"email": email, "password": password}, timeout=timeout)
+    status, body = _http(
+        "POST",
+        f"{base_url.rstrip('/')}/auth/login",
+        {"email": email, "password": password},
+        timeout=timeout,
+    )
     if status != 200 or not isinstance(body, dict) or "access_token" not in body:
         raise ZouServerError(f"login at {base_url} answered {status}: {str(body)[:300]}")
     return body
@@ -529,6 +577,7 @@ def login(base_url: str, email: str, password: str, timeout: float = 10.0) -> di
 # --------------------------------------------------------------------------
 # the server
 # --------------------------------------------------------------------------
+
 
 class ZouServer:
     """A running (or stopped) local Kitsu server, described by DIR/server.json.
@@ -560,13 +609,15 @@ class ZouServer:
         self.secret_key: str = info["secret_key"]
 
     def __repr__(self) -> str:  # never shows the password
-        return (f"ZouServer(api_url={self.api_url!r}, events_url={self.events_url!r}, "
-                f"state_dir={str(self.state_dir)!r})")
+        return (
+            f"ZouServer(api_url={self.api_url!r}, events_url={self.events_url!r}, "
+            f"state_dir={str(self.state_dir)!r})"
+        )
 
     # ---- construction --------------------------------------------------
 
     @classmethod
-    def load(cls, state_dir: Path | str) -> "ZouServer":
+    def load(cls, state_dir: Path | str) -> ZouServer:
         path = Path(state_dir) / STATE_FILE
         try:
             info = json.loads(path.read_text())
@@ -575,13 +626,18 @@ class ZouServer:
         return cls(Path(state_dir), info)
 
     @classmethod
-    def start(cls, state_dir: Path | str, *, venv: Path | None = None,
-              cache_root: Path | None = None,
-              admin_email: str = DEFAULT_ADMIN_EMAIL,
-              admin_password: str | None = None,
-              short_token_seconds: int = DEFAULT_SHORT_TOKEN_SECONDS,
-              api_workers: int = 2,
-              timeout: float = DEFAULT_TIMEOUT) -> "ZouServer":
+    def start(
+        cls,
+        state_dir: Path | str,
+        *,
+        venv: Path | None = None,
+        cache_root: Path | None = None,
+        admin_email: str = DEFAULT_ADMIN_EMAIL,
+        admin_password: str | None = None,
+        short_token_seconds: int = DEFAULT_SHORT_TOKEN_SECONDS,
+        api_workers: int = 2,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> ZouServer:
         """Start PostgreSQL, redis, the API (x2) and the events server.
 
         Any server previously started from the same ``state_dir`` is stopped
@@ -610,8 +666,13 @@ class ZouServer:
             "zou_version": ZOU_VERSION,
             "venv": str(venv),
             "pg_bin": str(pg_bin),
-            "ports": {"postgres": p_pg, "redis": p_redis, "api": p_api,
-                      "api_short": p_short, "events": p_events},
+            "ports": {
+                "postgres": p_pg,
+                "redis": p_redis,
+                "api": p_api,
+                "api_short": p_short,
+                "events": p_events,
+            },
             "admin_email": admin_email,
             "admin_password": admin_password or ("Gd-" + secrets.token_urlsafe(15)),
             "db_password": secrets.token_urlsafe(16),
@@ -637,37 +698,53 @@ class ZouServer:
     def env(self) -> dict[str, str]:
         """Environment for zou processes (the CLI or the servers) of this instance."""
         i, sd = self._info, self.state_dir
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("PYTHON", "VIRTUAL_ENV", "PIP_", "GUNICORN"))}
-        env.update({
-            "PATH": f"{self.venv / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-            "VIRTUAL_ENV": str(self.venv),
-            "PYTHONUNBUFFERED": "1",
-            "SECRET_KEY": i["secret_key"],
-            "DB_HOST": HOST, "DB_PORT": str(i["ports"]["postgres"]),
-            "DB_USERNAME": "zou", "DB_PASSWORD": i["db_password"],
-            "DB_DATABASE": "zoudb",
-            # zou defaults to 30+60 connections per process; 4 processes
-            # must fit in max_connections (200) of the test cluster
-            "DB_POOL_SIZE": "10", "DB_MAX_OVERFLOW": "30",
-            "KV_HOST": HOST, "KV_PORT": str(i["ports"]["redis"]),
-            "EVENT_STREAM_HOST": HOST, "EVENT_STREAM_PORT": str(i["ports"]["events"]),
-            "PREVIEW_FOLDER": str(sd / "previews"),
-            "TMP_DIR": str(sd / "tmp"),
-            "MAIL_ENABLED": "false",
-            "MAIL_CHECK_DELIVERABILITY": "false",
-            "TELEMETRY_URL": "http://127.0.0.1:9/",
-            "BCRYPT_LOG_ROUNDS": "4",
-            "INDEXER_HOST": HOST, "INDEXER_PORT": "9",
-            "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
-        })
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PYTHON", "VIRTUAL_ENV", "PIP_", "GUNICORN"))
+        }
+        env.update(
+            {
+                "PATH": f"{self.venv / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+                "VIRTUAL_ENV": str(self.venv),
+                "PYTHONUNBUFFERED": "1",
+                "SECRET_KEY": i["secret_key"],
+                "DB_HOST": HOST,
+                "DB_PORT": str(i["ports"]["postgres"]),
+                "DB_USERNAME": "zou",
+                "DB_PASSWORD": i["db_password"],
+                "DB_DATABASE": "zoudb",
+                # zou defaults to 30+60 connections per process; 4 processes
+                # must fit in max_connections (200) of the test cluster
+                "DB_POOL_SIZE": "10",
+                "DB_MAX_OVERFLOW": "30",
+                "KV_HOST": HOST,
+                "KV_PORT": str(i["ports"]["redis"]),
+                "EVENT_STREAM_HOST": HOST,
+                "EVENT_STREAM_PORT": str(i["ports"]["events"]),
+                "PREVIEW_FOLDER": str(sd / "previews"),
+                "TMP_DIR": str(sd / "tmp"),
+                "MAIL_ENABLED": "false",
+                "MAIL_CHECK_DELIVERABILITY": "false",
+                "TELEMETRY_URL": "http://127.0.0.1:9/",
+                "BCRYPT_LOG_ROUNDS": "4",
+                "INDEXER_HOST": HOST,
+                "INDEXER_PORT": "9",
+                "NO_PROXY": "127.0.0.1,localhost",
+                "no_proxy": "127.0.0.1,localhost",
+            }
+        )
         return env
 
     def run_zou(self, *args: str, timeout: float = 300) -> str:
         """Run the zou CLI of this instance (cwd = the state dir's run/ folder)."""
-        return _run([self.venv / "bin" / "zou", *args], env=self.env(),
-                    cwd=self.state_dir / "run", timeout=timeout,
-                    what=f"zou {args[0] if args else ''}")
+        return _run(
+            [self.venv / "bin" / "zou", *args],
+            env=self.env(),
+            cwd=self.state_dir / "run",
+            timeout=timeout,
+            what=f"zou {args[0] if args else ''}",
+        )
 
     # ---- boot ----------------------------------------------------------
 
@@ -703,8 +780,10 @@ class ZouServer:
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            raise ZouServerError("running as root but there is no 'postgres' user "
-                                 f"to run PostgreSQL as; {INSTALL_HINT}") from None
+            raise ZouServerError(
+                "running as root but there is no 'postgres' user "
+                f"to run PostgreSQL as; {INSTALL_HINT}"
+            ) from None
         return "postgres"
 
     def _as_pg(self, cmd: list) -> list[str]:
@@ -713,13 +792,16 @@ class ZouServer:
         if user is None:
             return cmd
         runuser = shutil.which("runuser") or "/usr/sbin/runuser"
-        return [runuser, "-u", user, "--"] + cmd
+        return [runuser, "-u", user, "--", *cmd]
 
     def _pg_dir_usable(self, pg_dir: Path, user: str | None) -> bool:
         if user is None:
             return True
-        res = subprocess.run(self._as_pg(["test", "-w", pg_dir, "-a", "-x", pg_dir]),
-                             stdin=subprocess.DEVNULL, capture_output=True)
+        res = subprocess.run(
+            self._as_pg(["test", "-w", pg_dir, "-a", "-x", pg_dir]),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+        )
         return res.returncode == 0
 
     def _start_postgres(self, pg_bin: Path) -> None:
@@ -744,11 +826,28 @@ class ZouServer:
         if user:
             os.chown(pwfile, pwd.getpwnam(user).pw_uid, pwd.getpwnam(user).pw_gid)
         os.chmod(pwfile, 0o600)
-        _run(self._as_pg([pg_bin / "initdb", "-D", data, "-U", "postgres",
-                          "--pwfile", pwfile, "-E", "UTF8", "--no-locale",
-                          "--auth-local=trust", "--auth-host=scram-sha-256",
-                          "--no-sync"]),
-             cwd=pg_dir, what="initdb", timeout=120)
+        _run(
+            self._as_pg(
+                [
+                    pg_bin / "initdb",
+                    "-D",
+                    data,
+                    "-U",
+                    "postgres",
+                    "--pwfile",
+                    pwfile,
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    "--no-sync",
+                ]
+            ),
+            cwd=pg_dir,
+            what="initdb",
+            timeout=120,
+        )
         pwfile.unlink()
         port = self._info["ports"]["postgres"]
         conf = textwrap.dedent(f"""
@@ -766,8 +865,12 @@ class ZouServer:
         with open(data / "postgresql.conf", "a") as fh:
             fh.write(conf)
         log = pg_dir / "postgres.log"
-        _run(self._as_pg([pg_bin / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60",
-                          "start"]), cwd=pg_dir, what="pg_ctl start", timeout=90)
+        _run(
+            self._as_pg([pg_bin / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "start"]),
+            cwd=pg_dir,
+            what="pg_ctl start",
+            timeout=90,
+        )
         pid = int((data / "postmaster.pid").read_text().split()[0])
         self._info["pids"]["postgres"] = _proc_record(pid)
         self._save()
@@ -776,20 +879,63 @@ class ZouServer:
             psql = Path(shutil.which("psql") or "psql")
         env = dict(os.environ, PGPASSWORD=super_pw, PGCONNECT_TIMEOUT="10")
         db_pw = self._info["db_password"].replace("'", "''")
-        for sql in (f"CREATE ROLE zou LOGIN PASSWORD '{db_pw}'",
-                    "CREATE DATABASE zoudb OWNER zou ENCODING 'UTF8' TEMPLATE template0"):
-            _run([psql, "-h", HOST, "-p", str(port), "-U", "postgres", "-d", "postgres",
-                  "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], env=env, cwd=pg_dir,
-                 what="psql", timeout=60)
+        for sql in (
+            f"CREATE ROLE zou LOGIN PASSWORD '{db_pw}'",
+            "CREATE DATABASE zoudb OWNER zou ENCODING 'UTF8' TEMPLATE template0",
+        ):
+            _run(
+                [
+                    psql,
+                    "-h",
+                    HOST,
+                    "-p",
+                    str(port),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-q",
+                    "-c",
+                    sql,
+                ],
+                env=env,
+                cwd=pg_dir,
+                what="psql",
+                timeout=60,
+            )
 
     def _start_redis(self, redis_bin: Path) -> None:
         rd = self.state_dir / "redis"
         port = self._info["ports"]["redis"]
         pidfile = rd / "redis.pid"
-        _run([redis_bin, "--bind", HOST, "--port", str(port), "--daemonize", "yes",
-              "--pidfile", pidfile, "--dir", rd, "--logfile", rd / "redis.log",
-              "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
-             cwd=rd, what="redis-server", timeout=30)
+        _run(
+            [
+                redis_bin,
+                "--bind",
+                HOST,
+                "--port",
+                str(port),
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                pidfile,
+                "--dir",
+                rd,
+                "--logfile",
+                rd / "redis.log",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
+            cwd=rd,
+            what="redis-server",
+            timeout=30,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if pidfile.exists() and _redis_ping(port):
@@ -798,8 +944,7 @@ class ZouServer:
                 self._save()
                 return
             time.sleep(0.05)
-        raise ZouServerError(f"redis did not answer on port {port}:\n"
-                             f"{_tail(rd / 'redis.log')}")
+        raise ZouServerError(f"redis did not answer on port {port}:\n{_tail(rd / 'redis.log')}")
 
     def _zou_init(self) -> None:
         sd = self.state_dir
@@ -809,21 +954,29 @@ class ZouServer:
         env["GADGET_ADMIN_EMAIL"] = self.admin_email
         env["GADGET_ADMIN_PASSWORD"] = self.admin_password
         try:
-            _run([self.venv / "bin" / "python", script], env=env, cwd=sd / "run",
-                 log=sd / "logs" / "zou-init.log", timeout=600, what="zou init")
+            _run(
+                [self.venv / "bin" / "python", script],
+                env=env,
+                cwd=sd / "run",
+                log=sd / "logs" / "zou-init.log",
+                timeout=600,
+                what="zou init",
+            )
         except ZouServerError as exc:
             raise ZouServerError(str(exc).replace(self.admin_password, "***")) from None
 
     def _spawn(self, name: str, args: list) -> None:
         log = self.state_dir / "logs" / f"{name}.log"
-        fh = open(log, "ab")
-        try:
+        with open(log, "ab") as fh:
             proc = subprocess.Popen(
-                [str(a) for a in args], env=self.env(), cwd=self.state_dir / "run",
-                stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT,
-                start_new_session=True)
-        finally:
-            fh.close()
+                [str(a) for a in args],
+                env=self.env(),
+                cwd=self.state_dir / "run",
+                stdin=subprocess.DEVNULL,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self._popen[name] = proc
         self._info["pids"][name] = _proc_record(proc.pid) or {"pid": proc.pid}
         self._save()
@@ -833,22 +986,65 @@ class ZouServer:
         wsgi = sd / "wsgi"
         (wsgi / "gadget_zou_wsgi.py").write_text(_WSGI_MAIN)
         (wsgi / "gadget_zou_wsgi_short.py").write_text(
-            _WSGI_SHORT % {"seconds": int(self.short_token_seconds)})
+            _WSGI_SHORT % {"seconds": int(self.short_token_seconds)}
+        )
         gunicorn = self.venv / "bin" / "gunicorn"
-        common = ["--no-control-socket", "--pythonpath", wsgi, "--chdir", sd / "run",
-                  "--graceful-timeout", "5", "--timeout", "300",
-                  "--worker-tmp-dir", sd / "tmp"]
+        common = [
+            "--no-control-socket",
+            "--pythonpath",
+            wsgi,
+            "--chdir",
+            sd / "run",
+            "--graceful-timeout",
+            "5",
+            "--timeout",
+            "300",
+            "--worker-tmp-dir",
+            sd / "tmp",
+        ]
         ports = self._info["ports"]
-        self._spawn("api", [gunicorn, "-k", "gevent", "-w", str(api_workers),
-                            "-b", f"{HOST}:{ports['api']}", *common,
-                            "gadget_zou_wsgi:application"])
-        self._spawn("api_short", [gunicorn, "-k", "gevent", "-w", "1",
-                                  "-b", f"{HOST}:{ports['api_short']}", *common,
-                                  "gadget_zou_wsgi_short:application"])
-        self._spawn("events", [gunicorn, "-k",
-                               "geventwebsocket.gunicorn.workers.GeventWebSocketWorker",
-                               "-w", "1", "-b", f"{HOST}:{ports['events']}", *common,
-                               "zou.event_stream:app"])
+        self._spawn(
+            "api",
+            [
+                gunicorn,
+                "-k",
+                "gevent",
+                "-w",
+                str(api_workers),
+                "-b",
+                f"{HOST}:{ports['api']}",
+                *common,
+                "gadget_zou_wsgi:application",
+            ],
+        )
+        self._spawn(
+            "api_short",
+            [
+                gunicorn,
+                "-k",
+                "gevent",
+                "-w",
+                "1",
+                "-b",
+                f"{HOST}:{ports['api_short']}",
+                *common,
+                "gadget_zou_wsgi_short:application",
+            ],
+        )
+        self._spawn(
+            "events",
+            [
+                gunicorn,
+                "-k",
+                "geventwebsocket.gunicorn.workers.GeventWebSocketWorker",
+                "-w",
+                "1",
+                "-b",
+                f"{HOST}:{ports['events']}",
+                *common,
+                "zou.event_stream:app",
+            ],
+        )
 
     def _check_alive(self) -> None:
         for name in ("api", "api_short", "events"):
@@ -856,13 +1052,16 @@ class ZouServer:
             if proc is not None and proc.poll() is not None:
                 raise ZouServerError(
                     f"{name} server exited with {proc.returncode} during boot; "
-                    f"log:\n{_log_excerpt(self.state_dir / 'logs' / f'{name}.log')}")
+                    f"log:\n{_log_excerpt(self.state_dir / 'logs' / f'{name}.log')}"
+                )
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         pending = {
-            "api": self.bare_url, "api (/api)": self.api_url,
-            "api_short": self.short_token_bare_url, "events": self.events_url,
+            "api": self.bare_url,
+            "api (/api)": self.api_url,
+            "api_short": self.short_token_bare_url,
+            "events": self.events_url,
         }
         last: dict[str, str] = {}
         while pending:
@@ -870,16 +1069,18 @@ class ZouServer:
             for name, url in list(pending.items()):
                 try:
                     if name == "events":
-                        status, _ = _http("GET", f"{url}/socket.io/?EIO=4&transport=polling",
-                                          timeout=5)
+                        status, _ = _http(
+                            "GET", f"{url}/socket.io/?EIO=4&transport=polling", timeout=5
+                        )
                         if status == 200:
                             del pending[name]
                         else:
                             last[name] = f"HTTP {status}"
                         continue
                     tokens = login(url, self.admin_email, self.admin_password, timeout=10)
-                    status, body = _http("GET", f"{url}/data/projects",
-                                         token=tokens["access_token"], timeout=10)
+                    status, body = _http(
+                        "GET", f"{url}/data/projects", token=tokens["access_token"], timeout=10
+                    )
                     if status == 200:
                         del pending[name]
                     else:
@@ -891,10 +1092,12 @@ class ZouServer:
             if time.monotonic() > deadline:
                 tails = "\n".join(
                     f"--- {n}.log ---\n{_log_excerpt(self.state_dir / 'logs' / f'{n}.log')}"
-                    for n in ("api", "api_short", "events"))
+                    for n in ("api", "api_short", "events")
+                )
                 raise ZouServerError(
                     f"zou not ready after {timeout:.0f}s; waiting for {sorted(pending)}; "
-                    f"last errors: {last}\n{tails}")
+                    f"last errors: {last}\n{tails}"
+                )
             time.sleep(0.25)
 
     # ---- status / stop -------------------------------------------------
@@ -916,8 +1119,9 @@ class ZouServer:
         """Stop the processes this instance started (recorded PIDs only). Idempotent."""
         pids = self._info.get("pids", {})
         # gunicorn: SIGINT = quick shutdown (SIGTERM would be graceful)
-        _kill_trees([pids.get(n) for n in ("events", "api_short", "api")],
-                    signal.SIGINT, timeout=15)
+        _kill_trees(
+            [pids.get(n) for n in ("events", "api_short", "api")], signal.SIGINT, timeout=15
+        )
         for proc in self._popen.values():
             with contextlib.suppress(Exception):
                 proc.wait(timeout=5)
@@ -932,9 +1136,14 @@ class ZouServer:
             pg_bin = Path(self._info.get("pg_bin") or find_pg_bin())
             data = Path(self._info["pg_dir"]) / "data"
             with contextlib.suppress(Exception):
-                subprocess.run(self._as_pg([pg_bin / "pg_ctl", "-D", data, "-m", "fast",
-                                            "-w", "-t", "30", "stop"]),
-                               stdin=subprocess.DEVNULL, capture_output=True, timeout=45)
+                subprocess.run(
+                    self._as_pg(
+                        [pg_bin / "pg_ctl", "-D", data, "-m", "fast", "-w", "-t", "30", "stop"]
+                    ),
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=45,
+                )
             if not _wait_gone([rec], 10):
                 _kill_tree(rec, signal.SIGQUIT, timeout=5)
         for rec in pids.values():
@@ -950,7 +1159,7 @@ class ZouServer:
             with contextlib.suppress(OSError):
                 self._save()
 
-    def __enter__(self) -> "ZouServer":
+    def __enter__(self) -> ZouServer:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -958,13 +1167,20 @@ class ZouServer:
 
     def public_info(self, show_password: bool = False) -> dict:
         """server.json content for printing (secrets left out by default)."""
-        info = {k: v for k, v in self._info.items()
-                if k not in ("admin_password", "db_password", "secret_key")}
+        info = {
+            k: v
+            for k, v in self._info.items()
+            if k not in ("admin_password", "db_password", "secret_key")
+        }
         if show_password:
             info["admin_password"] = self.admin_password
-        info.update(api_url=self.api_url, bare_url=self.bare_url,
-                    events_url=self.events_url, short_token_url=self.short_token_url,
-                    state_dir=str(self.state_dir))
+        info.update(
+            api_url=self.api_url,
+            bare_url=self.bare_url,
+            events_url=self.events_url,
+            short_token_url=self.short_token_url,
+            state_dir=str(self.state_dir),
+        )
         return info
 
 
@@ -977,8 +1193,17 @@ def _redis_ping(port: int) -> bool:
         return False
 
 
-_STATE_ENTRIES = ("pg", "redis", "logs", "previews", "tmp", "run", "wsgi",
-                  STATE_FILE, STATE_FILE.replace(".json", ".tmp"))
+_STATE_ENTRIES = (
+    "pg",
+    "redis",
+    "logs",
+    "previews",
+    "tmp",
+    "run",
+    "wsgi",
+    STATE_FILE,
+    STATE_FILE.replace(".json", ".tmp"),
+)
 
 
 def _clean_state_dir(state_dir: Path) -> None:
@@ -1009,6 +1234,7 @@ def stop(state_dir: Path | str) -> None:
 # command line
 # --------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -1018,11 +1244,11 @@ def main(argv: list[str] | None = None) -> int:
     p_start.add_argument("--state", type=Path, required=True)
     p_start.add_argument("--cache-root", type=Path)
     p_start.add_argument("--admin-email", default=DEFAULT_ADMIN_EMAIL)
-    p_start.add_argument("--short-token-seconds", type=int,
-                         default=DEFAULT_SHORT_TOKEN_SECONDS)
+    p_start.add_argument("--short-token-seconds", type=int, default=DEFAULT_SHORT_TOKEN_SECONDS)
     p_start.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
-    p_start.add_argument("--show-password", action="store_true",
-                         help="include admin_password in the printed JSON")
+    p_start.add_argument(
+        "--show-password", action="store_true", help="include admin_password in the printed JSON"
+    )
     for name in ("stop", "status"):
         p = sub.add_parser(name)
         p.add_argument("--state", type=Path, required=True)
@@ -1031,10 +1257,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "venv":
             print(ensure_zou_venv(args.cache_root))
         elif args.cmd == "start":
-            server = ZouServer.start(args.state, cache_root=args.cache_root,
-                                     admin_email=args.admin_email,
-                                     short_token_seconds=args.short_token_seconds,
-                                     timeout=args.timeout)
+            server = ZouServer.start(
+                args.state,
+                cache_root=args.cache_root,
+                admin_email=args.admin_email,
+                short_token_seconds=args.short_token_seconds,
+                timeout=args.timeout,
+            )
             print(json.dumps(server.public_info(args.show_password), indent=2))
         elif args.cmd == "stop":
             stop(args.state)
@@ -1042,8 +1271,16 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "status":
             server = ZouServer.load(args.state)
             st = server.status()
-            print(json.dumps({"running": bool(st) and all(st.values()), "processes": st,
-                              **server.public_info()}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "running": bool(st) and all(st.values()),
+                        "processes": st,
+                        **server.public_info(),
+                    },
+                    indent=2,
+                )
+            )
             return 0 if st and all(st.values()) else 3
     except ZouServerError as exc:
         print(f"zou_server: error: {exc}", file=sys.stderr)
