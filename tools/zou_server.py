@@ -165,7 +165,9 @@ def _run(
         )
     except subprocess.TimeoutExpired as exc:
         out = (exc.output or b"").decode("utf-8", "replace")
-        raise ZouServerError(f"{what or cmd[0]} timed out after {timeout}s:\n{out[-4000:]}") from None
+        raise ZouServerError(
+            f"{what or cmd[0]} timed out after {timeout}s:\n{out[-4000:]}"
+        ) from None
     out = proc.stdout.decode("utf-8", "replace")
     if log is not None:
         with open(log, "a", encoding="utf-8") as fh:
