@@ -17,14 +17,15 @@ fi
 
 started=""
 if [ -z "${GADGET_KITSU_STATE:-}" ]; then
-    $TIMED zou-venv "$BIN/python" tools/zou_server.py venv >/dev/null
+    $TIMED zou-venv "$BIN/python" tools/zou_server.py venv
     state=$(mktemp -d /tmp/gadget-kitsu-test.XXXXXX)
     stop_server() {
         "$BIN/python" tools/zou_server.py stop --state "$state" >/dev/null 2>&1 || true
         rm -rf "$state"
     }
     trap stop_server EXIT
-    $TIMED kitsu-server-start "$BIN/python" tools/zou_server.py start --state "$state" >/dev/null
+    # its JSON (no secrets) goes to the log; the stage time follows it
+    $TIMED kitsu-server-start "$BIN/python" tools/zou_server.py start --state "$state"
     export GADGET_KITSU_STATE=$state
     started=yes
 fi
