@@ -858,6 +858,8 @@ class Session:
         pid = self._resolve("person", person)
         day = _date(date, "date")
         rec = self.tracker.set_time_spent(task.id, pid, day, duration, add=add)
+        # a tracker may assign the person to record the time (Kitsu does)
+        self._invalidate("task")
         return TimeSpent(self._ref("person", rec["person_id"]), rec["date"], rec["duration"])
 
     def _playlist_entries(self, playlist: Any) -> list[PlaylistEntry]:

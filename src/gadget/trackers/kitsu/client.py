@@ -1,0 +1,515 @@
+"""The HTTP side of the Kitsu tracker: one gazu client, timeouts, retries, errors.
+
+:class:`KitsuConnection` owns one ``gazu.client.KitsuClient`` made with
+``create_client(host, use_refresh_token=True)`` and passes it as ``client=``
+to every gazu call, so two connections (two hosts, two logins) in one
+process never share a token, and gazu's module-level default client is
+never touched.
+
+The gazu client's ``requests`` session is replaced by :class:`TimeoutSession`:
+
+- every request gets a timeout (``timeout``, 30 s by default; uploads and
+  downloads ``upload_timeout``, 300 s);
+- idempotent requests (GET, PUT, DELETE) are retried with exponential
+  backoff on connection errors and on 502 / 503 / 504 (urllib3 ``Retry``);
+  a POST is retried only when the connection could not be made at all.
+
+An expired access token is refreshed by gazu (``use_refresh_token``); if
+the refresh fails, the connection logs in again once with the password it
+was opened with (a bot token cannot be renewed: AuthenticationError).
+
+Errors become gadget errors at this boundary (``raise ... from exc``)::
+
+    403                                  -> PermissionDenied
+    404 on an existing route             -> NotFound (the object is missing)
+    404 on a route the server lacks      -> GadgetError (wrong route)
+    400 / 422                            -> ValidationError (the server's message)
+    401 after refresh and re-login       -> AuthenticationError
+    connection error, timeout, 5xx       -> TrackerUnavailable
+
+Zou answers 404 with the same body for a missing object and for a wrong
+route. The two are told apart by asking the route again without
+credentials: an existing route refuses with 401 (or 405) before looking
+anything up, a route that does not exist answers 404 again. That probe is
+made on the error path only.
+
+No password or token ever appears in a message, a log line or a repr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import gazu.client as raw
+import gazu.exception as gazu_errors
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from gadget.errors import (
+    AuthenticationError,
+    ConfigError,
+    GadgetError,
+    NotFound,
+    PermissionDenied,
+    TrackerUnavailable,
+    ValidationError,
+)
+
+__all__ = [
+    "DEFAULT_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "IDEMPOTENT_METHODS",
+    "RETRY_STATUSES",
+    "UPLOAD_TIMEOUT",
+    "KitsuConnection",
+    "TimeoutSession",
+    "api_host",
+    "events_host",
+    "web_root",
+]
+
+logger = logging.getLogger("gadget.kitsu")
+
+DEFAULT_TIMEOUT = 30.0
+UPLOAD_TIMEOUT = 300.0
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF = 0.5
+RETRY_STATUSES = (502, 503, 504)
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+T = TypeVar("T")
+
+
+# -- hosts ------------------------------------------------------------------------
+def api_host(url: str) -> str:
+    """The API root gazu talks to, from a tracker URL.
+
+    ``kitsu+https://host/api`` -> ``https://host/api``; a plain
+    ``http(s)://host/api`` is kept; the bare form of a Zou served without
+    nginx (routes at ``/data/...``), ``kitsu+http://127.0.0.1:8080``, is kept
+    without ``/api``. Credentials, queries and fragments are refused.
+    """
+    if "://" not in url:
+        raise ConfigError(f"a Kitsu URL needs a scheme (kitsu+https://host/api), not {url!r}")
+    scheme, rest = url.split("://", 1)
+    scheme = scheme.lower()
+    if scheme.startswith("kitsu+"):
+        scheme = scheme[len("kitsu+") :]
+    if scheme not in ("http", "https"):
+        raise ConfigError(
+            f"a Kitsu URL is kitsu+https://, kitsu+http:// or http(s)://, not {url!r}"
+        )
+    parts = urlsplit(f"{scheme}://{rest}")
+    if not parts.hostname:
+        raise ConfigError(f"the Kitsu URL {url!r} has no host")
+    if parts.username or parts.password:
+        raise ConfigError(
+            "put Kitsu credentials in TRACKER_LOGIN / TRACKER_PASSWORD or TRACKER_TOKEN, "
+            "not in the URL"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"the Kitsu URL takes no query or fragment: {url.split('?')[0]!r}")
+    path = parts.path.rstrip("/")
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+def web_root(host: str) -> str:
+    """The Kitsu web application root: the API host without its ``/api``."""
+    return host[: -len("/api")] if host.endswith("/api") else host
+
+
+def events_host(host: str, events_url: str | None = None) -> str:
+    """The socket.io host of the events server: ``events_url`` if given, else the web root."""
+    if events_url:
+        return api_host(events_url) if "://" in events_url else events_url
+    return web_root(host)
+
+
+# -- the requests session -----------------------------------------------------------
+class TimeoutSession(requests.Session):
+    """A requests session with default timeouts, retries and the last response kept.
+
+    ``timeout`` applies to every request that does not set one;
+    ``upload_timeout`` to requests sending files or streaming a download.
+    Idempotent methods are retried on connection errors and 502/503/504 with
+    exponential backoff (``backoff`` * 2**n seconds). ``last_response`` is
+    the last response of the calling thread (for error mapping);
+    ``request_count`` counts the requests made (retries not included).
+    """
+
+    def __init__(
+        self,
+        timeout: float = DEFAULT_TIMEOUT,
+        upload_timeout: float = UPLOAD_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+    ) -> None:
+        super().__init__()
+        self.timeout = timeout
+        self.upload_timeout = upload_timeout
+        self._local = threading.local()
+        self._count_lock = threading.Lock()
+        self.request_count = 0
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            other=0,
+            backoff_factor=backoff,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=IDEMPOTENT_METHODS,
+            raise_on_status=False,
+            respect_retry_after_header=True,
+        )
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            long = bool(kwargs.get("files")) or bool(kwargs.get("stream"))
+            kwargs["timeout"] = self.upload_timeout if long else self.timeout
+        self._local.response = None
+        with self._count_lock:
+            self.request_count += 1
+        response = super().request(method, url, *args, **kwargs)
+        self._local.response = response
+        return response
+
+    @property
+    def last_response(self) -> requests.Response | None:
+        """The last response this thread received (None after a connection error)."""
+        response: requests.Response | None = getattr(self._local, "response", None)
+        return response
+
+
+def _server_message(response: requests.Response | None) -> str:
+    """Zou's own message in an error answer ('' when there is none)."""
+    if response is None:
+        return ""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, Mapping):
+        for key in ("message", "error", "msg"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+        if body.get("login") is False:
+            return "login refused"
+    return ""
+
+
+# -- the connection -----------------------------------------------------------------
+class KitsuConnection:
+    """One authenticated gazu client and the error mapping around it.
+
+    ``client`` is the gazu ``KitsuClient`` (for gazu functions and the
+    escape hatches: always pass ``client=connection.client``). The raw
+    helpers :meth:`get`, :meth:`post`, :meth:`put`, :meth:`delete`,
+    :meth:`upload` and :meth:`download` take paths relative to the API host
+    (``"data/projects"``) and raise gadget errors.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        upload_timeout: float = UPLOAD_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+        ssl_verify: bool = True,
+    ) -> None:
+        self.host = api_host(url)
+        self.web = web_root(self.host)
+        self.session = TimeoutSession(timeout, upload_timeout, retries, backoff)
+        self.session.verify = ssl_verify
+        self.client = raw.create_client(
+            self.host,
+            ssl_verify=ssl_verify,
+            use_refresh_token=True,
+            callback_not_authenticated=self._on_not_authenticated,
+        )
+        with contextlib.suppress(Exception):
+            self.client.session.close()
+        self.client.session = self.session
+        self.login: str | None = None
+        self.user: dict[str, Any] | None = None
+        self._password: str | None = None
+        self._bot = False
+        self._local = threading.local()
+        self._auth_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        who = "bot token" if self._bot else (self.login or "not logged in")
+        return f"<KitsuConnection {self.host} as {who}>"
+
+    # -- authentication ----------------------------------------------------
+    def log_in(self, login: str, password: str) -> dict[str, Any]:
+        """POST ``auth/login``; AuthenticationError on wrong credentials (Zou: 400).
+
+        Returns the person record of the user (Zou's login answer carries it).
+        """
+        self._local.logging_in = True
+        try:
+            tokens = self._login_request(login, password)
+        finally:
+            self._local.logging_in = False
+        self.login, self._password, self._bot = login, password, False
+        user = tokens.get("user")
+        self.user = dict(user) if isinstance(user, Mapping) else None
+        return self.user or {}
+
+    def _login_request(self, login: str, password: str) -> dict[str, Any]:
+        where = f"Kitsu at {self.host}"
+        try:
+            tokens = raw.post(
+                "auth/login", {"email": login, "password": password}, client=self.client
+            )
+        except (gazu_errors.ParameterException, gazu_errors.NotAuthenticatedException) as exc:
+            reason = _server_message(self.session.last_response)
+            detail = f" ({reason})" if reason and reason != "login refused" else ""
+            raise AuthenticationError(
+                f"{where} refused the login of {login!r}: wrong e-mail or password{detail}"
+            ) from exc
+        except Exception as exc:
+            raise self._translate(exc, "POST", "auth/login") from exc
+        if not isinstance(tokens, Mapping) or not tokens.get("access_token"):
+            raise AuthenticationError(f"{where} refused the login of {login!r}")
+        self.client.tokens = {
+            "access_token": tokens["access_token"],
+            "refresh_token": tokens.get("refresh_token"),
+        }
+        return dict(tokens)
+
+    def use_token(self, token: str) -> dict[str, Any]:
+        """Authenticate with a bot (or personal) access token: GET ``auth/authenticated``."""
+        self.client.tokens = {"access_token": token, "refresh_token": None}
+        self._bot = True
+        try:
+            answer = self.get("auth/authenticated")
+        except (AuthenticationError, ValidationError) as exc:  # 401, or 422 for a malformed token
+            raise AuthenticationError(
+                f"Kitsu at {self.host} refused the token (revoked, expired or for another server)"
+            ) from exc
+        user = answer.get("user") if isinstance(answer, Mapping) else None
+        self.user = dict(user) if isinstance(user, Mapping) else None
+        self.login = (self.user or {}).get("email")
+        return self.user or {}
+
+    def _on_not_authenticated(self, client: Any, path: str) -> bool:
+        """gazu's callback when a 401 could not be cured by a refresh: log in again, once."""
+        if getattr(self._local, "logging_in", False) or getattr(self._local, "relogged", False):
+            return False
+        if self._bot or not self.login or not self._password:
+            return False
+        self._local.relogged = True
+        logger.info("Kitsu at %s: session expired, logging in again as %s", self.host, self.login)
+        with self._auth_lock:
+            self._local.logging_in = True
+            try:
+                self._login_request(self.login, self._password)
+            except GadgetError:
+                return False
+            finally:
+                self._local.logging_in = False
+        return True
+
+    def _refresh_failed(self) -> bool:
+        """True when the last answer refused a refresh token (revoked, malformed, expired).
+
+        gazu cures an expired access token with the refresh token; when the
+        refresh itself is refused with a 422 (a revoked or malformed token),
+        gazu raises instead of calling back, so the connection logs in again.
+        """
+        response = self.session.last_response
+        return (
+            response is not None
+            and response.status_code in (401, 422)
+            and response.url.rstrip("/").endswith("auth/refresh-token")
+        )
+
+    def log_out(self) -> None:
+        """GET ``auth/logout`` (password sessions only; a bot token stays valid). Best effort."""
+        if not self._bot and self.client.tokens.get("access_token"):
+            with contextlib.suppress(Exception):
+                self.session.get(
+                    raw.get_full_url("auth/logout", client=self.client),
+                    headers=self.client.make_auth_header(),
+                    timeout=5,
+                )
+        self.client.tokens = {"access_token": None, "refresh_token": None}
+        self._password = None
+
+    def close(self) -> None:
+        """Log out and close the HTTP session."""
+        self.log_out()
+        self.session.close()
+
+    # -- requests ----------------------------------------------------------
+    def call(self, method: str, path: str, fn: Callable[[], T]) -> T:
+        """Run one gazu call, mapping every failure to a gadget error."""
+        self._local.relogged = False
+        try:
+            try:
+                result = fn()
+            except gazu_errors.GazuException:
+                if not self._refresh_failed() or not self._on_not_authenticated(None, path):
+                    raise
+                result = fn()  # logged in again: the same request, once more
+        except GadgetError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc, method, path) from exc
+        response = self.session.last_response
+        if response is not None and response.status_code >= 500:
+            raise TrackerUnavailable(
+                f"Kitsu at {self.host} failed on {method} /{path} (HTTP {response.status_code})"
+            )
+        return result
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET ``path`` (JSON answer)."""
+        query = dict(params) if params else None
+        return self.call("GET", path, lambda: raw.get(path, params=query, client=self.client))
+
+    def post(self, path: str, data: Any) -> Any:
+        """POST a JSON body to ``path``."""
+        return self.call("POST", path, lambda: raw.post(path, data, client=self.client))
+
+    def put(self, path: str, data: Any) -> Any:
+        """PUT a JSON body to ``path``."""
+        return self.call("PUT", path, lambda: raw.put(path, data, client=self.client))
+
+    def delete(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """DELETE ``path``."""
+        query = dict(params) if params else None
+        return self.call("DELETE", path, lambda: raw.delete(path, params=query, client=self.client))
+
+    def upload(self, path: str, data: Mapping[str, Any], files: Mapping[str, Path]) -> Any:
+        """One multipart POST of form ``data`` and ``files`` (part name -> local path).
+
+        Each part is sent under its file's own name. Runs with the upload
+        timeout; the files are opened here and closed whatever happens (gazu
+        rewinds them if it must resend after a token refresh).
+        """
+        with self._open_files(files) as parts:
+
+            def send() -> Any:
+                for handle in parts.values():  # a resend after a new login starts over
+                    handle.seek(0)
+                return raw.upload(path, data=dict(data), files=parts, client=self.client)
+
+            return self.call("POST", path, send)
+
+    @contextlib.contextmanager
+    def _open_files(self, files: Mapping[str, Path]) -> Iterator[dict[str, IO[bytes]]]:
+        opened: dict[str, IO[bytes]] = {}
+        try:
+            for part, local in files.items():
+                try:
+                    opened[part] = Path(local).open("rb")  # noqa: SIM115 (closed below)
+                except OSError as exc:
+                    raise ValidationError(f"cannot read {local}: {exc.strerror}") from exc
+            yield opened
+        finally:
+            for handle in opened.values():
+                handle.close()
+
+    def download(self, path: str, target: Path) -> Path:
+        """Stream ``path`` into ``target`` (upload timeout); returns ``target``."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            self.call("GET", path, lambda: raw.download(path, str(partial), client=self.client))
+            partial.replace(target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return target
+
+    @property
+    def request_count(self) -> int:
+        """How many HTTP requests this connection made (retries not counted)."""
+        return self.session.request_count
+
+    # -- errors ------------------------------------------------------------
+    def _translate(self, exc: BaseException, method: str, path: str) -> GadgetError:
+        where = f"Kitsu at {self.host}"
+        what = f"{method} /{path.split('?')[0]}"
+        response = self.session.last_response
+        message = _server_message(response)
+        detail = f": {message}" if message else ""
+        if isinstance(exc, requests.exceptions.Timeout):
+            return TrackerUnavailable(
+                f"{where} did not answer {what} in time ({exc.__class__.__name__})"
+            )
+        if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.RetryError)):
+            return TrackerUnavailable(f"cannot reach {where} ({what}): {exc.__class__.__name__}")
+        if isinstance(exc, requests.exceptions.RequestException):
+            return TrackerUnavailable(f"{where}: {what} failed ({exc.__class__.__name__})")
+        if isinstance(exc, gazu_errors.NotAllowedException):
+            who = self.login or "this user"
+            return PermissionDenied(f"{where} refused {what} to {who}{detail or ' (HTTP 403)'}")
+        if isinstance(exc, gazu_errors.RouteNotFoundException):
+            return self._missing(method, path)
+        if isinstance(exc, (gazu_errors.ParameterException, gazu_errors.ValidationException)):
+            return ValidationError(f"{where} refused {what}{detail or ' (bad request)'}")
+        if isinstance(exc, gazu_errors.NotAuthenticatedException):
+            return AuthenticationError(
+                f"{where} no longer accepts this session's credentials ({what}); "
+                "the token expired and could not be renewed"
+            )
+        if isinstance(exc, gazu_errors.ServerErrorException):
+            status = response.status_code if response is not None else 500
+            return TrackerUnavailable(f"{where} failed on {what} (HTTP {status}){detail}")
+        if isinstance(exc, gazu_errors.MethodNotAllowedException):
+            return GadgetError(f"{where} does not allow {what} (HTTP 405): wrong route or method")
+        if isinstance(exc, gazu_errors.TooBigFileException):
+            return ValidationError(f"{where} refused {what}: the file is too big (HTTP 413)")
+        if isinstance(exc, gazu_errors.UploadFailedException):
+            return GadgetError(f"{where}: upload {what} failed{detail}")
+        if isinstance(exc, ValueError) and response is not None:  # a body that is not JSON
+            if response.status_code >= 500:
+                return TrackerUnavailable(f"{where} failed on {what} (HTTP {response.status_code})")
+            return GadgetError(
+                f"{where} answered {what} with something that is not JSON "
+                f"(HTTP {response.status_code}); is {self.host} the Kitsu API root?"
+            )
+        if isinstance(exc, gazu_errors.GazuException):
+            return GadgetError(f"{where}: {what} failed ({exc.__class__.__name__}){detail}")
+        return GadgetError(f"{where}: {what} failed ({exc.__class__.__name__}: {exc})")
+
+    def _missing(self, method: str, path: str) -> GadgetError:
+        """Tell a missing object from a wrong route (both answer 404)."""
+        route = path.split("?", 1)[0]
+        what = f"{method} /{route}"
+        try:
+            probe = self.session.request(
+                method, raw.get_full_url(route, client=self.client), timeout=self.session.timeout
+            )
+            status = probe.status_code
+            probe.close()
+        except requests.exceptions.RequestException:
+            status = 0
+        if status == 404:
+            return GadgetError(
+                f"Kitsu at {self.host} has no route {what} (a wrong path, or an older Zou)"
+            )
+        return NotFound("Kitsu object", route, f"Kitsu at {self.host}")
+
+
+def json_list(ids: list[str]) -> str:
+    """A list filter for Zou's generic routes (``?id=["a","b"]`` is SQL IN)."""
+    return json.dumps(ids)

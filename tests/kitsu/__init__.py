@@ -1,0 +1,1 @@
+"""Tests against a real Kitsu server (started by conftest.py)."""
