@@ -13,6 +13,7 @@ import shutil
 import struct
 import tempfile
 import uuid
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -47,6 +48,10 @@ class FileStore:
     def __init__(self, root: Path, *, temporary: bool = False) -> None:
         self.root = root
         self.temporary = temporary
+        # a temporary store goes with its tracker, closed or not (and at exit)
+        self._finalizer = (
+            weakref.finalize(self, shutil.rmtree, str(root), True) if temporary else None
+        )
 
     @classmethod
     def temporary_store(cls) -> FileStore:
@@ -83,5 +88,5 @@ class FileStore:
 
     def cleanup(self) -> None:
         """Remove the whole folder if it is temporary; else do nothing."""
-        if self.temporary:
-            shutil.rmtree(self.root, ignore_errors=True)
+        if self._finalizer is not None:
+            self._finalizer()
