@@ -32,6 +32,7 @@ fi
 
 $TIMED tests "$BIN/pytest" -q "$@"
 if [ -n "$started" ]; then
-    $TIMED kitsu-server-stop stop_server
     trap - EXIT
+    $TIMED kitsu-server-stop "$BIN/python" tools/zou_server.py stop --state "$state"
+    rm -rf "$state"
 fi
