@@ -58,6 +58,7 @@ MARKER_NAME = "gadget-zou-venv.json"
 
 DEFAULT_ADMIN_EMAIL = "admin@gadget-studio.com"
 DEFAULT_SHORT_TOKEN_SECONDS = 3
+ACCESS_LOG = "api-access.log"
 DEFAULT_TIMEOUT = 180.0
 INSTALL_HINT = "run: bash tools/install-system-deps.sh"
 STATE_FILE = "server.json"
@@ -1015,6 +1016,9 @@ class ZouServer:
                 str(api_workers),
                 "-b",
                 f"{HOST}:{ports['api']}",
+                # one line per request served: requests are counted at the server
+                "--access-logfile",
+                sd / "logs" / ACCESS_LOG,
                 *common,
                 "gadget_zou_wsgi:application",
             ],
@@ -1101,6 +1105,33 @@ class ZouServer:
                     f"last errors: {last}\n{tails}"
                 )
             time.sleep(0.25)
+
+    # ---- request counting ----------------------------------------------
+
+    def requests_served(self, *, include_auth: bool = False) -> int:
+        """How many requests the main API has answered so far (both host forms).
+
+        Read from the API's access log, one line per request, whatever HTTP
+        client made them. Login and token refresh (``/auth/``) are left out
+        unless ``include_auth``. Waits until the count is steady: a worker
+        writes its line just after sending the answer.
+        """
+        log = self.state_dir / "logs" / ACCESS_LOG
+
+        def count() -> int:
+            try:
+                lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+            except FileNotFoundError:
+                return 0
+            return sum(1 for ln in lines if include_auth or "/auth/" not in ln)
+
+        last, steady_since = count(), time.monotonic()
+        while time.monotonic() - steady_since < 0.15:
+            time.sleep(0.03)
+            now = count()
+            if now != last:
+                last, steady_since = now, time.monotonic()
+        return last
 
     # ---- status / stop -------------------------------------------------
 

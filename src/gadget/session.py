@@ -114,6 +114,15 @@ def _int(value: Any, what: str) -> int:
     return value
 
 
+def _exists(kind: str, key: Any, label: str, existing: Any) -> AlreadyExists:
+    spec = KINDS[kind]
+    return AlreadyExists(
+        f"{kind.replace('_', ' ')} with {spec.key}={key!r} already exists in {label}: "
+        f"{existing!r} (nothing was written)",
+        existing=existing,
+    )
+
+
 def _describe(entity: Any) -> str:
     """``shot 'sq170_sh0224'`` (no I/O: only what the entity holds)."""
     kind = str(getattr(entity, "kind", type(entity).__name__)).replace("_", " ")
@@ -602,11 +611,7 @@ class Session:
         criteria[spec.key] = data[spec.key]
         taken = [e for e in self._query(kind, criteria) if e.id != skip]
         if taken:
-            raise AlreadyExists(
-                f"{kind.replace('_', ' ')} with {spec.key}={data[spec.key]!r} already exists in "
-                f"{label}: {taken[0]!r}",
-                existing=taken[0],
-            )
+            raise _exists(kind, data[spec.key], label, taken[0])
 
     def _new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:
         if coll.kind == "comment":
@@ -627,12 +632,20 @@ class Session:
         prepared = [self._prepare_new(coll, row) for row in rows]
         spec = KINDS[coll.kind]
         seen: set[tuple[Any, ...]] = set()
+        taken: dict[tuple[Any, ...], dict[Any, Any]] = {}
         for data in prepared:
-            ident = tuple(data.get(f) for f in (*spec.scope, spec.key))
+            scope = tuple(data.get(f) for f in spec.scope)
+            ident = (*scope, data[spec.key])
             if ident in seen:
                 raise ValidationError(f"{data[spec.key]!r} is given twice")
             seen.add(ident)
-            self._check_free(coll.kind, data, coll._label)
+            if spec.key == "id":
+                continue
+            if scope not in taken:  # one lookup per parent, not one per row
+                siblings = self._query(coll.kind, dict(zip(spec.scope, scope, strict=True)))
+                taken[scope] = {getattr(e, spec.key): e for e in siblings}
+            if data[spec.key] in taken[scope]:
+                raise _exists(coll.kind, data[spec.key], coll._label, taken[scope][data[spec.key]])
         records = self.tracker.create_many(coll.kind, prepared)
         self._invalidate(coll.kind)
         return self._bind_many(coll.kind, records)
