@@ -16,44 +16,114 @@ tracker is first opened.
 
 from __future__ import annotations
 
-from gadget._ids import get_id
-from gadget.collections import Collection, Items
-from gadget.config import TrackerConfig, load_config
-from gadget.entities import (
-    Asset,
-    AssetType,
-    Attachment,
-    CastingEntry,
-    ChecklistItem,
-    Comment,
-    Department,
-    Entity,
-    Episode,
-    Person,
-    Playlist,
-    PlaylistEntry,
-    Preview,
-    Project,
-    Sequence,
-    Shot,
-    Task,
-    TaskStatus,
-    TaskType,
-    TimeSpent,
-)
-from gadget.errors import (
-    AlreadyExists,
-    AuthenticationError,
-    ConfigError,
-    GadgetError,
-    MultipleFound,
-    NotFound,
-    PermissionDenied,
-    TrackerUnavailable,
-    Unsupported,
-    ValidationError,
-)
-from gadget.session import Session, connect
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gadget._ids import get_id
+    from gadget.collections import Collection, Items
+    from gadget.config import TrackerConfig, load_config
+    from gadget.entities import (
+        Asset,
+        AssetType,
+        Attachment,
+        CastingEntry,
+        ChecklistItem,
+        Comment,
+        Department,
+        Entity,
+        Episode,
+        Person,
+        Playlist,
+        PlaylistEntry,
+        Preview,
+        Project,
+        Sequence,
+        Shot,
+        Task,
+        TaskStatus,
+        TaskType,
+        TimeSpent,
+    )
+    from gadget.errors import (
+        AlreadyExists,
+        AuthenticationError,
+        ConfigError,
+        GadgetError,
+        MultipleFound,
+        NotFound,
+        PermissionDenied,
+        TrackerUnavailable,
+        Unsupported,
+        ValidationError,
+    )
+    from gadget.session import Session, connect
+
+# Public names load on first use (PEP 562), so ``import gadget`` costs almost
+# nothing and a DCC pays only for what it touches.
+_HOMES = {
+    "get_id": "gadget._ids",
+    "Collection": "gadget.collections",
+    "Items": "gadget.collections",
+    "TrackerConfig": "gadget.config",
+    "load_config": "gadget.config",
+    "Session": "gadget.session",
+    "connect": "gadget.session",
+    **dict.fromkeys(
+        [
+            "Asset",
+            "AssetType",
+            "Attachment",
+            "CastingEntry",
+            "ChecklistItem",
+            "Comment",
+            "Department",
+            "Entity",
+            "Episode",
+            "Person",
+            "Playlist",
+            "PlaylistEntry",
+            "Preview",
+            "Project",
+            "Sequence",
+            "Shot",
+            "Task",
+            "TaskStatus",
+            "TaskType",
+            "TimeSpent",
+        ],
+        "gadget.entities",
+    ),
+    **dict.fromkeys(
+        [
+            "AlreadyExists",
+            "AuthenticationError",
+            "ConfigError",
+            "GadgetError",
+            "MultipleFound",
+            "NotFound",
+            "PermissionDenied",
+            "TrackerUnavailable",
+            "Unsupported",
+            "ValidationError",
+        ],
+        "gadget.errors",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'gadget' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
+
 
 __version__ = "0.1.0"
 
