@@ -19,7 +19,8 @@ import contextlib
 import datetime as dt
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -694,7 +695,10 @@ class Session:
         self.clear_cache()
 
     def _new_comment(self, coll: Collection[Any], fields: dict[str, Any]) -> Any:
-        task_id = coll._scope["task_id"]
+        return self._post_comment(coll._scope["task_id"], self._draft(dict(fields)))
+
+    def _draft(self, fields: dict[str, Any]) -> CommentDraft:
+        """Check a publish's fields and turn them into a draft; nothing is sent."""
         text = fields.pop("comment", None)
         if text is None:
             text = fields.pop("text", "")
@@ -706,31 +710,77 @@ class Session:
         checklist = self._checklist(fields.pop("checklist", None) or ())
         main = bool(fields.pop("set_main_preview", False))
         author = fields.pop("author", None)
+        progress = fields.pop("progress", None)
         if fields:
             raise ValidationError(
                 f"comments.new() got unknown field(s) {', '.join(sorted(fields))}; known: comment, "
-                "status, preview, attachments, checklist, set_main_preview, author"
+                "status, preview, attachments, checklist, set_main_preview, author, progress"
             )
+        if progress is not None and not callable(progress):
+            raise ValidationError("progress must be a callable taking (bytes_sent, bytes_total)")
         if previews:
             self.tracker.require("previews")
         if attachments:
             self.tracker.require("attachments")
         if main and not previews:
             raise ValidationError("set_main_preview=True needs at least one preview")
-        status_id = self._resolve("task_status", status) if status is not None else None
-        draft = CommentDraft(
+        return CommentDraft(
             text=text,
-            status_id=status_id,
+            status_id=self._resolve("task_status", status) if status is not None else None,
             author_id=self._resolve("person", author) if author is not None else None,
             checklist=checklist,
             previews=previews,
             attachments=attachments,
             set_main_preview=main,
+            progress=progress,
         )
+
+    def _post_comment(self, task_id: str, draft: CommentDraft) -> Any:
         record = self.tracker.create_comment(task_id, draft)
         comment = self._bind("comment", record)
-        self._after_comment(task_id, status_id, main, comment)
+        self._after_comment(task_id, draft.status_id, draft.set_main_preview, comment)
         return comment
+
+    def publish_many(
+        self,
+        items: Iterable[tuple[Any, Mapping[str, Any]]],
+        *,
+        max_workers: int = 4,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[Any]:
+        """Post comments on several tasks, uploads in parallel.
+
+        ``items`` are ``(task, fields)`` pairs, ``fields`` as for
+        ``task.comments.new(...)``. Every pair is checked before anything is
+        sent (a missing file posts nothing). At most ``max_workers`` publishes
+        are in flight; ``progress(bytes_sent, bytes_total)`` hears the bytes
+        of all of them together. Returns the comments in the order given.
+        """
+        if max_workers < 1:
+            raise ValidationError("max_workers must be at least 1")
+        jobs = [(self._resolve("task", task), self._draft(dict(fields))) for task, fields in items]
+        total = sum(p.stat().st_size for _, d in jobs for p in (*d.previews, *d.attachments))
+        sent = [0] * len(jobs)
+        lock = threading.Lock()
+
+        def reporter(index: int) -> Callable[[int, int], None]:
+            def report(done: int, _total: int) -> None:
+                with lock:
+                    sent[index] = done
+                    so_far = sum(sent)
+                if progress is not None:
+                    progress(so_far, total)
+
+            return report
+
+        def run(index: int) -> Any:
+            task_id, draft = jobs[index]
+            return self._post_comment(task_id, attrs.evolve(draft, progress=reporter(index)))
+
+        if len(jobs) < 2 or max_workers == 1:
+            return [run(i) for i in range(len(jobs))]
+        with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="gadget") as pool:
+            return list(pool.map(run, range(len(jobs))))
 
     def _after_comment(self, task_id: str, status_id: str | None, main: bool, comment: Any) -> None:
         """Bring held entities in line with what the publish changed, without a request."""

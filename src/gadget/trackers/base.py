@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -69,7 +69,8 @@ class CommentDraft:
     """Everything one publish carries, in normalized form.
 
     Trackers post it in as few round trips as they can. ``previews`` and
-    ``attachments`` are local file paths that exist (checked by the session).
+    ``attachments`` are local file paths that exist (checked by the session);
+    ``progress``, when given, hears about the bytes sent as they go.
     """
 
     text: str = ""
@@ -79,6 +80,8 @@ class CommentDraft:
     previews: tuple[Path, ...] = ()
     attachments: tuple[Path, ...] = ()
     set_main_preview: bool = False
+    #: called as ``progress(bytes_sent, bytes_total)`` while the files go up
+    progress: Callable[[int, int], None] | None = attrs.field(default=None, eq=False)
 
 
 class Tracker(abc.ABC):

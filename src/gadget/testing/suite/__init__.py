@@ -39,6 +39,7 @@ from gadget.testing.suite.publish import (
     TestComments,
     TestPlaylists,
     TestPreviews,
+    TestPublishMany,
     TestSearch,
 )
 from gadget.testing.suite.reference import (
@@ -74,6 +75,7 @@ __all__ = [
     "TestPrefetch",
     "TestPreviews",
     "TestProjects",
+    "TestPublishMany",
     "TestSearch",
     "TestSequences",
     "TestShots",

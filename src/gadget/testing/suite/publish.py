@@ -26,6 +26,7 @@ __all__ = [
     "TestComments",
     "TestPlaylists",
     "TestPreviews",
+    "TestPublishMany",
     "TestSearch",
 ]
 
@@ -121,6 +122,68 @@ class TestComments:
         with pytest.raises(ValidationError):
             task.comments.new(comment="x", checklist=[42])
         assert task.comments.all() == []
+
+
+class TestPublishMany:
+    """Several publishes at once, uploads in parallel, with byte progress."""
+
+    @requires("previews", "attachments")
+    def test_progress_reports_every_byte(self, gadget_studio: Studio) -> None:
+        task = gadget_studio.task()
+        png = gadget_studio.png("render.png", width=64, height=36)
+        pdf = gadget_studio.pdf()
+        total = png.stat().st_size + pdf.stat().st_size
+        heard: list[tuple[int, int]] = []
+        task.comments.new(
+            comment="v001",
+            preview=[png],
+            attachments=[pdf],
+            progress=lambda sent, of: heard.append((sent, of)),
+        )
+        assert heard, "progress was never called"
+        assert all(of == total for _, of in heard)
+        assert [s for s, _ in heard] == sorted(s for s, _ in heard)
+        assert heard[-1][0] == total
+
+    @requires("previews")
+    def test_several_tasks_in_parallel(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        seq = gadget_studio.sequence()
+        kind = gadget_studio.task_type()
+        tasks = [gadget_studio.task(gadget_studio.shot(seq, f"sh{i:04d}"), kind) for i in range(5)]
+        pngs = [gadget_studio.png(f"shot{i}.png", width=32, height=18) for i in range(5)]
+        total = sum(p.stat().st_size for p in pngs)
+        heard: list[tuple[int, int]] = []
+        notes = gadget_session.publish_many(
+            [
+                (task, {"comment": f"take {i}", "status": "wfa", "preview": [png]})
+                for i, (task, png) in enumerate(zip(tasks, pngs, strict=True))
+            ],
+            max_workers=3,
+            progress=lambda sent, of: heard.append((sent, of)),
+        )
+        assert [n.text for n in notes] == [f"take {i}" for i in range(5)]
+        assert [n.task for n in notes] == tasks
+        assert [n.previews[0].name for n in notes] == [f"shot{i}" for i in range(5)]
+        assert all(t.status.short_name == "wfa" for t in tasks)
+        assert heard and heard[-1] == (total, total)
+        gadget_session.clear_cache()
+        assert all(len(t.comments) == 1 for t in tasks)
+
+    def test_a_bad_item_posts_nothing(
+        self, gadget_session: Session, gadget_studio: Studio, tmp_path: Path
+    ) -> None:
+        first, second = gadget_studio.task(), gadget_studio.task()
+        with pytest.raises(ValidationError, match=r"missing\.png"):
+            gadget_session.publish_many(
+                [
+                    (first, {"comment": "fine"}),
+                    (second, {"comment": "broken", "preview": [tmp_path / "missing.png"]}),
+                ]
+            )
+        gadget_session.clear_cache()
+        assert len(first.comments) == 0 and len(second.comments) == 0
 
 
 @requires("previews")

@@ -397,10 +397,17 @@ class KitsuConnection:
         query = dict(params) if params else None
         return self.call("DELETE", path, lambda: raw.delete(path, params=query, client=self.client))
 
-    def upload(self, path: str, data: Mapping[str, Any], files: Mapping[str, Path]) -> Any:
+    def upload(
+        self,
+        path: str,
+        data: Mapping[str, Any],
+        files: Mapping[str, Path],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Any:
         """One multipart POST of form ``data`` and ``files`` (part name -> local path).
 
-        Each part is sent under its file's own name. Runs with the upload
+        Each part is sent under its file's own name; ``progress(sent, total)``
+        hears the bytes as they are read into the request. Runs with the upload
         timeout; the files are opened here and closed whatever happens (gazu
         rewinds them if it must resend after a token refresh).
         """
@@ -409,7 +416,13 @@ class KitsuConnection:
             def send() -> Any:
                 for handle in parts.values():  # a resend after a new login starts over
                     handle.seek(0)
-                return raw.upload(path, data=dict(data), files=parts, client=self.client)
+                return raw.upload(
+                    path,
+                    data=dict(data),
+                    files=parts,
+                    client=self.client,
+                    progress_callback=progress,
+                )
 
             return self.call("POST", path, send)
 

@@ -899,7 +899,9 @@ class KitsuTracker(Tracker):
         route = f"actions/tasks/{task_id}/batch-comment"
         try:
             if files:
-                answer = self._conn.upload(route, {"comments": json.dumps([comment])}, files)
+                answer = self._conn.upload(
+                    route, {"comments": json.dumps([comment])}, files, draft.progress
+                )
             else:  # no file: the same route takes a JSON body
                 answer = self._conn.post(route, {"comments": [comment]})
         except NotFound as exc:

@@ -41,10 +41,21 @@ def stage_files(
     copied when a later copy fails. A preview is named after its file stem,
     its extension is the lowercase suffix, its size is read from a PNG header.
     """
+    sources = [Path(p) for p in (*draft.previews, *draft.attachments)]
+    total = sum(p.stat().st_size for p in sources)
+    sent = 0
+
+    def copied(path: str) -> None:
+        nonlocal sent
+        staged.paths.append(path)
+        sent += store.path(path).stat().st_size
+        if draft.progress is not None:
+            draft.progress(sent, total)
+
     for source in map(Path, draft.previews):
         new_id = str(uuid.uuid4())
         path = store.store("previews", source, new_id + source.suffix.lower())
-        staged.paths.append(path)
+        copied(path)
         size = png_size(store.path(path))
         staged.previews.append(
             {
@@ -62,7 +73,7 @@ def stage_files(
     for source in map(Path, draft.attachments):
         new_id = str(uuid.uuid4())
         path = store.store("attachments", source, new_id + source.suffix.lower())
-        staged.paths.append(path)
+        copied(path)
         staged.attachments.append(
             {
                 "id": new_id,
