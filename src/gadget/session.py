@@ -75,6 +75,14 @@ _PRODUCTION_TYPES = ("short", "featurefilm", "tvshow")
 _Key = tuple[str, tuple[tuple[str, Any], ...]]
 
 
+def _parent_kinds(kind: str, field: str) -> tuple[str, ...]:
+    """Which kinds a parent field of ``kind`` points at (a task's entity: shot or asset)."""
+    if field == "entity_id":
+        return ("shot", "asset")
+    ref = KINDS[kind].refs.get(field)
+    return (ref,) if ref else ()
+
+
 class _Group:
     """Ids loaded together by one collection read (siblings, for prefetch)."""
 
@@ -150,7 +158,6 @@ class Session:
         self._identity: weakref.WeakValueDictionary[tuple[str, str], Entity] = (
             weakref.WeakValueDictionary()
         )
-        self._by_id: weakref.WeakValueDictionary[str, Entity] = weakref.WeakValueDictionary()
         self._cache_on = cache
         self._queries: TTLCache[_Key, list[Any]] = TTLCache(cache_size, cache_ttl)
         # when the cache is off, prefetched sibling results wait here until read once
@@ -298,7 +305,6 @@ class Session:
             if obj is None:
                 obj = ENTITY_CLASSES[kind](**values, session=self, group=group)
                 self._identity[(kind, ident)] = obj
-                self._by_id[ident] = obj
             else:
                 for f in attrs.fields(type(obj)):
                     if f.alias in values:
@@ -361,10 +367,21 @@ class Session:
         local = {k: v for k, v in filters.items() if k not in server or hasattr(cls, k)}
         return [e for e in found if matches(e, local)]
 
+    def _held(self, kinds: Iterable[str], ident: Any) -> Entity | None:
+        """The entity held for ``ident`` under one of ``kinds`` (identity is kind + id)."""
+        if not isinstance(ident, str):
+            return None
+        with self._lock:
+            for kind in kinds:
+                hit = self._identity.get((kind, ident))
+                if hit is not None:
+                    return hit
+        return None
+
     def _load(self, kind: str, server: dict[str, Any], key: _Key) -> list[Any]:
         if self._prefetch and len(server) == 1:
             ((field, parent_id),) = server.items()
-            parent = self._by_id.get(parent_id) if isinstance(parent_id, str) else None
+            parent = self._held(_parent_kinds(kind, field), parent_id)
             group = getattr(parent, "_group", None) if parent is not None else None
             # projects are never prefetched through: one project's shots, not the studio's
             if (
@@ -691,7 +708,6 @@ class Session:
         self.tracker.delete(entity.kind, entity.id)
         with self._lock:
             self._identity.pop((entity.kind, entity.id), None)
-            self._by_id.pop(entity.id, None)
         self.clear_cache()
 
     def _new_comment(self, coll: Collection[Any], fields: dict[str, Any]) -> Any:
@@ -795,8 +811,10 @@ class Session:
                 task.nb_retakes += 1  # type: ignore[attr-defined]
             task.status_id = status_id  # type: ignore[attr-defined]
         if main and comment.previews:
-            with self._lock:
-                owner = self._by_id.get(task.entity_id)  # type: ignore[attr-defined]
+            owner = self._held(
+                (task.entity_kind or "shot",),  # type: ignore[attr-defined]
+                task.entity_id,  # type: ignore[attr-defined]
+            )
             if owner is not None and hasattr(owner, "preview_id"):
                 owner.preview_id = comment.previews[0].id
 

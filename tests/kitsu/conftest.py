@@ -14,7 +14,9 @@ The fixture seeds, through the REST API, a non-admin artist, a second
 non-admin whose password the wrong-password test may spoil (never the admin:
 five wrong passwords lock an account) and a bot with its token.
 :class:`RawKitsu` is a plain ``requests`` client for checking what Zou
-really stores, independently of gadget.
+really stores, independently of gadget. ``kitsu_server.requests_served()``
+counts the requests the server has answered (from its access log, whatever
+client sent them): the request-count tests use its deltas.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +108,9 @@ class KitsuServer:
     bot_token: str
     bot_email: str
     raw: RawKitsu
+    #: requests the API has answered so far, counted at the server from its access
+    #: log (login and token refresh left out): ``requests_served()``, use deltas
+    requests_served: Callable[[], int]
 
     def connect(self, url: str | None = None, **options: Any) -> gadget.Session:
         """A gadget session as the admin (``url`` defaults to the /api form).
@@ -182,6 +187,7 @@ def kitsu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KitsuServ
             bot_token=bot["access_token"],
             bot_email=bot["email"],
             raw=raw,
+            requests_served=server.requests_served,
         )
     finally:
         if started is not None:
