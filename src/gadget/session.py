@@ -86,12 +86,26 @@ def _parent_kinds(kind: str, field: str) -> tuple[str, ...]:
 class _Group:
     """Ids loaded together by one collection read (siblings, for prefetch)."""
 
-    __slots__ = ("__weakref__", "generation", "ids", "kind")
+    __slots__ = ("__weakref__", "family", "generation", "ids", "kind")
 
-    def __init__(self, kind: str, ids: list[str], generation: int) -> None:
+    def __init__(
+        self, kind: str, ids: list[str], generation: int, family: list[str] | None = None
+    ) -> None:
         self.kind = kind
-        self.ids = ids
+        self.ids = ids  # loaded by one collection read: one parent's children
         self.generation = generation
+        # loaded by the same tracker call: the children of every prefetched parent
+        self.family = ids if family is None else family
+
+    def prefetch_ids(self, ident: str, limit: int | None) -> list[str]:
+        """The ids to load children for with ``ident``'s: the whole family when
+        one request covers it, else the siblings, else a window of ``limit``."""
+        if limit is None or len(self.family) <= limit:
+            return self.family
+        if len(self.ids) <= limit:
+            return self.ids
+        start = self.ids.index(ident) // limit * limit
+        return self.ids[start : start + limit]
 
 
 def _freeze(value: Any) -> Any:
@@ -397,11 +411,14 @@ class Session:
         return entities
 
     def _load_children(self, kind: str, field: str, group: _Group, parent_id: str) -> list[Any]:
-        by_parent = self.tracker.list_children(kind, field, list(group.ids))
-        flat = [r for recs in by_parent.values() for r in recs]
-        children = _Group(kind, [str(r["id"]) for r in flat], self._generation)
+        limit = self.tracker.children_per_request(kind, field)
+        ids = group.prefetch_ids(parent_id, limit)
+        by_parent = self.tracker.list_children(kind, field, list(ids))
+        family = [str(r["id"]) for records in by_parent.values() for r in records]
         mine: list[Any] = []
         for pid, records in by_parent.items():
+            # one parent's children are siblings; the family is all of them
+            children = _Group(kind, [str(r["id"]) for r in records], self._generation, family)
             bound = [self._bind(kind, r, children) for r in records]
             if pid == parent_id:
                 mine = bound

@@ -138,6 +138,15 @@ class Tracker(abc.ABC):
         field holding the parent id (``entity_id`` for the tasks of shots).
         """
 
+    def children_per_request(self, kind: str, parent_field: str) -> int | None:
+        """How many parents one request of :meth:`list_children` covers (None: any number).
+
+        The session prefetches the children of at most that many siblings at
+        once, so a tracker that must split long id lists is not asked for
+        thousands of parents when one was wanted.
+        """
+        return None
+
     @abc.abstractmethod
     def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
         """Create one record; all or nothing."""

@@ -617,6 +617,11 @@ class KitsuTracker(Tracker):
                 out[parent].append(record)
         return out
 
+    def children_per_request(self, kind: str, parent_field: str) -> int | None:
+        """Tasks of one project's shots or assets come in one request whatever their
+        number; other children by id lists of at most CHUNK parents per request."""
+        return None if (kind, parent_field) == ("task", "entity_id") else CHUNK
+
     # -- writes ------------------------------------------------------------
     def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
         """Create one record; see :meth:`_create_shot` and friends for the routes."""
