@@ -24,7 +24,10 @@ __all__ = ["Entity"]
 
 
 def _frozen_raw(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
+    # a read-only view, not a copy: the payload is the tracker's answer, kept once
+    if isinstance(value, MappingProxyType):
+        return value
+    return MappingProxyType(value if isinstance(value, dict) else dict(value or {}))
 
 
 @attrs.define(eq=False, kw_only=True, repr=False)
