@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TIMED := tools/timed.sh
 
-.PHONY: demo test tests lint typecheck install clean
+.PHONY: demo test tests lint typecheck bench install clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.10 found; install one or set PYTHON=" >&2; exit 1; }
@@ -35,6 +35,11 @@ tests: $(STAMP)
 
 ## test: the whole suite (lint, types, docs, unit, contract, CLI, Kitsu)
 test: lint typecheck tests
+
+## bench: gadget against plain gazu on a real Kitsu server (writes docs/benchmarks.md)
+bench: $(STAMP)
+	bash tools/install-system-deps.sh
+	$(TIMED) bench $(BIN)/python benchmarks/run.py --output docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache gadget-demo.db* gadget-demo.files

@@ -1,0 +1,285 @@
+"""Seed a real Kitsu server for the benchmarks, fast, through Zou's REST API.
+
+Plain ``requests`` (no gazu, no gadget), one HTTP session per thread and at
+most 4 requests in flight:
+
+- shots: parallel POST ``data/projects/{id}/shots`` (every field in one request);
+- tasks: ONE POST ``actions/projects/{id}/task-types/{tt}/shots/create-tasks``
+  per task type (the tasks of every shot of the project);
+- a few comments (they move some tasks to other statuses), a few assets.
+
+Names carry a random suffix, so a server can be seeded again and again.
+"""
+
+from __future__ import annotations
+
+import secrets
+import struct
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+
+__all__ = ["Api", "Seeded", "seed_project", "write_png"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: shot task types of the benchmark projects (a prefix keeps them apart from Zou's own)
+TASK_TYPE_NAMES = ("Layout", "Anim3D", "FX", "Lighting", "Render", "Comp", "Matte", "Roto")
+WORKERS = 4
+TASK_CHUNK = 250
+
+
+class Api:
+    """Plain REST calls to Zou as one logged-in person (one HTTP session per thread)."""
+
+    def __init__(self, base_url: str, email: str, password: str, timeout: float = 120.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._local = threading.local()
+        answer = self._http().post(
+            f"{self.base_url}/auth/login",
+            json={"email": email, "password": password},
+            timeout=timeout,
+        )
+        answer.raise_for_status()
+        self.token: str = answer.json()["access_token"]
+
+    def _http(self) -> requests.Session:
+        http: requests.Session | None = getattr(self._local, "http", None)
+        if http is None:
+            http = requests.Session()
+            http.trust_env = False  # 127.0.0.1 only: never through a proxy
+            self._local.http = http
+        return http
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def request(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        answer = self._http().request(
+            method,
+            f"{self.base_url}/{path}",
+            json=body,
+            params=params or None,
+            headers=self.headers,
+            timeout=self.timeout,
+        )
+        if answer.status_code >= 400:
+            raise RuntimeError(
+                f"{method} /{path} answered {answer.status_code}: {answer.text[:300]}"
+            )
+        return answer.json() if answer.content else None
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, **params)
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.request("POST", path, body)
+
+    def put(self, path: str, body: Any) -> Any:
+        return self.request("PUT", path, body)
+
+    def delete(self, path: str, **params: Any) -> Any:
+        return self.request("DELETE", path, **params)
+
+    def parallel(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``fn`` over ``items``, at most :data:`WORKERS` requests in flight."""
+        with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="bench-seed") as pool:
+            return list(pool.map(fn, items))
+
+
+@dataclass
+class Seeded:
+    """What was seeded (payloads as Zou answered them)."""
+
+    project: dict[str, Any]
+    sequences: list[dict[str, Any]]
+    shots: list[dict[str, Any]]
+    task_types: list[dict[str, Any]]
+    nb_tasks: int
+    assets: list[dict[str, Any]] = field(default_factory=list)
+    comment_task: dict[str, Any] | None = None  # a task with a few comments
+
+    @property
+    def name(self) -> str:
+        return str(self.project["name"])
+
+
+def suffix() -> str:
+    return secrets.token_hex(3)
+
+
+def shot_task_types(api: Api, count: int) -> list[dict[str, Any]]:
+    """``count`` shot task types named ``Bench<Name>`` (created when missing, global)."""
+    if count > len(TASK_TYPE_NAMES):
+        raise ValueError(f"at most {len(TASK_TYPE_NAMES)} task types")
+    existing = {t["name"]: t for t in api.get("data/task-types") if t.get("for_entity") == "Shot"}
+    out = []
+    for name in TASK_TYPE_NAMES[:count]:
+        full = f"Bench{name}"
+        task_type = existing.get(full) or api.post(
+            "data/task-types", {"name": full, "for_entity": "Shot"}
+        )
+        out.append(task_type)
+    return out
+
+
+def status(api: Api, short_name: str) -> dict[str, Any]:
+    rows = api.get("data/task-status", short_name=short_name)
+    if not rows:
+        raise RuntimeError(f"no task status {short_name!r} on the server")
+    return dict(rows[0])
+
+
+def seed_project(
+    api: Api,
+    *,
+    name: str,
+    shots: int,
+    task_types: int,
+    shots_per_sequence: int = 50,
+    comments: int = 0,
+    assets: int = 0,
+) -> Seeded:
+    """A project of ``shots`` shots with ``task_types`` tasks each (and comments, assets)."""
+    project = api.post("data/projects", {"name": name, "production_type": "featurefilm"})
+    pid = project["id"]
+    types = shot_task_types(api, task_types)
+    for task_type in types:  # listed in the project's settings, as the web UI wants
+        api.post(f"data/projects/{pid}/settings/task-types", {"task_type_id": task_type["id"]})
+    nb_sequences = max(1, -(-shots // shots_per_sequence))
+    sequences = api.parallel(
+        lambda i: api.post(f"data/projects/{pid}/sequences", {"name": f"sq{(i + 1) * 10:03d}"}),
+        range(nb_sequences),
+    )
+
+    def new_shot(i: int) -> dict[str, Any]:
+        seq = sequences[i // shots_per_sequence]
+        frame_in = 1001
+        frame_out = 1001 + 23 + (i % 5) * 24
+        body = {
+            "name": f"{seq['name']}_sh{(i % shots_per_sequence + 1) * 10:04d}",
+            "sequence_id": seq["id"],
+            "nb_frames": frame_out - frame_in + 1,
+            "description": f"benchmark shot {i}",
+            "data": {"frame_in": frame_in, "frame_out": frame_out, "fps": 24, "lens": 35},
+        }
+        return dict(api.post(f"data/projects/{pid}/shots", body))
+
+    created = api.parallel(new_shot, range(shots))
+    nb_tasks = create_tasks(api, pid, types, [s["id"] for s in created])
+    seeded = Seeded(project, sequences, created, types, nb_tasks)
+    if comments:
+        seeded.comment_task = seed_comments(api, seeded, comments)
+    if assets:
+        seeded.assets = seed_assets(api, pid, assets)
+    return seeded
+
+
+def create_tasks(
+    api: Api, project_id: str, types: Sequence[dict[str, Any]], shot_ids: Sequence[str]
+) -> int:
+    """The tasks of every type for every shot: POST ``create-tasks`` (one task type, a
+    list of shots), :data:`TASK_CHUNK` shots per request, 4 requests in flight.
+
+    Zou spends 8-20 ms per task (it commits one event row for each): a request
+    for 2,000 shots would run for minutes; chunks keep each under ~10 s."""
+    jobs = [
+        (task_type["id"], list(shot_ids[i : i + TASK_CHUNK]))
+        for task_type in types
+        for i in range(0, len(shot_ids), TASK_CHUNK)
+    ]
+
+    def post(job: tuple[str, list[str]]) -> int:
+        type_id, ids = job
+        route = f"actions/projects/{project_id}/task-types/{type_id}/shots/create-tasks"
+        return len(api.post(route, ids))
+
+    return sum(api.parallel(post, jobs))
+
+
+def seed_comments(api: Api, seeded: Seeded, count: int) -> dict[str, Any]:
+    """``count`` comments: 3 on the second task type of the first shot, the rest
+    spread over other tasks (moving them to wip / wfa / done). Returns that first task."""
+    statuses = [status(api, s) for s in ("wip", "wfa", "done")]
+    first_shot = seeded.shots[0]
+    tasks = api.get("data/tasks", project_id=seeded.project["id"])
+    by_key = {(t["entity_id"], t["task_type_id"]): t for t in tasks}
+    target = by_key[(first_shot["id"], seeded.task_types[min(1, len(seeded.task_types) - 1)]["id"])]
+    others = [t for t in tasks if t["id"] != target["id"]]
+    step = max(1, len(others) // max(1, count - 3))
+    plan: list[tuple[dict[str, Any], dict[str, Any], str]] = [
+        (target, statuses[i % 3], f"note {i + 1} on the hero task") for i in range(min(3, count))
+    ]
+    plan += [
+        (others[(i * step) % len(others)], statuses[i % 3], f"benchmark note {i}")
+        for i in range(max(0, count - 3))
+    ]
+
+    def comment(item: tuple[dict[str, Any], dict[str, Any], str]) -> Any:
+        task, st, text = item
+        return api.post(
+            f"actions/tasks/{task['id']}/comment", {"task_status_id": st["id"], "comment": text}
+        )
+
+    # the 3 comments on the target task stay in order (newest first is checked)
+    for item in plan[:3]:
+        comment(item)
+    api.parallel(comment, plan[3:])
+    return dict(target)
+
+
+def seed_assets(api: Api, project_id: str, count: int) -> list[dict[str, Any]]:
+    """``count`` assets of a type ``BenchProp`` (created when missing)."""
+    types = api.get("data/entity-types", name="BenchProp")
+    asset_type = types[0] if types else api.post("data/entity-types", {"name": "BenchProp"})
+
+    def new_asset(i: int) -> dict[str, Any]:
+        body = {"name": f"prop{i + 1:03d}", "description": "", "data": {}, "is_shared": False}
+        return dict(
+            api.post(f"data/projects/{project_id}/asset-types/{asset_type['id']}/assets/new", body)
+        )
+
+    return api.parallel(new_asset, range(count))
+
+
+def new_sequence(api: Api, project_id: str, name: str) -> dict[str, Any]:
+    return dict(api.post(f"data/projects/{project_id}/sequences", {"name": name}))
+
+
+def delete_projects(api: Api, projects: Sequence[dict[str, Any]]) -> None:
+    """Close, then delete (``force``) projects seeded on a server we keep running."""
+    closed = [s for s in api.get("data/project-status") if s["name"].lower() == "closed"]
+    for project in projects:
+        if closed:
+            api.put(f"data/projects/{project['id']}", {"project_status_id": closed[0]["id"]})
+        api.delete(f"data/projects/{project['id']}", force="true")
+
+
+def write_png(path: Path, width: int = 64, height: int = 36) -> Path:
+    """A tiny valid 8-bit RGB PNG (a gradient), standard library only."""
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(tag + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 4 % 256, y * 7 % 256, 128))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+    return path

@@ -1,0 +1,289 @@
+"""How many requests the everyday workloads cost on Kitsu, counted at the server.
+
+Counts, never times (times are for ``benchmarks/run.py``). Every count is a
+delta of ``kitsu_server.requests_served()``: the server's own access log,
+whatever client sent the requests, login left out. A reintroduced N+1 (one
+request per shot or per task) makes these fail; the walk under
+``session.no_prefetch()`` proves that the counter sees it.
+
+The seeded data (plain REST calls, before any count): two projects of 25 and
+65 shots with 3 tasks each (65 is past the 60-id chunk of the Kitsu tracker,
+so both of its bulk routes are used), a few comments, 5 assets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gadget.testing import Names, write_png
+
+from .conftest import KitsuServer, RawKitsu
+
+SMALL, LARGE, TASK_TYPES = 25, 65, 3
+
+
+@dataclass
+class Counted:
+    requests: int = -1
+
+
+@contextlib.contextmanager
+def counted(server: KitsuServer) -> Iterator[Counted]:
+    """``with counted(kitsu_server) as c: ...`` then ``c.requests``: answered meanwhile."""
+    result = Counted()
+    before = server.requests_served()
+    yield result
+    result.requests = server.requests_served() - before
+
+
+@dataclass
+class Seeded:
+    name: str
+    id: str
+    shots: list[dict[str, Any]]
+    nb_tasks: int
+
+
+@dataclass
+class Studio:
+    small: Seeded
+    large: Seeded
+    task_types: list[str]  # names; the second one of the first shot has comments
+    read_shot: str
+    nb_comments: int
+    publish_shot: dict[str, Any]
+
+
+def _seed_project(raw: RawKitsu, name: str, shots: int, type_ids: list[str]) -> Seeded:
+    project = raw.post("data/projects", {"name": name, "production_type": "featurefilm"})
+    pid = project["id"]
+    seq = raw.post(f"data/projects/{pid}/sequences", {"name": "sq010"})
+    made = [
+        raw.post(
+            f"data/projects/{pid}/shots",
+            {
+                "name": f"sq010_sh{(i + 1) * 10:04d}",
+                "sequence_id": seq["id"],
+                "nb_frames": 24,
+                "data": {"frame_in": 1001, "frame_out": 1024, "fps": 24},
+            },
+        )
+        for i in range(shots)
+    ]
+    nb_tasks = 0
+    for type_id in type_ids:  # one request: this type's tasks for every shot of the project
+        raw.post(f"data/projects/{pid}/settings/task-types", {"task_type_id": type_id})
+        nb_tasks += len(
+            raw.post(f"actions/projects/{pid}/task-types/{type_id}/shots/create-tasks", [])
+        )
+    return Seeded(name, pid, made, nb_tasks)
+
+
+@pytest.fixture(scope="module")
+def studio(kitsu_server: KitsuServer) -> Studio:
+    raw, names = kitsu_server.raw, Names()
+    type_ids, type_names = [], []
+    for base in ("Layout", "Anim3D", "Comp")[:TASK_TYPES]:
+        task_type = raw.post("data/task-types", {"name": names(base), "for_entity": "Shot"})
+        type_ids.append(task_type["id"])
+        type_names.append(task_type["name"])
+    small = _seed_project(raw, names("CountSmall"), SMALL, type_ids)
+    large = _seed_project(raw, names("CountLarge"), LARGE, type_ids)
+    wip = raw.get("data/task-status", short_name="wip")[0]["id"]
+    done = raw.get("data/task-status", short_name="done")[0]["id"]
+    tasks = raw.get("data/tasks", project_id=small.id)
+    hero = next(
+        t
+        for t in tasks
+        if t["entity_id"] == small.shots[0]["id"] and t["task_type_id"] == type_ids[1]
+    )
+    for i in range(3):
+        raw.post(f"actions/tasks/{hero['id']}/comment", {"task_status_id": wip, "comment": f"n{i}"})
+    for task in tasks[::10]:  # a few other tasks move on
+        if task["id"] != hero["id"]:
+            raw.post(
+                f"actions/tasks/{task['id']}/comment", {"task_status_id": done, "comment": "ok"}
+            )
+    return Studio(
+        small=small,
+        large=large,
+        task_types=type_names,
+        read_shot=str(small.shots[0]["name"]),
+        nb_comments=3,
+        publish_shot=small.shots[1],
+    )
+
+
+def walk(project: Any) -> list[tuple[str, str, str]]:
+    return [
+        (shot.name, task.task_type.name, task.status.short_name)
+        for shot in project.shots
+        for task in shot.tasks
+    ]
+
+
+def read(project: Any, shot_name: str, task_type: str) -> list[Any]:
+    shot = project.shots.get(name=shot_name)
+    return list(shot.tasks.fetch(task_type).comments)
+
+
+# -- the counter itself ---------------------------------------------------------------
+def test_the_counter_counts_each_request_at_the_server(kitsu_server: KitsuServer) -> None:
+    with counted(kitsu_server) as nothing:
+        pass
+    with counted(kitsu_server) as two:
+        kitsu_server.raw.get("data/project-status")
+        kitsu_server.raw.get("data/task-status")
+    with counted(kitsu_server) as login:  # a login (POST /auth/login) is left out
+        kitsu_server.connect().close()
+    assert (nothing.requests, two.requests, login.requests) == (0, 2, 0)
+
+
+# -- (a) and (f): the walk ---------------------------------------------------------------
+def test_walk_costs_at_most_4_requests_whatever_the_size_then_none_warm(
+    kitsu_server: KitsuServer, studio: Studio
+) -> None:
+    cold, warm = {}, {}
+    for seeded in (studio.small, studio.large):
+        with kitsu_server.connect() as session:
+            project = session.projects.fetch(seeded.name)  # before counting: the project
+            with counted(kitsu_server) as first:
+                rows = walk(project)
+            with counted(kitsu_server) as again:  # (f): the same session, within the TTL
+                assert walk(project) == rows
+        assert len(rows) == seeded.nb_tasks == len(seeded.shots) * TASK_TYPES
+        cold[len(seeded.shots)], warm[len(seeded.shots)] = first.requests, again.requests
+    assert cold[SMALL] == cold[LARGE] <= 4, f"(a) cold walk, requests by number of shots: {cold}"
+    assert warm == {SMALL: 0, LARGE: 0}, f"(f) warm walk: {warm}"
+
+
+def test_walk_without_prefetch_costs_one_request_per_shot(
+    kitsu_server: KitsuServer, studio: Studio
+) -> None:
+    """What an N+1 looks like to the counter: proof that it would catch one."""
+    with kitsu_server.connect() as session:
+        project = session.projects.fetch(studio.small.name)
+        with session.no_prefetch(), counted(kitsu_server) as naive:
+            rows = walk(project)
+    assert len(rows) == studio.small.nb_tasks
+    assert naive.requests >= SMALL + 1, naive.requests
+
+
+# -- (b): a shot by name, its task by type, the comments -----------------------------------
+@pytest.mark.xfail(
+    strict=True,
+    reason="4 today: shot.tasks.fetch(type name) first loads every task type "
+    "(GET /data/task-types, Session._fetch -> _resolve) before GET /data/tasks?entity_id=&task_type_id=",
+)
+def test_read_by_name_costs_at_most_3_requests_cold(
+    kitsu_server: KitsuServer, studio: Studio
+) -> None:
+    with kitsu_server.connect() as session:
+        project = session.projects.fetch(studio.small.name)
+        with counted(kitsu_server) as cold:
+            comments = read(project, studio.read_shot, studio.task_types[1])
+    assert len(comments) == studio.nb_comments
+    assert cold.requests <= 3, cold.requests
+
+
+def test_read_by_name_after_the_walk_costs_at_most_1_request(
+    kitsu_server: KitsuServer, studio: Studio
+) -> None:
+    with kitsu_server.connect() as session:
+        project = session.projects.fetch(studio.small.name)
+        walk(project)
+        with counted(kitsu_server) as after:
+            comments = read(project, studio.read_shot, studio.task_types[1])
+    assert len(comments) == studio.nb_comments
+    # the comments of this shot's tasks only, not of every task the walk loaded
+    assert after.requests <= 1, after.requests
+
+
+# -- (c): publish ------------------------------------------------------------------------------
+def test_publish_with_preview_set_as_main_preview_costs_2_requests(
+    kitsu_server: KitsuServer, studio: Studio, tmp_path: Path
+) -> None:
+    png = write_png(tmp_path / "render.png")
+    with kitsu_server.connect() as session:
+        project = session.projects.fetch(studio.small.name)
+        shot = project.shots.get(name=studio.publish_shot["name"])
+        task = shot.tasks.fetch(studio.task_types[0])
+        session.task_statuses.all()  # reference data a session loads once
+        with counted(kitsu_server) as publish:
+            note = task.comments.new(
+                comment="blocking", status="wfa", preview=[png], set_main_preview=True
+            )
+        status = note.status  # the statuses are loaded: no request
+    assert publish.requests <= 2, publish.requests
+    stored = kitsu_server.raw.get(f"data/shots/{studio.publish_shot['id']}")
+    assert note.previews and stored["preview_file_id"] == note.previews[0].id
+    assert status is not None and status.short_name == "wfa"
+
+
+def test_publish_in_a_fresh_session_adds_only_the_status_lookup(
+    kitsu_server: KitsuServer, studio: Studio, tmp_path: Path
+) -> None:
+    png = write_png(tmp_path / "render.png")
+    with kitsu_server.connect() as session:
+        project = session.projects.fetch(studio.small.name)
+        task = project.shots.get(name=studio.publish_shot["name"]).tasks.fetch(studio.task_types[0])
+        with counted(kitsu_server) as publish:
+            task.comments.new(comment="wip", status="wip", preview=[png], set_main_preview=True)
+    assert publish.requests <= 3, publish.requests
+
+
+# -- (d): many shots at once -------------------------------------------------------------------
+def test_new_many_costs_one_post_per_shot_and_a_constant(
+    kitsu_server: KitsuServer, studio: Studio
+) -> None:
+    names = Names()
+    seq = kitsu_server.raw.post(f"data/projects/{studio.small.id}/sequences", {"name": names("sq")})
+    with kitsu_server.connect() as session:
+        project = session.projects.fetch(studio.small.name)
+        sequence = project.sequences.get(name=seq["name"])
+        rows = [
+            {
+                "name": f"new_sh{i:04d}",
+                "sequence": sequence,
+                "frame_in": 1001,
+                "frame_out": 1048,
+                "custom_data": {"lens": 35},
+            }
+            for i in range(20)
+        ]
+        with counted(kitsu_server) as many:
+            made = project.shots.new_many(rows)
+    assert len(made) == 20
+    assert many.requests <= 20 + 3, f"{many.requests} for 20 shots (not 2 per shot)"
+    stored = kitsu_server.raw.get("data/shots", parent_id=seq["id"])
+    assert len(stored) == 20 and all(s["data"]["frame_out"] == 1048 for s in stored)
+
+
+# -- (e): casting ----------------------------------------------------------------------------------
+def test_casting_many_shots_costs_at_most_2_requests(
+    kitsu_server: KitsuServer, studio: Studio
+) -> None:
+    raw, pid = kitsu_server.raw, studio.small.id
+    prop = raw.post("data/entity-types", {"name": Names()("Prop")})
+    for i in range(5):
+        raw.post(
+            f"data/projects/{pid}/asset-types/{prop['id']}/assets/new",
+            {"name": f"prop{i}", "description": "", "data": {}, "is_shared": False},
+        )
+    with kitsu_server.connect() as session:
+        project = session.projects.fetch(studio.small.name)
+        shots = project.shots.all()[:10]
+        assets = project.assets.all()
+        with counted(kitsu_server) as cast:
+            session.set_casting({shot: [(asset, 2) for asset in assets] for shot in shots})
+    assert len(assets) == 5
+    assert cast.requests <= 2, cast.requests
+    stored = raw.get(f"data/projects/{pid}/entities/{shots[-1].id}/casting")
+    assert sorted(c["asset_id"] for c in stored) == sorted(a.id for a in assets)
+    assert all(c["nb_occurences"] == 2 for c in stored)
