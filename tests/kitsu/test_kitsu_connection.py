@@ -22,6 +22,7 @@ from typing import Any
 
 import gazu
 import pytest
+import requests
 
 import gadget
 from gadget import Project
@@ -334,7 +335,41 @@ def test_timeouts_default_and_long() -> None:
         session.get("http://x/data", stream=True)
     with contextlib.suppress(Exception):
         session.get("http://x/data", timeout=1)
-    assert seen == [7, 70, 70, 1]
+    with session.long_requests(), contextlib.suppress(Exception):
+        session.put("http://x/data", json={})  # a slow bulk write
+    with contextlib.suppress(Exception):
+        session.put("http://x/data", json={})
+    assert seen == [7, 70, 70, 1, 70, 7]
+
+
+class _Slow(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_PUT(self) -> None:
+        self.hits.append(self.path)
+        time.sleep(1.0)  # longer than the client waits
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_write_that_timed_out_is_not_sent_again() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        session = TimeoutSession(timeout=0.2, retries=3, backoff=0.01)
+        session.trust_env = False
+        _Slow.hits = []
+        with pytest.raises(requests.exceptions.ConnectionError):  # read timeout
+            session.put(f"http://127.0.0.1:{server.server_address[1]}/data/casting", json={})
+        time.sleep(0.1)
+        assert _Slow.hits == ["/data/casting"]  # the server got it once, not 4 times
+    finally:
+        server.shutdown()
 
 
 # -- a non-admin reads and publishes -------------------------------------------------------------

@@ -161,7 +161,9 @@ class TimeoutSession(requests.Session):
         retry = Retry(
             total=retries,
             connect=retries,
-            read=retries,
+            # a read timeout means the server got the request and may still apply
+            # it: sending it again would repeat the write (a slow bulk PUT, say)
+            read=0,
             status=retries,
             other=0,
             backoff_factor=backoff,
@@ -176,7 +178,11 @@ class TimeoutSession(requests.Session):
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if kwargs.get("timeout") is None:
-            long = bool(kwargs.get("files")) or bool(kwargs.get("stream"))
+            long = (
+                bool(kwargs.get("files"))
+                or bool(kwargs.get("stream"))
+                or getattr(self._local, "long", False)
+            )
             kwargs["timeout"] = self.upload_timeout if long else self.timeout
         self._local.response = None
         with self._count_lock:
@@ -184,6 +190,15 @@ class TimeoutSession(requests.Session):
         response = super().request(method, url, *args, **kwargs)
         self._local.response = response
         return response
+
+    @contextlib.contextmanager
+    def long_requests(self) -> Iterator[None]:
+        """Within the block, this thread's requests get the upload timeout."""
+        self._local.long = True
+        try:
+            yield
+        finally:
+            self._local.long = False
 
     @property
     def last_response(self) -> requests.Response | None:
@@ -388,8 +403,11 @@ class KitsuConnection:
         """POST a JSON body to ``path``."""
         return self.call("POST", path, lambda: raw.post(path, data, client=self.client))
 
-    def put(self, path: str, data: Any) -> Any:
-        """PUT a JSON body to ``path``."""
+    def put(self, path: str, data: Any, *, slow: bool = False) -> Any:
+        """PUT a JSON body to ``path``; ``slow`` gives it the upload timeout (bulk writes)."""
+        if slow:
+            with self.session.long_requests():
+                return self.call("PUT", path, lambda: raw.put(path, data, client=self.client))
         return self.call("PUT", path, lambda: raw.put(path, data, client=self.client))
 
     def delete(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
