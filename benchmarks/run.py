@@ -920,7 +920,8 @@ def casting_lines(r: Results) -> list[Line]:
         return []  # --casting-runs 0
     lines: list[Line] = []
     failed = r.casting_failed
-    what = f"cast {CAST_ASSETS} assets into {WRITE_SHOTS} shots ({len(e_z.samples)} runs)"
+    runs = len(e_z.samples)
+    what = f"cast {CAST_ASSETS} assets into {WRITE_SHOTS} shots ({runs} run{'s' * (runs > 1)})"
     if failed is not None:
         lines.append(
             Line(
@@ -955,7 +956,9 @@ def table(lines: Sequence[Line]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for ln in lines:
+        failed = ln.gadget is not None and any(x.error for x in ln.gadget.samples)
         ratio = _ratio(ln.gazu.median / ln.gadget.median) if ln.gadget and ln.gazu else "—"
+        ratio = "—" if failed else ratio
         out.append(
             f"| {ln.key} | {ln.label} | {_req(ln.gadget)} | {_req(ln.gazu)} | "
             f"{_fmt_s(ln.gadget)} | {_fmt_s(ln.gazu)} | {ratio} | {ln.target} | {ln.met} |"
@@ -996,7 +999,7 @@ def notes(r: Results, args: argparse.Namespace) -> list[str]:
         out.append(
             f"(e) with gadget's default options failed: {failed.error}. Its one PUT "
             f"outlasted the 30 s timeout, was sent again by the retries, and the server "
-            f"answered {failed.requests} PUTs ({summarize(failed.lines)})."
+            f"answered {failed.requests} requests ({summarize(failed.lines)})."
         )
     return out
 
