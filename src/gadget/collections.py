@@ -207,7 +207,7 @@ class Collection(_Base[T]):
     def refresh(self) -> Collection[T]:
         """Forget what was loaded for this collection; the next read reloads."""
         self._snapshot = None
-        self._session._forget(self.kind, self._query)
+        self._session._invalidate(self.kind)
         return self
 
     # -- writes ------------------------------------------------------------

@@ -603,16 +603,15 @@ class Session:
             self._prefetched.clear()
             self._generation += 1
 
-    def _forget(self, kind: str, filters: Mapping[str, Any]) -> None:
-        self._invalidate(kind)
-
     def _prepare_new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> dict[str, Any]:
         kind = coll.kind
         spec = KINDS[kind]
         scope = coll._scope
+        if kind == "person" and "project_id" in scope:
+            raise ValidationError(
+                "create people with session.persons.new(...), then project.team.add(person)"
+            )
         data = {**coll._defaults, **scope, **self._normalize_write(kind, fields, scope)}
-        if kind == "person":
-            data.pop("project_id", None)
         if kind == "shot":
             if not data.get("sequence_id"):
                 raise ValidationError("a shot needs a sequence: new(name=..., sequence=seq)")
@@ -636,30 +635,33 @@ class Session:
             raise ValidationError(f"a new {kind.replace('_', ' ')} needs {spec.key}")
         return data
 
+    def _holders(self, kind: str, data: Mapping[str, Any], skip: str | None = None) -> list[Any]:
+        """The entities holding ``data``'s natural key under the same parent."""
+        spec = KINDS[kind]
+        if spec.key == "id":
+            return []
+        criteria = {f: data.get(f) for f in spec.scope}
+        criteria[spec.key] = data[spec.key]
+        return [e for e in self._query(kind, criteria) if e.id != skip]
+
     def _check_free(
         self, kind: str, data: Mapping[str, Any], label: str, skip: str | None = None
     ) -> None:
-        spec = KINDS[kind]
-        if spec.key == "id":
-            return
-        criteria = {f: data.get(f) for f in spec.scope}
-        criteria[spec.key] = data[spec.key]
-        taken = [e for e in self._query(kind, criteria) if e.id != skip]
+        taken = self._holders(kind, data, skip)
         if taken:
-            raise _exists(kind, data[spec.key], label, taken[0])
+            raise _exists(kind, data[KINDS[kind].key], label, taken[0])
 
     def _new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:
         if coll.kind == "comment":
             return self._new_comment(coll, dict(fields))
-        if coll.kind == "person" and "project_id" in coll._scope:
-            raise ValidationError(
-                "create people with session.persons.new(...), then project.team.add(person)"
-            )
         data = self._prepare_new(coll, fields)
         self._check_free(coll.kind, data, coll._label)
-        record = self.tracker.create(coll.kind, data)
-        self._invalidate(coll.kind)
-        return self._bind(coll.kind, record)
+        return self._create(coll.kind, data)
+
+    def _create(self, kind: str, data: Mapping[str, Any]) -> Any:
+        record = self.tracker.create(kind, data)
+        self._invalidate(kind)
+        return self._bind(kind, record)
 
     def _new_many(self, coll: Collection[Any], rows: list[dict[str, Any]]) -> list[Any]:
         if coll.kind == "comment":
@@ -687,13 +689,8 @@ class Session:
 
     def _ensure(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:
         data = self._prepare_new(coll, fields)
-        spec = KINDS[coll.kind]
-        criteria = {f: data.get(f) for f in spec.scope}
-        criteria[spec.key] = data[spec.key]
-        found = self._query(coll.kind, criteria)
-        if found:
-            return found[0]
-        return self._new(coll, fields)
+        found = self._holders(coll.kind, data)
+        return found[0] if found else self._create(coll.kind, data)
 
     def _update(self, entity: Entity, fields: Mapping[str, Any]) -> None:
         kind = entity.kind
