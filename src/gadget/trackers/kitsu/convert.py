@@ -37,11 +37,13 @@ __all__ = [
     "EVENT_FIELDS",
     "FIELDS",
     "READ_ONLY",
+    "SERVER_FILTERS",
     "SHOT_DATA_FIELDS",
     "VALUE_TYPES",
     "attachment_record",
     "casting_payload",
     "casting_rows",
+    "comment_body",
     "comment_record",
     "entity_kind_of",
     "event_record",
@@ -722,3 +724,55 @@ def _status_id(value: Any, ids: Mapping[str, str] | None) -> str:
             return ident
     known = ", ".join(sorted(n.lower() for n in (ids or {})))
     raise ValidationError(f"a Kitsu project status is one of {known}, not {value!r}")
+
+
+#: Query parameters the collection routes filter on: gadget filter -> Zou column.
+SERVER_FILTERS: dict[str, dict[str, str]] = {
+    "project": {"id": "id", "name": "name"},
+    "episode": {"id": "id", "project_id": "project_id", "name": "name"},
+    "sequence": {"id": "id", "project_id": "project_id", "episode_id": "parent_id", "name": "name"},
+    "shot": {"id": "id", "project_id": "project_id", "sequence_id": "parent_id", "name": "name"},
+    "asset_type": {"id": "id", "name": "name"},
+    "asset": {
+        "id": "id",
+        "project_id": "project_id",
+        "asset_type_id": "entity_type_id",
+        "episode_id": "source_id",
+        "name": "name",
+    },
+    "task_type": {
+        "id": "id",
+        "name": "name",
+        "for_entity": "for_entity",
+        "department_id": "department_id",
+    },
+    "task_status": {"id": "id", "short_name": "short_name", "name": "name"},
+    "task": {
+        "id": "id",
+        "project_id": "project_id",
+        "entity_id": "entity_id",
+        "task_type_id": "task_type_id",
+        "status_id": "task_status_id",
+    },
+    "preview": {"id": "id", "task_id": "task_id"},
+    "person": {"id": "id", "email": "email", "role": "role"},
+    "department": {"id": "id", "name": "name"},
+    "playlist": {"id": "id", "project_id": "project_id", "name": "name"},
+}
+
+
+def comment_body(
+    text: str,
+    status_id: str,
+    checklist: Sequence[tuple[str, bool]],
+    author_id: str | None,
+) -> dict[str, Any]:
+    """One comment of a batch-comment request, in Zou's field names."""
+    body: dict[str, Any] = {
+        "text": text,
+        "task_status_id": status_id,
+        "checklist": [{"text": t, "checked": c} for t, c in checklist],
+    }
+    if author_id:
+        body["person_id"] = author_id
+    return body

@@ -109,39 +109,6 @@ _DELETE_ROUTES: dict[str, str] = {"asset_type": "data/entity-types"}
 _FORCE_DELETE = frozenset(
     {"project", "episode", "sequence", "shot", "asset", "task", "person", "preview"}
 )
-#: Query parameters the collection routes filter on: gadget filter -> Zou column.
-_SERVER_FILTERS: dict[str, dict[str, str]] = {
-    "project": {"id": "id", "name": "name"},
-    "episode": {"id": "id", "project_id": "project_id", "name": "name"},
-    "sequence": {"id": "id", "project_id": "project_id", "episode_id": "parent_id", "name": "name"},
-    "shot": {"id": "id", "project_id": "project_id", "sequence_id": "parent_id", "name": "name"},
-    "asset_type": {"id": "id", "name": "name"},
-    "asset": {
-        "id": "id",
-        "project_id": "project_id",
-        "asset_type_id": "entity_type_id",
-        "episode_id": "source_id",
-        "name": "name",
-    },
-    "task_type": {
-        "id": "id",
-        "name": "name",
-        "for_entity": "for_entity",
-        "department_id": "department_id",
-    },
-    "task_status": {"id": "id", "short_name": "short_name", "name": "name"},
-    "task": {
-        "id": "id",
-        "project_id": "project_id",
-        "entity_id": "entity_id",
-        "task_type_id": "task_type_id",
-        "status_id": "task_status_id",
-    },
-    "preview": {"id": "id", "task_id": "task_id"},
-    "person": {"id": "id", "email": "email", "role": "role"},
-    "department": {"id": "id", "name": "name"},
-    "playlist": {"id": "id", "project_id": "project_id", "name": "name"},
-}
 #: Collection routes that need ``relations=true`` to list id relations.
 _RELATIONS = frozenset({"task", "person", "preview"})
 _INDEX_NAMES = {"assets": "asset", "shots": "shot", "persons": "person"}
@@ -505,7 +472,7 @@ class KitsuTracker(Tracker):
 
     def _query(self, kind: str, filters: Mapping[str, Any]) -> _Payloads:
         """GET the collection route with the filters Zou understands (``IN`` for lists)."""
-        columns = _SERVER_FILTERS.get(kind, {})
+        columns = convert.SERVER_FILTERS.get(kind, {})
         params: dict[str, Any] = {}
         chunked: tuple[str, _Ids] | None = None
         for field, value in filters.items():
@@ -889,13 +856,7 @@ class KitsuTracker(Tracker):
                 status_id = str(self._conn.get(f"data/tasks/{task_id}")["task_status_id"])
             except NotFound as exc:
                 raise NotFound("task", {"id": task_id}, f"Kitsu at {self.host}") from exc
-        comment: dict[str, Any] = {
-            "text": draft.text,
-            "task_status_id": status_id,
-            "checklist": [{"text": t, "checked": c} for t, c in draft.checklist],
-        }
-        if draft.author_id:
-            comment["person_id"] = draft.author_id
+        comment = convert.comment_body(draft.text, status_id, draft.checklist, draft.author_id)
         files: dict[str, Path] = {}
         for i, path in enumerate(draft.previews):
             files[f"preview_file-0-{i}"] = path
