@@ -10,13 +10,18 @@ tracker and turns the records it returns into bound entities. It owns:
   through this session; ``connect(..., cache=False)`` turns it off;
 - sibling prefetch: the first child-collection read on an entity that came
   from a loaded collection loads that child collection for every sibling in
-  one ``Tracker.list_children`` call (``session.no_prefetch()`` opts out).
+  one ``Tracker.list_children`` call (``session.no_prefetch()`` opts out);
+  shots and assets are listed with their tasks when the tracker has one
+  request for both (``Tracker.list_with_children``);
+- partial records: fields a fast route left out (``trackers.base.MISSING``)
+  are loaded for everything read together on the first read of one of them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -44,7 +49,7 @@ from gadget.errors import (
     ValidationError,
     closest_names,
 )
-from gadget.trackers.base import CommentDraft, Record
+from gadget.trackers.base import MISSING, CommentDraft, Record
 from gadget.trackers.registry import resolve
 
 if TYPE_CHECKING:
@@ -83,19 +88,52 @@ def _parent_kinds(kind: str, field: str) -> tuple[str, ...]:
     return (ref,) if ref else ()
 
 
+#: the child collection read together with a listing of these kinds, when the
+#: tracker has one request for both (``Tracker.list_with_children``)
+_EMBEDDED = {"shot": ("task", "entity_id"), "asset": ("task", "entity_id")}
+
+
+class _Loader:
+    """Loads the fields partial records left out, once, for all of them."""
+
+    __slots__ = ("_fn", "_lock")
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        self._fn: Callable[[], None] | None = fn
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            fn, self._fn = self._fn, None
+            if fn is None:
+                return
+            try:
+                fn()
+            except BaseException:
+                self._fn = fn  # not loaded: the next read tries again
+                raise
+
+
 class _Group:
     """Ids loaded together by one collection read (siblings, for prefetch)."""
 
-    __slots__ = ("__weakref__", "family", "generation", "ids", "kind")
+    __slots__ = ("__weakref__", "complete", "family", "generation", "ids", "kind")
 
     def __init__(
-        self, kind: str, ids: list[str], generation: int, family: list[str] | None = None
+        self,
+        kind: str,
+        ids: list[str],
+        generation: int,
+        family: list[str] | None = None,
+        complete: _Loader | None = None,
     ) -> None:
         self.kind = kind
         self.ids = ids  # loaded by one collection read: one parent's children
         self.generation = generation
         # loaded by the same tracker call: the children of every prefetched parent
         self.family = ids if family is None else family
+        # loads what partial records of this group left out (None: nothing left out)
+        self.complete = complete
 
     def prefetch_ids(self, ident: str, limit: int | None) -> list[str]:
         """The ids to load children for with ``ident``'s: the whole family when
@@ -106,6 +144,64 @@ class _Group:
             return self.ids
         start = self.ids.index(ident) // limit * limit
         return self.ids[start : start + limit]
+
+
+_Plan = tuple[tuple[str, str, Any, "Callable[[], Any] | None"], ...]
+
+
+@functools.cache
+def _plan(kind: str) -> _Plan:
+    """How a record of ``kind`` becomes constructor arguments: per field, its
+    alias, the special reading it needs ("" for none), its default and factory."""
+    plan = []
+    for f in attrs.fields(ENTITY_CLASSES[kind]):
+        alias = f.alias
+        if alias in ("session", "group"):
+            continue
+        special = ""
+        if kind == "comment" and alias in ("previews", "attachments", "checklist"):
+            special = alias
+        elif kind == "playlist" and alias == "entries":
+            special = "entries"
+        elif alias == "custom_data":
+            special = "dict"
+        elif alias in ("assignee_ids", "department_ids"):
+            special = "list"
+        factory = f.default.factory if isinstance(f.default, attrs.Factory) else None  # type: ignore[arg-type]
+        plan.append((alias, special, f.default, factory))
+    return tuple(plan)
+
+
+@functools.cache
+def _names(kind: str) -> tuple[tuple[str, str], ...]:
+    """(alias, attribute name) of every field a record sets."""
+    return tuple(
+        (f.alias, f.name)
+        for f in attrs.fields(ENTITY_CLASSES[kind])
+        if f.alias not in ("session", "group")
+    )
+
+
+@functools.cache
+def _lazy_fields(kind: str) -> dict[str, Callable[[], Any]]:
+    """The fields a partial record may leave out, each with its default."""
+    out: dict[str, Callable[[], Any]] = {}
+    for f in attrs.fields(ENTITY_CLASSES[kind]):
+        if f.name != f.alias or f.name == "id":
+            continue
+        if isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
+            out[f.name] = f.default.factory
+        else:
+            out[f.name] = functools.partial(lambda value: value, f.default)
+    return out
+
+
+def _unset(entity: Entity, name: str) -> bool:
+    try:
+        object.__getattribute__(entity, name)
+    except AttributeError:
+        return True
+    return False
 
 
 def _freeze(value: Any) -> Any:
@@ -149,9 +245,13 @@ def _exists(kind: str, key: Any, label: str, existing: Any) -> AlreadyExists:
 def _describe(entity: Any) -> str:
     """``shot 'sq170_sh0224'`` (no I/O: only what the entity holds)."""
     kind = str(getattr(entity, "kind", type(entity).__name__)).replace("_", " ")
-    label = getattr(entity, "name", None) or getattr(entity, "id", "")
+    label = getattr(entity, "id", "")
     if kind == "task":
-        label = getattr(entity, "id", "")
+        return f"{kind} {label!r}"
+    if not isinstance(entity, Entity):
+        label = getattr(entity, "name", None) or label
+    elif not _unset(entity, "name"):  # a name a partial record left out is not read
+        label = entity.name or label  # type: ignore[attr-defined]
     return f"{kind} {label!r}"
 
 
@@ -281,55 +381,77 @@ class Session:
 
     # -- binding -----------------------------------------------------------
     def _values(self, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
-        cls = ENTITY_CLASSES[kind]
         out: dict[str, Any] = {}
-        for f in attrs.fields(cls):
-            name = f.alias
-            if name in ("session", "group") or name not in record:
+        for alias, special, default, factory in _plan(kind):
+            if alias not in record:
                 continue
-            value = record[name]
-            if kind == "comment":
-                if name == "previews":
-                    value = tuple(self._bind("preview", r) for r in value or ())
-                elif name == "attachments":
-                    value = tuple(self._bind("attachment", r) for r in value or ())
-                elif name == "checklist":
-                    value = tuple(
-                        ChecklistItem(i, str(c.get("text", "")), bool(c.get("checked")))
-                        for i, c in enumerate(value or ())
-                    )
-            elif kind == "playlist" and name == "entries":
-                value = tuple(dict(e) for e in value or ())
-            elif name == "custom_data":
-                value = dict(value or {})
-            elif name in ("assignee_ids", "department_ids"):
-                value = list(value or [])
-            if value is None and isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
-                value = f.default.factory()
-            elif value is None and f.default is not attrs.NOTHING:
-                value = f.default
-            out[name] = value
+            value = record[alias]
+            if special:
+                value = self._special(special, value)
+            if value is None:
+                if factory is not None:
+                    value = factory()
+                elif default is not attrs.NOTHING:
+                    value = default
+            out[alias] = value
         return out
+
+    def _special(self, special: str, value: Any) -> Any:
+        if special == "previews":
+            return tuple(self._bind("preview", r) for r in value or ())
+        if special == "attachments":
+            return tuple(self._bind("attachment", r) for r in value or ())
+        if special == "checklist":
+            return tuple(
+                ChecklistItem(i, str(c.get("text", "")), bool(c.get("checked")))
+                for i, c in enumerate(value or ())
+            )
+        if special == "entries":
+            return tuple(dict(e) for e in value or ())
+        if special == "dict":
+            return dict(value or {})
+        return list(value or [])  # "list"
 
     def _bind(self, kind: str, record: Mapping[str, Any], group: _Group | None = None) -> Entity:
         values = self._values(kind, record)
+        missing = record.get(MISSING) or ()
         ident = str(values["id"])
         with self._lock:
             obj = self._identity.get((kind, ident))
             if obj is None:
                 obj = ENTITY_CLASSES[kind](**values, session=self, group=group)
+                for name in missing:
+                    if name in _lazy_fields(kind):
+                        object.__delattr__(obj, name)  # read later through _complete
                 self._identity[(kind, ident)] = obj
             else:
-                for f in attrs.fields(type(obj)):
-                    if f.alias in values:
-                        setattr(obj, f.name, values[f.alias])
+                if missing and "raw" in values:  # keep what the fuller payload had
+                    values["raw"] = {**obj.raw, **values["raw"]}
+                for alias, name in _names(kind):
+                    if alias in values:
+                        setattr(obj, name, values[alias])
                 if group is not None:
                     obj._group = group
         return obj
 
-    def _bind_many(self, kind: str, records: Sequence[Mapping[str, Any]]) -> list[Any]:
-        group = _Group(kind, [str(r["id"]) for r in records], self._generation)
+    def _bind_many(
+        self, kind: str, records: Sequence[Mapping[str, Any]], complete: _Loader | None = None
+    ) -> list[Any]:
+        group = _Group(kind, [str(r["id"]) for r in records], self._generation, None, complete)
         return [self._bind(kind, r, group) for r in records]
+
+    def _complete(self, entity: Entity) -> None:
+        """Load the fields a partial record left out of ``entity`` (and of the
+        records read with it: one tracker call for all of them)."""
+        loader = getattr(entity._group, "complete", None)
+        if loader is not None:
+            loader()
+        kind = entity.kind
+        if any(_unset(entity, name) for name in _lazy_fields(kind)):
+            self._reload(entity)  # read alone, or changed since: its own record
+        for name, default in _lazy_fields(kind).items():
+            if _unset(entity, name):  # the tracker does not have it at all
+                object.__setattr__(entity, name, default())
 
     def _items(self, items: Iterable[Any], label: str) -> Items[Any]:
         return Items(items, label)
@@ -365,7 +487,7 @@ class Session:
     def _query(self, kind: str, filters: Mapping[str, Any]) -> list[Any]:
         """Entities of ``kind`` matching ``filters`` exactly (normalized field names)."""
         spec = KINDS[kind]
-        accepted = set(spec.filters) | {"id", spec.key}
+        accepted = set(spec.filters) | {"id", spec.key} | self.tracker.name_filters
         server = {k: v for k, v in filters.items() if k in accepted and v is not None}
         key = _key(kind, server)
         found = self._cache_get(key)
@@ -405,9 +527,52 @@ class Session:
                 and group.generation == self._generation
             ):
                 return self._load_children(kind, field, group, parent_id)
+        if self._prefetch and kind in _EMBEDDED and not server.keys() & {"id", KINDS[kind].key}:
+            child_kind, field = _EMBEDDED[kind]
+            both = self.tracker.list_with_children(kind, server, child_kind, field)
+            if both is not None:
+                entities = self._bind_with_children(kind, server, child_kind, field, *both)
+                self._cache_put(key, entities)
+                return entities
         records = self.tracker.list(kind, server)
         entities = self._bind_many(kind, records)
         self._cache_put(key, entities)
+        return entities
+
+    def _bind_with_children(
+        self,
+        kind: str,
+        server: dict[str, Any],
+        child_kind: str,
+        field: str,
+        records: Sequence[Record],
+        children: Mapping[str, Sequence[Record]],
+    ) -> list[Any]:
+        """Bind a listing read together with each result's children: the children
+        are cached as each parent's child collection (a walk costs no more reads)."""
+        parent_ids = [str(r["id"]) for r in records]
+
+        def full_parents() -> None:
+            for record in self.tracker.list(kind, server):
+                self._bind(kind, record)
+
+        def full_children() -> None:
+            for found in self.tracker.list_children(child_kind, field, parent_ids).values():
+                for record in found:
+                    self._bind(child_kind, record)
+
+        partial = any(MISSING in r for r in records)
+        entities = self._bind_many(kind, records, _Loader(full_parents) if partial else None)
+        family = [str(r["id"]) for found in children.values() for r in found]
+        partial = any(MISSING in r for found in children.values() for r in found)
+        loader = _Loader(full_children) if partial else None
+        for pid in parent_ids:
+            found = children.get(pid, ())
+            group = _Group(
+                child_kind, [str(r["id"]) for r in found], self._generation, family, loader
+            )
+            bound = [self._bind(child_kind, r, group) for r in found]
+            self._cache_put(_key(child_kind, {field: pid}), bound, prefetched=True)
         return entities
 
     def _load_children(self, kind: str, field: str, group: _Group, parent_id: str) -> list[Any]:
@@ -1002,8 +1167,14 @@ class Session:
             seq = sequences.get(name=seq_name)
             return coll.get(name=shot_name, sequence_id=seq.id)
         if kind == "task":
-            type_id = self._resolve("task_type", key)
-            found = self._query(kind, {**coll._query, "task_type_id": type_id})
+            types = self._cache_get(_key("task_type", {})) if self._cache_on else None
+            by_name = "task_type_name" in self.tracker.name_filters
+            if looks_like_id(key) or types is not None or not by_name:
+                found = self._query(
+                    kind, {**coll._query, "task_type_id": self._resolve("task_type", key)}
+                )
+            else:  # the tracker matches the name: no task-type list to read first
+                found = self._query(kind, {**coll._query, "task_type_name": key})
             if len(found) == 1:
                 return found[0]
             if not found:

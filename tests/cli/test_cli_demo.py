@@ -125,9 +125,10 @@ def test_the_walk_is_a_handful_of_calls(demo_db: Path) -> None:
     walked, counter = counted_walk(db_url(demo_db))
     assert (walked.shots, walked.tasks, walked.comments) == (12, 36, 19)
     assert walked.main_previews == 4
-    # projects, shots, tasks (bulk), task types, statuses, persons, comments (bulk)
-    assert counter.total <= 8, counter.counts
-    assert counter.counts["list_children"] == 2
+    # the project, shots with their tasks, task types, statuses, persons, comments (bulk)
+    assert counter.total <= 7, counter.counts
+    assert counter.counts["list_with_children"] == 1
+    assert counter.counts["list_children"] == 1
     assert counter.counts["get"] == 0
 
     lazy, lazy_counter = counted_walk(db_url(demo_db), prefetch=False)

@@ -252,7 +252,8 @@ def _post(task: Any, note: Note, people: dict[str, Any], workdir: Path, colour: 
 
 # -- walk ------------------------------------------------------------------
 class CallCounter:
-    """Count the calls to a tracker's ``get``, ``list`` and ``list_children``.
+    """Count the calls to a tracker's reads (``get``, ``list``, ``list_children``,
+    ``list_with_children``).
 
     A context manager: it shadows the methods on the tracker instance and
     removes the shadows on exit. ``counts`` maps method name -> calls; only
@@ -260,7 +261,7 @@ class CallCounter:
     own ``list`` is one call, as it is one request).
     """
 
-    METHODS = ("get", "list", "list_children")
+    METHODS = ("get", "list", "list_children", "list_with_children")
 
     def __init__(self, tracker: Tracker) -> None:
         self.tracker = tracker

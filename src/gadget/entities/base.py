@@ -53,6 +53,19 @@ class Entity:
     #: Sibling group: the ids loaded together with this entity (for prefetch).
     _group: Any = attrs.field(default=None, alias="group")
 
+    if not TYPE_CHECKING:  # typed attribute access stays checked
+
+        def __getattr__(self, name: str) -> Any:
+            # Python calls this only when normal lookup fails: a field that a
+            # partial record left out (trackers.base.MISSING), loaded on first read
+            if name.startswith("_") or name not in attrs.fields_dict(type(self)):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            session = object.__getattribute__(self, "_session")
+            if session is None:
+                raise AttributeError(f"{type(self).__name__} {self.id!r} has no {name!r}")
+            session._complete(self)
+            return object.__getattribute__(self, name)
+
     @property
     def raw(self) -> Mapping[str, Any]:
         """The vendor payload this entity was built from (read-only)."""
@@ -74,7 +87,10 @@ class Entity:
         return hash((self.kind, self.id))
 
     def __repr__(self) -> str:
-        label = getattr(self, self._label_field, None)
+        try:  # never a read: a label a partial record left out is not shown
+            label = object.__getattribute__(self, self._label_field)
+        except AttributeError:
+            label = None
         shown = f"{label!r}, " if label is not None else ""
         return f"{type(self).__name__}({shown}id={self.id!r})"
 

@@ -350,7 +350,7 @@ def gadget_studio(
 TRACKER_METHODS: tuple[str, ...] = tuple(
     sorted(
         name
-        for name in (*Tracker.__abstractmethods__, "create_many")
+        for name in (*Tracker.__abstractmethods__, "create_many", "list_with_children")
         if name not in ("open", "close")
     )
 )
@@ -380,7 +380,8 @@ class TrackerSpy:
     """Records the calls a session makes into its tracker.
 
     Only the outermost calls count: a tracker whose ``list_children`` calls
-    its own ``list`` is seen making one ``list_children`` call. The tracker's
+    its own ``list`` is seen making one ``list_children`` call. A
+    ``list_with_children`` the tracker declines (None) is not a call. The tracker's
     behaviour is unchanged. Use as a context manager (or :meth:`install` /
     :meth:`uninstall`)::
 
@@ -399,13 +400,17 @@ class TrackerSpy:
 
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         def spy(*args: Any, **kwargs: Any) -> Any:
+            call = Call(name, args, kwargs)
             if self._depth == 0:
-                self.calls.append(Call(name, args, kwargs))
+                self.calls.append(call)
             self._depth += 1
             try:
-                return method(*args, **kwargs)
+                result = method(*args, **kwargs)
             finally:
                 self._depth -= 1
+            if result is None and name == "list_with_children" and call in self.calls:
+                self.calls.remove(call)  # declined, as the contract says, without I/O
+            return result
 
         spy.__name__ = name
         return spy
@@ -443,6 +448,11 @@ class TrackerSpy:
     def count(self, method: str | None = None, kind: str | None = None) -> int:
         """How many calls of ``method`` (any when None) on ``kind`` (any when None)."""
         return len(self.of(method, kind))
+
+    def listed(self, kind: str) -> int:
+        """How many calls listed ``kind``: ``list`` or ``list_with_children`` (which
+        lists it with its children)."""
+        return self.count("list", kind) + self.count("list_with_children", kind)
 
     def of(self, method: str | None = None, kind: str | None = None) -> list[Call]:
         """The calls of ``method`` on ``kind`` (either may be None for any)."""

@@ -16,6 +16,13 @@ Value types inside records:
   preview / attachment records and ``checklist`` as ``[{"text", "checked"}]``;
 - a playlist record embeds ``entries`` as ``[{"entity_id", "preview_id"}]``.
 
+A record may be *partial*: when a fast route leaves fields out (Kitsu's
+``with-tasks`` listings carry no task names, for one), the record lists
+them under :data:`MISSING` and omits them. The session binds the fields it
+has and loads the rest, for every record read together, the first time one
+of them is read (one :meth:`Tracker.list` or :meth:`Tracker.list_children`
+call). Records from :meth:`Tracker.get` are never partial.
+
 ``list()`` filters are equality on normalized fields; a list or tuple value
 means "any of". A ``name`` filter may be matched loosely by the tracker
 (case-insensitive, say); the session makes the final match exact.
@@ -39,11 +46,14 @@ from gadget.errors import Unsupported
 if TYPE_CHECKING:
     from gadget.config import TrackerConfig
 
-__all__ = ["CAPABILITIES", "CommentDraft", "Pairs", "Record", "Records", "Tracker"]
+__all__ = ["CAPABILITIES", "MISSING", "CommentDraft", "Pairs", "Record", "Records", "Tracker"]
 
 Record = dict[str, Any]
 Records = list[Record]
 Pairs = list[tuple[str, Record]]
+
+#: Record key of a partial record: the tuple of field names it leaves out.
+MISSING = "_missing"
 
 #: Every optional capability a tracker may declare.
 CAPABILITIES = frozenset(
@@ -96,6 +106,10 @@ class Tracker(abc.ABC):
     name: ClassVar[str] = "tracker"
     #: Optional capabilities this tracker offers (a subset of CAPABILITIES).
     capabilities: ClassVar[frozenset[str]] = frozenset()
+    #: Optional ``list()`` filters on a referenced entity's name, beyond the
+    #: kinds' own filters. ``"task_type_name"``: tasks whose task type has that
+    #: name, so ``shot.tasks.fetch("Animation")`` reads no task-type list first.
+    name_filters: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, config: TrackerConfig) -> None:
         self.config = config
@@ -137,6 +151,20 @@ class Tracker(abc.ABC):
         empty list when it has no children). ``parent_field`` is the record
         field holding the parent id (``entity_id`` for the tasks of shots).
         """
+
+    def list_with_children(
+        self, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
+    ) -> tuple[Records, dict[str, Records]] | None:
+        """``list(kind, filters)`` and the ``child_kind`` records of each result, read
+        together where the tracker has one request for both; else None, at once
+        and without I/O (the default).
+
+        Returns ``(records, {parent_id: [children]})`` with every parent id
+        present. The session asks this when a collection of shots or assets
+        is loaded with prefetch on, so a walk of shots and their tasks costs
+        one request; records of either list may be partial (see :data:`MISSING`).
+        """
+        return None
 
     def children_per_request(self, kind: str, parent_field: str) -> int | None:
         """How many parents one request of :meth:`list_children` covers (None: any number).

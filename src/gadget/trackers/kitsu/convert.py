@@ -25,11 +25,13 @@ the Kitsu web page of the entity where one exists.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from gadget.errors import ValidationError
+from gadget.trackers.base import MISSING
 
 __all__ = [
     "COMMON_FIELDS",
@@ -58,10 +60,13 @@ __all__ = [
     "to_minutes",
     "to_record",
     "web_url",
+    "with_tasks_payloads",
+    "with_tasks_records",
 ]
 
 Payload = Mapping[str, Any]
 Record = dict[str, Any]
+Records = list[Record]
 
 #: Fields every kind shares: Kitsu name -> gadget name.
 COMMON_FIELDS: dict[str, str] = {
@@ -247,7 +252,12 @@ def parse_datetime(value: Any) -> dt.datetime | None:
     """An aware UTC datetime from Zou's timestamp (naive ISO text in UTC)."""
     if value is None or value == "":
         return None
-    if isinstance(value, dt.datetime):
+    if type(value) is str and "Z" not in value:  # Zou's own form: naive, UTC
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    elif isinstance(value, dt.datetime):
         moment = value
     else:
         text = str(value).replace("Z", "+00:00")
@@ -310,6 +320,8 @@ def _id(value: Any) -> str | None:
     """An id, with Zou's empty string (and the text "None") read as no id."""
     if value is None or value == "" or value == "None":
         return None
+    if type(value) is str:
+        return value
     if isinstance(value, Mapping):
         return _id(value.get("id"))
     return str(value)
@@ -324,21 +336,36 @@ def _ids(value: Any) -> list[str]:
     return out
 
 
-def _read_value(kind: str, field: str, value: Any) -> Any:
+def _lower(value: Any) -> str | None:
+    return str(value).lower() if value is not None else None
+
+
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "date": parse_date,
+    "minutes": from_minutes,
+    "number": _number,
+    "ids": _ids,
+    "lower": _lower,
+}
+
+
+def _reader(kind: str, field: str) -> Callable[[Any], Any] | None:
+    """How a value of ``field`` is read (None: as it is)."""
     vtype = VALUE_TYPES.get((kind, field))
-    if vtype == "date":
-        return parse_date(value)
-    if vtype == "minutes":
-        return from_minutes(value)
-    if vtype == "number":
-        return _number(value)
-    if vtype == "ids":
-        return _ids(value)
-    if vtype == "lower":
-        return str(value).lower() if value is not None else None
-    if field.endswith("_id"):
-        return _id(value)
-    return value
+    if vtype is not None:
+        return _READERS[vtype]
+    return _id if field.endswith("_id") else None
+
+
+def _read_value(kind: str, field: str, value: Any) -> Any:
+    read = _reader(kind, field)
+    return value if read is None else read(value)
+
+
+@functools.cache
+def _field_readers(kind: str) -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...]:
+    """(Kitsu name, gadget name, reader) of every field of ``kind``, walked per record."""
+    return tuple((kitsu, gadget, _reader(kind, gadget)) for kitsu, gadget in FIELDS[kind].items())
 
 
 def _write_value(kind: str, field: str, value: Any) -> Any:
@@ -425,9 +452,10 @@ def _base(kind: str, payload: Payload, web: str | None, entity_kind: str | None 
         "url": web_url(kind, payload, web, entity_kind),
         "raw": dict(payload),
     }
-    for kitsu, gadget in FIELDS[kind].items():
+    for kitsu, gadget, read in _field_readers(kind):
         if kitsu in payload:
-            record[gadget] = _read_value(kind, gadget, payload[kitsu])
+            value = payload[kitsu]
+            record[gadget] = value if read is None else read(value)
     return record
 
 
@@ -473,6 +501,86 @@ def to_record(
     elif kind == "playlist":
         record["entries"] = playlist_entries(payload.get("shots"))
     return record
+
+
+# -- listings with their tasks -------------------------------------------------
+#: with-tasks asset rows name two columns as the asset routes do not
+_WITH_TASKS_ASSET_KEYS = {"asset_type_id": "entity_type_id", "episode_id": "source_id"}
+
+
+def with_tasks_payloads(answer: Any, kind: str) -> list[dict[str, Any]]:
+    """The shot (or asset) payloads of a ``/data/{shots,assets}/with-tasks`` answer,
+    each with its ``tasks`` as a list of task payloads.
+
+    With ``compact=true`` Zou answers positional rows under a header naming
+    the columns (``shot_fields`` or ``asset_fields``, and ``task_fields``);
+    a server without that option answers the plain list of dicts.
+    """
+    if not isinstance(answer, Mapping):
+        return [dict(p) for p in answer or ()]
+    rows = answer.get("rows") or []
+    if not answer.get("compact"):
+        return [dict(p) for p in rows]
+    columns = list(answer.get(f"{kind}_fields") or ())
+    task_columns = list(answer.get("task_fields") or ())
+    out = []
+    for row in rows:
+        payload = dict(zip(columns, row, strict=False))
+        payload["tasks"] = [
+            dict(zip(task_columns, t, strict=False)) for t in payload.get("tasks") or ()
+        ]
+        out.append(payload)
+    return out
+
+
+def _left_out(kind: str, payload: Payload) -> tuple[str, ...]:
+    """The gadget fields of ``kind`` that ``payload`` does not carry."""
+    missing = [g for k, g in FIELDS[kind].items() if k not in payload]
+    missing += [name for name in ("created_at", "updated_at") if name not in payload]
+    return tuple(missing)
+
+
+def _partial(record: Record, missing: tuple[str, ...]) -> Record:
+    if missing:
+        for name in missing:
+            record.pop(name, None)
+        record[MISSING] = missing
+    return record
+
+
+def with_tasks_records(
+    kind: str, payloads: Sequence[dict[str, Any]], *, project_id: str, web: str | None = None
+) -> tuple[Records, dict[str, Records]]:
+    """Shot (or asset) records of one project and the task records of each.
+
+    These listings leave fields out (task names and descriptions, every
+    ``created_at``): the records are partial and say so under ``MISSING``.
+    Canceled shots and assets are left out, as every listing does.
+    """
+    parents: Records = []
+    children: dict[str, Records] = {}
+    missing: tuple[str, ...] | None = None
+    task_missing: tuple[str, ...] | None = None
+    for payload in payloads:
+        if payload.get("canceled"):
+            continue
+        tasks = payload.pop("tasks", None) or ()
+        if kind == "asset":
+            for theirs, ours in _WITH_TASKS_ASSET_KEYS.items():
+                if ours not in payload and theirs in payload:
+                    payload[ours] = payload[theirs]
+        payload.setdefault("project_id", project_id)
+        if missing is None:
+            missing = _left_out(kind, payload)
+        record = _partial(to_record(kind, payload, web=web), missing)
+        parents.append(record)
+        found = children[record["id"]] = []
+        for task in tasks:
+            task.setdefault("project_id", payload["project_id"])
+            if task_missing is None:
+                task_missing = _left_out("task", task)
+            found.append(_partial(to_record("task", task, web=web, entity_kind=kind), task_missing))
+    return parents, children
 
 
 def _read_shot(record: Record, payload: Payload) -> None:

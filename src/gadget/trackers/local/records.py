@@ -76,7 +76,8 @@ def spec(kind: str) -> KindSpec:
 def accepted_filters(kind: str) -> set[str]:
     """The fields ``list()`` accepts for a kind: ``id``, its key and its spec's filters."""
     kind_spec = KINDS[kind]
-    return {"id", kind_spec.key, *kind_spec.filters}
+    extra = {"task_type_name"} if kind == "task" else set()
+    return {"id", kind_spec.key, *kind_spec.filters, *extra}
 
 
 def order_by(kind: str, table: str | None = None) -> str:
@@ -198,6 +199,12 @@ def filter_condition(kind: str, field: str, value: Any) -> Condition:
     many = isinstance(value, (list, tuple, set, frozenset))
     values = list(value) if many else [value]
     params = tuple(to_db(ftype, normalize(kind, field, ftype, v)) for v in values)
+    if kind == "task" and field == "task_type_name":
+        if not params or None in params:
+            return Condition("0")
+        return Condition(
+            "task_type_id IN (SELECT id FROM task_type WHERE name IN ({}))", params, many=True
+        )
     if kind == "person" and field == "project_id":
         if None in params:
             raise ValidationError("the person filter project_id needs a project id, not None")

@@ -71,6 +71,7 @@ class LocalTracker(Tracker):
 
     name: ClassVar[str] = "local"
     capabilities: ClassVar[frozenset[str]] = CAPABILITIES
+    name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
@@ -179,6 +180,13 @@ class LocalTracker(Tracker):
         conditions = [records.filter_condition(kind, f, v) for f, v in filters.items()]
         with self._db.read() as conn:
             return records.select_where(conn, kind, conditions)
+
+    def list_with_children(
+        self, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
+    ) -> tuple[Records, dict[str, Records]]:
+        """:meth:`list` and :meth:`list_children` of its results (two queries, whole records)."""
+        records = self.list(kind, filters)
+        return records, self.list_children(child_kind, parent_field, [r["id"] for r in records])
 
     def list_children(
         self, kind: str, parent_field: str, parent_ids: Sequence[str]
