@@ -146,14 +146,15 @@ class _Group:
         return self.ids[start : start + limit]
 
 
-_Plan = tuple[tuple[str, str, Any, "Callable[[], Any] | None"], ...]
+_Fix = tuple[str, str, Any, "Callable[[], Any] | None"]
 
 
 @functools.cache
-def _plan(kind: str) -> _Plan:
-    """How a record of ``kind`` becomes constructor arguments: per field, its
-    alias, the special reading it needs ("" for none), its default and factory."""
-    plan = []
+def _plan(kind: str) -> tuple[tuple[str, ...], tuple[_Fix, ...]]:
+    """How a record of ``kind`` becomes constructor arguments: the fields taken
+    as they are, then the others with the special reading they need ("" for
+    none), their default and their factory (a None gives the default)."""
+    plain, fixes = [], []
     for f in attrs.fields(ENTITY_CLASSES[kind]):
         alias = f.alias
         if alias in ("session", "group"):
@@ -168,8 +169,11 @@ def _plan(kind: str) -> _Plan:
         elif alias in ("assignee_ids", "department_ids"):
             special = "list"
         factory = f.default.factory if isinstance(f.default, attrs.Factory) else None  # type: ignore[arg-type]
-        plan.append((alias, special, f.default, factory))
-    return tuple(plan)
+        if not special and factory is None and f.default in (None, attrs.NOTHING):
+            plain.append(alias)
+        else:
+            fixes.append((alias, special, f.default, factory))
+    return tuple(plain), tuple(fixes)
 
 
 @functools.cache
@@ -381,8 +385,9 @@ class Session:
 
     # -- binding -----------------------------------------------------------
     def _values(self, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for alias, special, default, factory in _plan(kind):
+        plain, fixes = _plan(kind)
+        out = {alias: record[alias] for alias in plain if alias in record}
+        for alias, special, default, factory in fixes:
             if alias not in record:
                 continue
             value = record[alias]
@@ -408,9 +413,10 @@ class Session:
             )
         if special == "entries":
             return tuple(dict(e) for e in value or ())
+        # records are the tracker's copies (the contract): taken as they are
         if special == "dict":
-            return dict(value or {})
-        return list(value or [])  # "list"
+            return value if type(value) is dict else dict(value or {})
+        return value if type(value) is list else list(value or [])  # "list"
 
     def _bind(self, kind: str, record: Mapping[str, Any], group: _Group | None = None) -> Entity:
         values = self._values(kind, record)
@@ -420,9 +426,11 @@ class Session:
             obj = self._identity.get((kind, ident))
             if obj is None:
                 obj = ENTITY_CLASSES[kind](**values, session=self, group=group)
-                for name in missing:
-                    if name in _lazy_fields(kind):
-                        object.__delattr__(obj, name)  # read later through _complete
+                if missing:
+                    lazy = _lazy_fields(kind)
+                    for name in missing:
+                        if name in lazy:
+                            object.__delattr__(obj, name)  # read later through _complete
                 self._identity[(kind, ident)] = obj
             else:
                 if missing and "raw" in values:  # keep what the fuller payload had

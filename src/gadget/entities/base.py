@@ -23,11 +23,11 @@ if TYPE_CHECKING:
 __all__ = ["Entity"]
 
 
-def _frozen_raw(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    # a read-only view, not a copy: the payload is the tracker's answer, kept once
-    if isinstance(value, MappingProxyType):
+def _kept_raw(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    # not a copy: the payload is the tracker's answer, kept once (``raw`` shows it read-only)
+    if isinstance(value, (dict, MappingProxyType)):
         return value
-    return MappingProxyType(value if isinstance(value, dict) else dict(value or {}))
+    return dict(value or {})
 
 
 @attrs.define(eq=False, kw_only=True, repr=False)
@@ -48,7 +48,7 @@ class Entity:
     updated_at: dt.datetime | None = None
     custom_data: dict[str, Any] = attrs.field(factory=dict)
     url: str | None = None
-    _raw: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_raw, alias="raw")
+    _raw: Mapping[str, Any] = attrs.field(factory=dict, converter=_kept_raw, alias="raw")
     _session: Session | None = attrs.field(default=None, alias="session")
     #: Sibling group: the ids loaded together with this entity (for prefetch).
     _group: Any = attrs.field(default=None, alias="group")
@@ -69,7 +69,7 @@ class Entity:
     @property
     def raw(self) -> Mapping[str, Any]:
         """The vendor payload this entity was built from (read-only)."""
-        return self._raw
+        return MappingProxyType(self._raw)
 
     @property
     def session(self) -> Session:

@@ -443,14 +443,21 @@ def web_url(
 
 
 # -- reads ----------------------------------------------------------------------
-def _base(kind: str, payload: Payload, web: str | None, entity_kind: str | None = None) -> Record:
+def _base(
+    kind: str,
+    payload: Payload,
+    web: str | None,
+    entity_kind: str | None = None,
+    *,
+    owned: bool = False,
+) -> Record:
     record: Record = {
         "id": _id(payload.get("id")),
         "created_at": parse_datetime(payload.get("created_at")),
         "updated_at": parse_datetime(payload.get("updated_at")),
         "custom_data": dict(payload.get("data") or {}),
         "url": web_url(kind, payload, web, entity_kind),
-        "raw": dict(payload),
+        "raw": payload if owned and isinstance(payload, dict) else dict(payload),
     }
     for kitsu, gadget, read in _field_readers(kind):
         if kitsu in payload:
@@ -466,12 +473,14 @@ def to_record(
     web: str | None = None,
     project_statuses: Mapping[str, str] | None = None,
     entity_kind: str | None = None,
+    owned: bool = False,
 ) -> Record:
     """The gadget record of one Zou payload of ``kind``.
 
     ``web`` is the Kitsu web root (for ``url``), ``project_statuses`` maps
     project status ids to names ("Open" -> "open"), ``entity_kind`` is the
-    kind of a task's entity ("shot" or "asset") when known.
+    kind of a task's entity ("shot" or "asset") when known. ``owned``: the
+    payload is the caller's to give away, kept as ``raw`` without a copy.
     """
     if kind == "comment":
         return comment_record(payload, web=web)
@@ -481,7 +490,7 @@ def to_record(
         return attachment_record(payload)
     if kind == "time_spent":
         return time_spent_record(payload)
-    record = _base(kind, payload, web, entity_kind)
+    record = _base(kind, payload, web, entity_kind, owned=owned)
     if kind == "project":
         status_id = _id(payload.get("project_status_id"))
         name = (project_statuses or {}).get(status_id or "")
@@ -572,14 +581,15 @@ def with_tasks_records(
         payload.setdefault("project_id", project_id)
         if missing is None:
             missing = _left_out(kind, payload)
-        record = _partial(to_record(kind, payload, web=web), missing)
+        record = _partial(to_record(kind, payload, web=web, owned=True), missing)
         parents.append(record)
         found = children[record["id"]] = []
         for task in tasks:
             task.setdefault("project_id", payload["project_id"])
             if task_missing is None:
                 task_missing = _left_out("task", task)
-            found.append(_partial(to_record("task", task, web=web, entity_kind=kind), task_missing))
+            record = to_record("task", task, web=web, entity_kind=kind, owned=True)
+            found.append(_partial(record, task_missing))
     return parents, children
 
 
