@@ -8,6 +8,7 @@ The local tracker answers whole records, so these tests make its
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -142,3 +143,26 @@ def test_without_cache_or_prefetch(studio: tuple[Session, str]) -> None:
         first = project.shots.first()
     assert first is not None and spy.count("list_with_children") == 0
     assert first.created_at is not None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_bulk_reads_leave_the_garbage_collector_as_they_found_it(
+    studio: tuple[Session, str], enabled: bool
+) -> None:
+    seen: list[bool] = []
+    session, project = _walker(studio)
+    tracker: Any = session.tracker
+    listing = tracker.list_with_children
+
+    def watched(*args: Any) -> Any:
+        seen.append(gc.isenabled())  # paused while the answer is read and bound
+        return listing(*args)
+
+    tracker.list_with_children = watched
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert len([t for shot in project.shots for t in shot.tasks]) == 10
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    assert seen == [False]
