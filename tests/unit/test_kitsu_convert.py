@@ -18,6 +18,7 @@ import pytest
 
 from gadget._kinds import COMMON_FIELDS, KINDS
 from gadget.errors import ValidationError
+from gadget.trackers.base import MISSING
 from gadget.trackers.kitsu import convert
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "kitsu" / "payloads"
@@ -498,3 +499,51 @@ def test_dates() -> None:
     moment = convert.parse_datetime(payload("task_create")["created_at"])
     assert moment is not None and moment.tzinfo is dt.timezone.utc
     assert convert.parse_datetime("not a date") is None
+
+
+# -- listings with their tasks (with-tasks), plain and compact ------------------------------
+def _compact(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``compact=true`` form of a with-tasks answer: positional rows under a header."""
+    shot_fields = [k for k in rows[0] if k != "tasks"] + ["tasks"]
+    task_fields = list(rows[0]["tasks"][0])
+    return {
+        "compact": True,
+        "shot_fields": shot_fields,
+        "task_fields": task_fields,
+        "rows": [
+            [r[k] for k in shot_fields[:-1]] + [[[t[k] for k in task_fields] for t in r["tasks"]]]
+            for r in rows
+        ],
+    }
+
+
+def test_with_tasks_records_are_partial_and_the_same_from_either_form() -> None:
+    rows = payload("shots_with_tasks")
+    project_id = rows[0]["project_id"]
+    plain = convert.with_tasks_records(
+        "shot",
+        convert.with_tasks_payloads(json.loads(json.dumps(rows)), "shot"),
+        project_id=project_id,
+    )
+    compact = convert.with_tasks_records(
+        "shot", convert.with_tasks_payloads(_compact(rows), "shot"), project_id=project_id
+    )
+    assert plain == compact
+    shots, tasks = plain
+    assert [s["id"] for s in shots] == [r["id"] for r in rows if not r["canceled"]]
+    assert shots[0][MISSING] == ("created_at", "updated_at")
+    assert "created_at" not in shots[0] and shots[0]["frame_in"] == rows[0]["frame_in"]
+    task = tasks[rows[0]["id"]][0]
+    assert set(task[MISSING]) == {"name", "description", "created_at", "updated_at"}
+    assert not set(task[MISSING]) & set(task)
+    assert task["project_id"] == project_id and task["entity_kind"] == "shot"
+    assert task["assignee_ids"] == rows[0]["tasks"][0]["assignees"]
+    assert task["status_id"] == rows[0]["tasks"][0]["task_status_id"]
+
+
+def test_a_task_payload_without_assignees_is_marked_partial() -> None:
+    row = dict(payload("task_list")[0])
+    assert convert.left_out("task", row) == ()
+    del row["assignees"]
+    record = convert.as_partial(convert.to_record("task", row), convert.left_out("task", row))
+    assert record[MISSING] == ("assignee_ids",) and "assignee_ids" not in record

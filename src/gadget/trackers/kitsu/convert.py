@@ -42,6 +42,7 @@ __all__ = [
     "SERVER_FILTERS",
     "SHOT_DATA_FIELDS",
     "VALUE_TYPES",
+    "as_partial",
     "attachment_record",
     "casting_payload",
     "casting_rows",
@@ -50,6 +51,7 @@ __all__ = [
     "entity_kind_of",
     "event_record",
     "from_minutes",
+    "left_out",
     "merge_data",
     "parse_date",
     "parse_datetime",
@@ -542,14 +544,15 @@ def with_tasks_payloads(answer: Any, kind: str) -> list[dict[str, Any]]:
     return out
 
 
-def _left_out(kind: str, payload: Payload) -> tuple[str, ...]:
+def left_out(kind: str, payload: Payload) -> tuple[str, ...]:
     """The gadget fields of ``kind`` that ``payload`` does not carry."""
     missing = [g for k, g in FIELDS[kind].items() if k not in payload]
     missing += [name for name in ("created_at", "updated_at") if name not in payload]
     return tuple(missing)
 
 
-def _partial(record: Record, missing: tuple[str, ...]) -> Record:
+def as_partial(record: Record, missing: tuple[str, ...]) -> Record:
+    """``record`` without the fields ``missing`` names, listed under MISSING (none: as it is)."""
     if missing:
         for name in missing:
             record.pop(name, None)
@@ -580,16 +583,16 @@ def with_tasks_records(
                     payload[ours] = payload[theirs]
         payload.setdefault("project_id", project_id)
         if missing is None:
-            missing = _left_out(kind, payload)
-        record = _partial(to_record(kind, payload, web=web, owned=True), missing)
+            missing = left_out(kind, payload)
+        record = as_partial(to_record(kind, payload, web=web, owned=True), missing)
         parents.append(record)
         found = children[record["id"]] = []
         for task in tasks:
             task.setdefault("project_id", payload["project_id"])
             if task_missing is None:
-                task_missing = _left_out("task", task)
+                task_missing = left_out("task", task)
             record = to_record("task", task, web=web, entity_kind=kind, owned=True)
-            found.append(_partial(record, task_missing))
+            found.append(as_partial(record, task_missing))
     return parents, children
 
 
