@@ -59,6 +59,7 @@ import requests
 
 import gadget
 from gadget.config import TrackerConfig
+from gadget.testing import write_png
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -1239,7 +1240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = Results()
     with server_for(args.state) as server, tempfile.TemporaryDirectory() as tmp:
         api = seed.Api(server.api_url, server.admin_email, server.admin_password)
-        env = Env(server, ServerCounter(server), api, seed.write_png(Path(tmp) / "preview.png"))
+        env = Env(server, ServerCounter(server), api, write_png(Path(tmp) / "preview.png"))
         start = time.perf_counter()
         wp = walk_project(api, args.shots, args.task_types)
         big = walk_project(api, args.memory_shots, args.task_types) if args.memory_shots else None

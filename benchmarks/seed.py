@@ -14,18 +14,15 @@ Names carry a random suffix, so a server can be seeded again and again.
 from __future__ import annotations
 
 import secrets
-import struct
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
 
-__all__ = ["Api", "Seeded", "seed_project", "write_png"]
+__all__ = ["Api", "Seeded", "seed_project"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -262,24 +259,3 @@ def delete_projects(api: Api, projects: Sequence[dict[str, Any]]) -> None:
         if closed:
             api.put(f"data/projects/{project['id']}", {"project_status_id": closed[0]["id"]})
         api.delete(f"data/projects/{project['id']}", force="true")
-
-
-def write_png(path: Path, width: int = 64, height: int = 36) -> Path:
-    """A tiny valid 8-bit RGB PNG (a gradient), standard library only."""
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(tag + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
-
-    rows = b"".join(
-        b"\x00" + bytes(v for x in range(width) for v in (x * 4 % 256, y * 7 % 256, 128))
-        for y in range(height)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-    return path

@@ -13,16 +13,9 @@ import pytest
 
 from gadget.cli import main
 from gadget.cli._demo import db_url
+from gadget.config import ENV_VARS
 
-VARIABLES = (
-    "TRACKER_URL",
-    "TRACKER_LOGIN",
-    "TRACKER_PASSWORD",
-    "TRACKER_TOKEN",
-    "TRACKER_PROJECT",
-    "TRACKER_EVENTS_URL",
-    "GADGET_ENV_FILE",
-)
+VARIABLES = (*ENV_VARS, "GADGET_ENV_FILE")
 
 
 @pytest.fixture(autouse=True)

@@ -10,12 +10,10 @@ import datetime as dt
 import json
 import os
 import sqlite3
-import struct
 import subprocess
 import sys
 import textwrap
 import threading
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from gadget.errors import (
     TrackerUnavailable,
     ValidationError,
 )
+from gadget.testing import write_png
 from gadget.trackers.base import CAPABILITIES, CommentDraft, Tracker
 from gadget.trackers.local import LocalTracker
 from gadget.trackers.local import records as local_records
@@ -45,24 +44,6 @@ def make_tracker(url: str, login: str | None = "tester@studio.com") -> LocalTrac
     tracker = LocalTracker(TrackerConfig(url=url, login=login))
     tracker.open()
     return tracker
-
-
-def write_png(path: Path, width: int, height: int) -> Path:
-    """A real (tiny, black) RGB PNG."""
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(tag + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
-
-    rows = b"".join(b"\x00" + b"\x00\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-    return path
 
 
 def status_id(tracker: LocalTracker, short_name: str) -> str:
