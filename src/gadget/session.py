@@ -555,16 +555,15 @@ class Session:
                 and group.generation == self._generation
             ):
                 return self._load_children(kind, field, group, parent_id)
-        if self._prefetch and kind in _EMBEDDED and not server.keys() & {"id", KINDS[kind].key}:
-            child_kind, field = _EMBEDDED[kind]
-            with _bulk():
-                both = self.tracker.list_with_children(kind, server, child_kind, field)
-                if both is not None:
-                    entities = self._bind_with_children(kind, server, child_kind, field, *both)
-                    self._cache_put(key, entities)
-                    return entities
+        child_kind, field = _EMBEDDED.get(kind, ("", ""))
         with _bulk():
-            entities = self._bind_many(kind, self.tracker.list(kind, server))
+            both = None
+            if child_kind and self._prefetch and not server.keys() & {"id", KINDS[kind].key}:
+                both = self.tracker.list_with_children(kind, server, child_kind, field)
+            if both is not None:
+                entities = self._bind_with_children(kind, server, child_kind, field, *both)
+            else:
+                entities = self._bind_many(kind, self.tracker.list(kind, server))
         self._cache_put(key, entities)
         return entities
 
@@ -607,23 +606,18 @@ class Session:
     def _load_children(self, kind: str, field: str, group: _Group, parent_id: str) -> list[Any]:
         limit = self.tracker.children_per_request(kind, field)
         ids = group.prefetch_ids(parent_id, limit)
-        with _bulk():
-            return self._bind_children(kind, field, ids, parent_id)
-
-    def _bind_children(
-        self, kind: str, field: str, ids: Sequence[str], parent_id: str
-    ) -> list[Any]:
-        by_parent = self.tracker.list_children(kind, field, list(ids))
-        family = [str(r["id"]) for records in by_parent.values() for r in records]
         mine: list[Any] = []
-        for pid, records in by_parent.items():
-            # one parent's children are siblings; the family is all of them
-            children = _Group(kind, [str(r["id"]) for r in records], self._generation, family)
-            bound = [self._bind(kind, r, children) for r in records]
-            if pid == parent_id:
-                mine = bound
-            else:
-                self._cache_put(_key(kind, {field: pid}), bound, prefetched=True)
+        with _bulk():
+            by_parent = self.tracker.list_children(kind, field, list(ids))
+            family = [str(r["id"]) for records in by_parent.values() for r in records]
+            for pid, records in by_parent.items():
+                # one parent's children are siblings; the family is all of them
+                children = _Group(kind, [str(r["id"]) for r in records], self._generation, family)
+                bound = [self._bind(kind, r, children) for r in records]
+                if pid == parent_id:
+                    mine = bound
+                else:
+                    self._cache_put(_key(kind, {field: pid}), bound, prefetched=True)
         self._cache_put(_key(kind, {field: parent_id}), mine)
         return mine
 
