@@ -151,30 +151,30 @@ _Fix = tuple[str, str, Any, "Callable[[], Any] | None"]
 
 
 @functools.cache
-def _plan(kind: str) -> tuple[tuple[str, ...], tuple[_Fix, ...]]:
-    """How a record of ``kind`` becomes constructor arguments: the fields taken
-    as they are, then the others with the special reading they need ("" for
-    none), their default and their factory (a None gives the default)."""
-    plain, fixes = [], []
+def _plan(kind: str) -> tuple[frozenset[str], tuple[_Fix, ...]]:
+    """How a record of ``kind`` becomes constructor arguments: the fields a
+    record may set, and those among them that need more than being taken as
+    they are, each with its special reading ("" for none), its default and
+    its factory (a None gives the default)."""
+    known, fixes = [], []
     for f in attrs.fields(ENTITY_CLASSES[kind]):
         alias = f.alias
         if alias in ("session", "group"):
             continue
+        known.append(alias)
         special = ""
         if kind == "comment" and alias in ("previews", "attachments", "checklist"):
             special = alias
         elif kind == "playlist" and alias == "entries":
             special = "entries"
-        elif alias == "custom_data":
+        elif alias in ("custom_data", "raw"):
             special = "dict"
         elif alias in ("assignee_ids", "department_ids"):
             special = "list"
         factory = f.default.factory if isinstance(f.default, attrs.Factory) else None  # type: ignore[arg-type]
-        if not special and factory is None and f.default in (None, attrs.NOTHING):
-            plain.append(alias)
-        else:
+        if special or factory is not None or f.default not in (None, attrs.NOTHING):
             fixes.append((alias, special, f.default, factory))
-    return tuple(plain), tuple(fixes)
+    return frozenset(known), tuple(fixes)
 
 
 @functools.cache
@@ -201,23 +201,39 @@ def _lazy_fields(kind: str) -> dict[str, Callable[[], Any]]:
     return out
 
 
-@contextlib.contextmanager
-def _bulk() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a bulk answer is read and bound.
+class _GcPause:
+    """Pause Python's cyclic garbage collector while bulk answers are read and bound.
 
     Tens of thousands of containers are made that all stay alive (the decoded
     answer, records, entities): the collector's passes over them find nothing
-    and cost about a tenth of a large walk. It runs again at the end of the
-    block, unless it was already off.
+    and cost about a tenth of a large walk. Blocks may overlap (threads of
+    one session, or several sessions): the collector runs again when the last
+    one ends, unless it was already off when the first one began.
     """
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._paused = False
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._paused = gc.isenabled()
+                if self._paused:
+                    gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._paused:
+                    gc.enable()
+
+
+_bulk = _GcPause()
 
 
 def _unset(entity: Entity, name: str) -> bool:
@@ -405,12 +421,14 @@ class Session:
 
     # -- binding -----------------------------------------------------------
     def _values(self, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
-        plain, fixes = _plan(kind)
-        out = {alias: record[alias] for alias in plain if alias in record}
+        known, fixes = _plan(kind)
+        out = dict(record)  # one copy in C, then what is not a field goes
+        for alias in out.keys() - known:
+            del out[alias]
         for alias, special, default, factory in fixes:
-            if alias not in record:
+            if alias not in out:
                 continue
-            value = record[alias]
+            value = out[alias]
             if special:
                 value = self._special(special, value)
             if value is None:
@@ -439,34 +457,46 @@ class Session:
         return value if type(value) is list else list(value or [])  # "list"
 
     def _bind(self, kind: str, record: Mapping[str, Any], group: _Group | None = None) -> Entity:
-        values = self._values(kind, record)
-        missing = record.get(MISSING) or ()
-        ident = str(values["id"])
-        with self._lock:
-            obj = self._identity.get((kind, ident))
-            if obj is None:
-                obj = ENTITY_CLASSES[kind](**values, session=self, group=group)
-                if missing:
-                    lazy = _lazy_fields(kind)
+        entity: Entity = self._bind_all(kind, (record,), group)[0]
+        return entity
+
+    def _bind_all(
+        self, kind: str, records: Iterable[Mapping[str, Any]], group: _Group | None = None
+    ) -> list[Any]:
+        """The entities of ``records`` (all of ``kind``), each the one object the
+        session holds for its id: made on first sight, updated in place after."""
+        cls = ENTITY_CLASSES[kind]
+        lazy = _lazy_fields(kind)
+        identity = self._identity
+        out = []
+        with self._lock:  # once for all of them
+            for record in records:
+                values = self._values(kind, record)
+                missing = record.get(MISSING) or ()
+                key = (kind, str(values["id"]))
+                obj = identity.get(key)
+                if obj is None:
+                    obj = cls(**values, session=self, group=group)
                     for name in missing:
                         if name in lazy:
                             object.__delattr__(obj, name)  # read later through _complete
-                self._identity[(kind, ident)] = obj
-            else:
-                if missing and "raw" in values:  # keep what the fuller payload had
-                    values["raw"] = {**obj.raw, **values["raw"]}
-                for alias, name in _names(kind):
-                    if alias in values:
-                        setattr(obj, name, values[alias])
-                if group is not None:
-                    obj._group = group
-        return obj
+                    identity[key] = obj
+                else:
+                    if missing and "raw" in values:  # keep what the fuller payload had
+                        values["raw"] = {**obj.raw, **values["raw"]}
+                    for alias, name in _names(kind):
+                        if alias in values:
+                            setattr(obj, name, values[alias])
+                    if group is not None:
+                        obj._group = group
+                out.append(obj)
+        return out
 
     def _bind_many(
         self, kind: str, records: Sequence[Mapping[str, Any]], complete: _Loader | None = None
     ) -> list[Any]:
         group = _Group(kind, [str(r["id"]) for r in records], self._generation, None, complete)
-        return [self._bind(kind, r, group) for r in records]
+        return self._bind_all(kind, records, group)
 
     def _complete(self, entity: Entity) -> None:
         """Load the fields a partial record left out of ``entity`` (and of the
@@ -581,13 +611,11 @@ class Session:
         parent_ids = [str(r["id"]) for r in records]
 
         def full_parents() -> None:
-            for record in self.tracker.list(kind, server):
-                self._bind(kind, record)
+            self._bind_all(kind, self.tracker.list(kind, server))
 
         def full_children() -> None:
             for found in self.tracker.list_children(child_kind, field, parent_ids).values():
-                for record in found:
-                    self._bind(child_kind, record)
+                self._bind_all(child_kind, found)
 
         partial = any(MISSING in r for r in records)
         entities = self._bind_many(kind, records, _Loader(full_parents) if partial else None)
@@ -599,7 +627,7 @@ class Session:
             group = _Group(
                 child_kind, [str(r["id"]) for r in found], self._generation, family, loader
             )
-            bound = [self._bind(child_kind, r, group) for r in found]
+            bound = self._bind_all(child_kind, found, group)
             self._cache_put(_key(child_kind, {field: pid}), bound, prefetched=True)
         return entities
 
@@ -613,7 +641,7 @@ class Session:
             for pid, records in by_parent.items():
                 # one parent's children are siblings; the family is all of them
                 children = _Group(kind, [str(r["id"]) for r in records], self._generation, family)
-                bound = [self._bind(kind, r, children) for r in records]
+                bound = self._bind_all(kind, records, children)
                 if pid == parent_id:
                     mine = bound
                 else:

@@ -9,12 +9,14 @@ The local tracker answers whole records, so these tests make its
 from __future__ import annotations
 
 import gc
+import threading
 from typing import Any
 
 import pytest
 
 import gadget
 from gadget import NotFound, Session, TrackerUnavailable
+from gadget.session import _GcPause
 from gadget.testing.fixtures import TrackerSpy
 from gadget.trackers.base import MISSING, Records
 
@@ -166,3 +168,31 @@ def test_bulk_reads_leave_the_garbage_collector_as_they_found_it(
     finally:
         gc.enable()
     assert seen == [False]
+
+
+def test_overlapping_bulk_blocks_keep_the_collector_paused_until_the_last_ends() -> None:
+    # the session's reference lists are read in threads while a listing is bound
+    pause = _GcPause()
+    inside, leave = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def other() -> None:
+        with pause():
+            inside.set()
+            leave.wait(5)
+
+    gc.enable()
+    try:
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert inside.wait(5)
+        with pause():
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())  # the other block has not ended
+        leave.set()
+        thread.join(5)
+        seen.append(gc.isenabled())
+    finally:
+        leave.set()
+        gc.enable()
+    assert seen == [False, False, True]

@@ -23,13 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["Entity"]
 
 
-def _kept_raw(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    # not a copy: the payload is the tracker's answer, kept once (``raw`` shows it read-only)
-    if isinstance(value, (dict, MappingProxyType)):
-        return value
-    return dict(value or {})
-
-
 @attrs.define(eq=False, kw_only=True, repr=False)
 class Entity:
     """A tracker object with an ``id``.
@@ -48,7 +41,9 @@ class Entity:
     updated_at: dt.datetime | None = None
     custom_data: dict[str, Any] = attrs.field(factory=dict)
     url: str | None = None
-    _raw: Mapping[str, Any] = attrs.field(factory=dict, converter=_kept_raw, alias="raw")
+    # not a copy: the tracker's payload, kept once (the session makes a dict of
+    # anything else); no converter, so the class needs no __setattr__ hook
+    _raw: Mapping[str, Any] = attrs.field(factory=dict, alias="raw")
     _session: Session | None = attrs.field(default=None, alias="session")
     #: Sibling group: the ids loaded together with this entity (for prefetch).
     _group: Any = attrs.field(default=None, alias="group")
