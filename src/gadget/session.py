@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -68,6 +69,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Session", "connect", "project_from_env"]
 
+logger = logging.getLogger("gadget.session")
+
 #: kinds small enough to load whole to resolve one reference
 _REFERENCE_KINDS = frozenset(
     {"project", "task_type", "task_status", "asset_type", "department", "person"}
@@ -92,6 +95,9 @@ def _parent_kinds(kind: str, field: str) -> tuple[str, ...]:
 #: the child collection read together with a listing of these kinds, when the
 #: tracker has one request for both (``Tracker.list_with_children``)
 _EMBEDDED = {"shot": ("task", "entity_id"), "asset": ("task", "entity_id")}
+#: the reference lists those children point at, read alongside the listing
+#: when the tracker gains from parallel reads (``Tracker.concurrent_reads``)
+_ALONGSIDE = {"task": ("task_type", "task_status")}
 
 
 class _Loader:
@@ -586,16 +592,51 @@ class Session:
             ):
                 return self._load_children(kind, field, group, parent_id)
         child_kind, field = _EMBEDDED.get(kind, ("", ""))
-        with _bulk():
-            both = None
-            if child_kind and self._prefetch and not server.keys() & {"id", KINDS[kind].key}:
+        both = None
+        if child_kind and self._prefetch and not server.keys() & {"id", KINDS[kind].key}:
+            # a project's whole listing: a walk to come, which reads its references
+            walk = set(server) == {"project_id"}
+            with self._alongside(_ALONGSIDE.get(child_kind, ()) if walk else ()), _bulk():
                 both = self.tracker.list_with_children(kind, server, child_kind, field)
-            if both is not None:
-                entities = self._bind_with_children(kind, server, child_kind, field, *both)
-            else:
+                if both is not None:
+                    entities = self._bind_with_children(kind, server, child_kind, field, *both)
+        if both is None:
+            with _bulk():
                 entities = self._bind_many(kind, self.tracker.list(kind, server))
         self._cache_put(key, entities)
         return entities
+
+    @contextlib.contextmanager
+    def _alongside(self, kinds: Iterable[str]) -> Iterator[None]:
+        """Read the reference lists of ``kinds`` not cached yet in threads of their
+        own while the block runs; the block ends when they are read.
+
+        Only for a tracker that gains from it and with the cache on (else the
+        lists would be read again). A failed read is left for the caller that
+        needs the list: it reads it again and sees the error.
+        """
+        wanted = [k for k in kinds if self._cache_on and self._cache_get(_key(k, {})) is None]
+        if not wanted or not self.tracker.concurrent_reads:
+            yield
+            return
+
+        def read(kind: str) -> None:
+            try:
+                self._query(kind, {})
+            except Exception:  # read again, and raised, where it is needed
+                logger.debug("reading the %s list alongside failed", kind, exc_info=True)
+
+        threads = [
+            threading.Thread(target=read, args=(k,), name=f"gadget-{k}", daemon=True)
+            for k in wanted
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            yield
+        finally:
+            for thread in threads:
+                thread.join()
 
     def _bind_with_children(
         self,

@@ -263,6 +263,7 @@ def test_tasks_of_many_shots_in_one_request(kitsu: gadget.Session, names: Names)
     tasks = [s.tasks.new(task_type=anim) for s in shots]
     tracker = kitsu.tracker
     fresh = gadget.Session(tracker)  # a cold session over the same tracker
+    fresh.task_types.all(), fresh.task_statuses.all()  # reference data, read already
     before = tracker.request_count
     loaded = list(fresh.projects.get(id=project.id).shots)
     by_shot = {s.id: [t.id for t in s.tasks] for s in loaded}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import struct
+import threading
 import uuid
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -380,7 +381,8 @@ class TrackerSpy:
     """Records the calls a session makes into its tracker.
 
     Only the outermost calls count: a tracker whose ``list_children`` calls
-    its own ``list`` is seen making one ``list_children`` call. A
+    its own ``list`` is seen making one ``list_children`` call (outermost in
+    its thread: the calls the session makes from threads of its own count). A
     ``list_with_children`` the tracker declines (None) is not a call. The tracker's
     behaviour is unchanged. Use as a context manager (or :meth:`install` /
     :meth:`uninstall`)::
@@ -394,20 +396,21 @@ class TrackerSpy:
         self.tracker = tracker
         self.methods = methods
         self.calls: list[Call] = []
-        self._depth = 0
+        self._local = threading.local()  # call depth, per thread
         self._installed = False
         self._saved: dict[str, Any] = {}
 
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         def spy(*args: Any, **kwargs: Any) -> Any:
             call = Call(name, args, kwargs)
-            if self._depth == 0:
+            depth = getattr(self._local, "depth", 0)
+            if depth == 0:
                 self.calls.append(call)
-            self._depth += 1
+            self._local.depth = depth + 1
             try:
                 result = method(*args, **kwargs)
             finally:
-                self._depth -= 1
+                self._local.depth = depth
             if result is None and name == "list_with_children" and call in self.calls:
                 self.calls.remove(call)  # declined, as the contract says, without I/O
             return result

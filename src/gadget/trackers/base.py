@@ -110,6 +110,11 @@ class Tracker(abc.ABC):
     #: kinds' own filters. ``"task_type_name"``: tasks whose task type has that
     #: name, so ``shot.tasks.fetch("Animation")`` reads no task-type list first.
     name_filters: ClassVar[frozenset[str]] = frozenset()
+    #: Reads gain from running in parallel threads (a tracker behind a network,
+    #: safe to call from several threads). The session then reads the small
+    #: reference lists a bulk listing points at (task types and statuses of
+    #: the tasks of :meth:`list_with_children`) while that listing is in flight.
+    concurrent_reads: ClassVar[bool] = False
 
     def __init__(self, config: TrackerConfig) -> None:
         self.config = config

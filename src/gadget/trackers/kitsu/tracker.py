@@ -184,6 +184,7 @@ class KitsuTracker(Tracker):
         }
     )
     name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})
+    concurrent_reads: ClassVar[bool] = True  # one HTTP pool, shared by threads
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
