@@ -45,6 +45,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from collections import Counter
@@ -386,18 +387,28 @@ class Env:
 
 @contextlib.contextmanager
 def http_clock(session: gadget.Session) -> Iterator[list[float]]:
-    """Seconds the session spends inside its HTTP requests (answers read in full):
-    the server and the wire; the rest of a call's time is gadget's own work."""
+    """Seconds during which the session has at least one HTTP request in flight
+    (answers read in full): the server and the wire. Requests of several
+    threads that overlap count once; the rest of a call's time is gadget's own
+    work."""
     http = cast(Any, session.tracker).connection.session  # the Kitsu tracker's requests session
     spent = [0.0]
+    state = {"in_flight": 0, "since": 0.0}
+    lock = threading.Lock()
     request = http.request
 
     def timed(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
+        with lock:
+            if state["in_flight"] == 0:
+                state["since"] = time.perf_counter()
+            state["in_flight"] += 1
         try:
             return request(*args, **kwargs)
         finally:
-            spent[0] += time.perf_counter() - start
+            with lock:
+                state["in_flight"] -= 1
+                if state["in_flight"] == 0:
+                    spent[0] += time.perf_counter() - state["since"]
 
     http.request = timed
     try:
@@ -848,7 +859,7 @@ def build_lines(r: Results, args: argparse.Namespace) -> list[Line]:
         lines.append(
             Line(
                 "(a) split",
-                "gadget's (a): the time inside its HTTP requests (server + wire)",
+                "gadget's (a): the time with an HTTP request in flight (server + wire)",
                 a_http,
                 None,
                 f"the rest, gadget's own work: {a_own.median:.3f} s",
@@ -1113,7 +1124,7 @@ server on 127.0.0.1, seeded through its REST API.
 | (a) | `for shot in project.shots: for task in shot.tasks: task.task_type.name, task.status.short_name` | `all_shots_for_project`, `all_task_statuses` once, `all_tasks_for_shot` per shot (`task_type_name` is in its answer) |
 | (a) raw | — | ONE `requests` GET `/data/shots/with-tasks?project_id=` (JSON decoded): the floor |
 | (a) raw compact | — | the same request with `compact=true` (positional rows, half the bytes), the form gadget's Kitsu tracker asks for: how much of gadget's (a) is the request itself |
-| (a) split | the part of gadget's (a) spent inside its HTTP requests (timed around its `requests` session); the rest is gadget's own work | — |
+| (a) split | the part of gadget's (a) during which at least one of its HTTP requests is in flight (timed around its `requests` session; requests of several threads that overlap count once); the rest is gadget's own work | — |
 | (b) | `project.shots.get(name=)` → `shot.tasks.fetch(type)` → `list(task.comments)` | `get_sequence_by_name`, `get_shot_by_name`, `get_task_type_by_name`, `get_task_by_entity`, `all_comments_for_task` |
 | (c) | `task.comments.new(comment=, status=, preview=[png], set_main_preview=True)` | `publish_preview(task, status, comment=, preview_file_path=, set_thumbnail=True)` |
 | (d) | `project.shots.new_many([...100 rows...])` | `new_shot(...)` in a loop |
