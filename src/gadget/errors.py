@@ -13,6 +13,7 @@ the original cause stays on ``__cause__`` for debugging::
     ├── ValidationError(ValueError) bad input, refused before anything is written
     │   └── AlreadyExists           new() with a natural key that exists
     ├── TrackerUnavailable          the tracker cannot be reached
+    ├── PartialWrite                a bulk write failed part-way and could not be undone
     └── Unsupported(NotImplementedError)  the tracker lacks this capability
 """
 
@@ -29,6 +30,7 @@ __all__ = [
     "GadgetError",
     "MultipleFound",
     "NotFound",
+    "PartialWrite",
     "PermissionDenied",
     "TrackerUnavailable",
     "Unsupported",
@@ -106,6 +108,20 @@ class AlreadyExists(ValidationError):
 
 class TrackerUnavailable(GadgetError):
     """The tracker could not be reached (connection refused, timeout, 5xx)."""
+
+
+class PartialWrite(GadgetError):
+    """A bulk write failed part-way and what it had written could not be undone.
+
+    ``kind`` is what was written and ``left`` the ids of the records that are
+    still there; the failure that stopped the write is ``__cause__``. A bulk
+    write whose undo succeeds raises its failure itself: nothing is left.
+    """
+
+    def __init__(self, message: str, kind: str, left: Iterable[str]) -> None:
+        self.kind = kind
+        self.left = tuple(left)
+        super().__init__(message)
 
 
 class Unsupported(GadgetError, NotImplementedError):

@@ -946,8 +946,10 @@ class Session:
                 taken[scope] = {getattr(e, spec.key): e for e in siblings}
             if data[spec.key] in taken[scope]:
                 raise _exists(coll.kind, data[spec.key], coll._label, taken[scope][data[spec.key]])
-        records = self.tracker.create_many(coll.kind, prepared)
-        self._invalidate(coll.kind)
+        try:  # all or nothing (else PartialWrite names what is left)
+            records = self.tracker.create_many(coll.kind, prepared)
+        finally:
+            self._invalidate(coll.kind)
         return self._bind_many(coll.kind, records)
 
     def _ensure(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:

@@ -29,6 +29,7 @@ from gadget import (
     Items,
     MultipleFound,
     NotFound,
+    PartialWrite,
     PermissionDenied,
     Project,
     Shot,
@@ -115,6 +116,7 @@ class TestErrors:
             ValidationError,
             AlreadyExists,
             TrackerUnavailable,
+            PartialWrite,
             Unsupported,
         ):
             assert issubclass(cls, GadgetError)

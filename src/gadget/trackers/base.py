@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from gadget.errors import Unsupported
+from gadget.errors import PartialWrite, Unsupported
 
 if TYPE_CHECKING:
     from gadget.config import TrackerConfig
@@ -185,8 +185,44 @@ class Tracker(abc.ABC):
         """Create one record; all or nothing."""
 
     def create_many(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> Records:
-        """Create several records; trackers override this with a bulk call."""
-        return [self.create(kind, row) for row in rows]
+        """Create several records, all or nothing.
+
+        This default creates them one by one; when one fails, those made
+        before it are deleted again (:meth:`undo_creations`) and the failure
+        is raised. Trackers override it with a bulk call that keeps the promise.
+        """
+        made: Records = []
+        try:
+            for row in rows:
+                made.append(self.create(kind, row))
+        except Exception as failure:
+            self.undo_creations(kind, [str(r["id"]) for r in made], failure)
+            raise
+        return made
+
+    def undo_creations(self, kind: str, ids: Sequence[str], failure: BaseException) -> None:
+        """Delete the ``kind`` records ``ids`` that a bulk write made before
+        ``failure`` stopped it, newest first.
+
+        Returns when all are gone (the caller then raises ``failure``); raises
+        :class:`PartialWrite` naming those left when the tracker cannot
+        delete them (no ``delete`` capability, or a deletion failed).
+        """
+        left = []
+        for ident in reversed(ids):
+            try:
+                self.delete(kind, ident)
+            except Exception:  # reported below, with every id left
+                left.append(ident)
+        if left:
+            noun = kind.replace("_", " ")
+            raise PartialWrite(
+                f"a bulk creation of {noun}s failed part-way ({failure}); {len(left)} "
+                f"of the {len(ids)} created before it could not be deleted again: "
+                + ", ".join(reversed(left)),
+                kind,
+                reversed(left),
+            ) from failure
 
     @abc.abstractmethod
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:

@@ -422,6 +422,20 @@ class TestShots:
             seq.shots.new_many([{"name": names("sh0040")}, {"name": names("sh0010")}])
         assert len(seq.shots) == 2
 
+    @requires("delete")
+    def test_new_many_is_all_or_nothing(self, gadget_studio: Studio) -> None:
+        """A row the tracker refuses (its sequence is gone) leaves no shot behind."""
+        session, names = gadget_studio.session, gadget_studio.names
+        seq = gadget_studio.sequence()
+        gone = gadget_studio.sequence(seq.project, name="sq020")
+        session.tracker.delete("sequence", gone.id)  # the session still holds it
+        rows = [{"name": names(f"sh{n:04d}"), "sequence": seq} for n in range(10, 60, 10)]
+        with pytest.raises((NotFound, ValidationError)):  # as each tracker names a gone id
+            seq.project.shots.new_many([*rows, {"name": names("sh0060"), "sequence": gone}])
+        fresh = Session(session.tracker)  # nothing cached: what the tracker holds
+        assert fresh.projects.get(id=seq.project.id).shots.all() == []
+        assert seq.shots.all() == []  # and the session forgot what it had listed
+
     def test_bad_shot_input_is_refused(self, gadget_studio: Studio) -> None:
         seq = gadget_studio.sequence()
         shots = seq.project.shots

@@ -42,7 +42,7 @@ import datetime as dt
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -662,11 +662,30 @@ class KitsuTracker(Tracker):
         return creator(data)
 
     def create_many(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> Records:
-        """Create several records; 4 requests in flight at once (one POST each)."""
+        """Create several records, all or nothing; 4 requests in flight at once
+        (one POST each).
+
+        On the first failure the rows not sent yet are dropped, the records
+        already made are deleted again and the failure is raised (see
+        :meth:`undo_creations`).
+        """
         if len(rows) < 2:
-            return [self.create(kind, row) for row in rows]
-        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="gadget-kitsu") as pool:
-            return list(pool.map(lambda row: self.create(kind, row), rows))
+            return super().create_many(kind, rows)
+        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gadget-kitsu")
+        try:
+            futures = [pool.submit(self.create, kind, row) for row in rows]
+            _, pending = wait(futures, return_when=FIRST_EXCEPTION)
+            for future in pending:
+                future.cancel()  # not sent yet; those in flight finish
+        finally:
+            pool.shutdown(wait=True)
+        done = [f for f in futures if not f.cancelled()]
+        failure = next((f.exception() for f in done if f.exception() is not None), None)
+        if failure is None:
+            return [f.result() for f in futures]
+        made = [str(f.result()["id"]) for f in done if f.exception() is None]
+        self.undo_creations(kind, made, failure)
+        raise failure
 
     def _project_of(self, data: Mapping[str, Any], via: str) -> str:
         project_id = data.get("project_id")
@@ -725,7 +744,12 @@ class KitsuTracker(Tracker):
         body.pop("preview_file_id", None)
         if "parent_id" in body:
             body["sequence_id"] = body.pop("parent_id")
-        return self._record("shot", self._conn.post(f"data/projects/{project_id}/shots", body))
+        try:
+            payload = self._conn.post(f"data/projects/{project_id}/shots", body)
+        except NotFound as exc:  # the route exists: its project or sequence is gone
+            where = {"project_id": project_id, "sequence_id": body.get("sequence_id")}
+            raise NotFound("project or sequence", where, f"Kitsu at {self.host}") from exc
+        return self._record("shot", payload)
 
     def _create_asset_type(self, data: dict[str, Any]) -> Record:
         """POST ``data/entity-types``."""
