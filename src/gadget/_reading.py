@@ -1,0 +1,547 @@
+"""The session's reading half: the identity map, the query cache, prefetch.
+
+:class:`_Reading` turns the records a tracker returns into bound entities
+(one object per kind and id, updated in place when fresher data arrives),
+answers queries from a per-session TTL cache, prefetches the children of
+siblings in one call, and loads the fields partial records left out.
+:class:`gadget.session.Session` is built on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+import attrs
+from cachetools import TTLCache
+
+from gadget._kinds import KINDS
+from gadget.collections import Collection, Items, matches
+from gadget.entities import ENTITY_CLASSES, ChecklistItem, Entity
+from gadget.trackers.base import MISSING, Record
+
+if TYPE_CHECKING:
+    from gadget.entities import Person
+    from gadget.session import Session
+    from gadget.trackers.base import Tracker
+
+
+logger = logging.getLogger("gadget.session")
+
+#: kinds small enough to load whole to resolve one reference
+_REFERENCE_KINDS = frozenset(
+    {"project", "task_type", "task_status", "asset_type", "department", "person"}
+)
+_Key = tuple[str, tuple[tuple[str, Any], ...]]
+
+
+def _parent_kinds(kind: str, field: str) -> tuple[str, ...]:
+    """Which kinds a parent field of ``kind`` points at (a task's entity: shot or asset)."""
+    if field == "entity_id":
+        return ("shot", "asset")
+    ref = KINDS[kind].refs.get(field)
+    return (ref,) if ref else ()
+
+
+#: the child collection read together with a listing of these kinds, when the
+#: tracker has one request for both (``Tracker.list_with_children``)
+_EMBEDDED = {"shot": ("task", "entity_id"), "asset": ("task", "entity_id")}
+#: the reference lists those children point at, read alongside the listing
+#: when the tracker gains from parallel reads (``Tracker.concurrent_reads``)
+_ALONGSIDE = {"task": ("task_type", "task_status")}
+
+
+class _Loader:
+    """Loads the fields partial records left out, once, for all of them."""
+
+    __slots__ = ("_fn", "_lock")
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        self._fn: Callable[[], None] | None = fn
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            fn, self._fn = self._fn, None
+            if fn is None:
+                return
+            try:
+                fn()
+            except BaseException:
+                self._fn = fn  # not loaded: the next read tries again
+                raise
+
+
+class _Group:
+    """Ids loaded together by one collection read (siblings, for prefetch)."""
+
+    __slots__ = ("__weakref__", "complete", "family", "generation", "ids", "kind")
+
+    def __init__(
+        self,
+        kind: str,
+        ids: list[str],
+        generation: int,
+        family: list[str] | None = None,
+        complete: _Loader | None = None,
+    ) -> None:
+        self.kind = kind
+        self.ids = ids  # loaded by one collection read: one parent's children
+        self.generation = generation
+        # loaded by the same tracker call: the children of every prefetched parent
+        self.family = ids if family is None else family
+        # loads what partial records of this group left out (None: nothing left out)
+        self.complete = complete
+
+    def prefetch_ids(self, ident: str, limit: int | None) -> list[str]:
+        """The ids to load children for with ``ident``'s: the whole family when
+        one request covers it, else the siblings, else a window of ``limit``."""
+        if limit is None or len(self.family) <= limit:
+            return self.family
+        if len(self.ids) <= limit:
+            return self.ids
+        start = self.ids.index(ident) // limit * limit
+        return self.ids[start : start + limit]
+
+
+_Fix = tuple[str, str, Any, "Callable[[], Any] | None"]
+
+
+@functools.cache
+def _plan(kind: str) -> tuple[frozenset[str], tuple[_Fix, ...]]:
+    """How a record of ``kind`` becomes constructor arguments: the fields a
+    record may set, and those among them that need more than being taken as
+    they are, each with its special reading ("" for none), its default and
+    its factory (a None gives the default)."""
+    known, fixes = [], []
+    for f in attrs.fields(ENTITY_CLASSES[kind]):
+        alias = f.alias
+        if alias in ("session", "group"):
+            continue
+        known.append(alias)
+        special = ""
+        if kind == "comment" and alias in ("previews", "attachments", "checklist"):
+            special = alias
+        elif kind == "playlist" and alias == "entries":
+            special = "entries"
+        elif alias in ("custom_data", "raw"):
+            special = "dict"
+        elif alias in ("assignee_ids", "department_ids"):
+            special = "list"
+        factory = f.default.factory if isinstance(f.default, attrs.Factory) else None  # type: ignore[arg-type]
+        if special or factory is not None or f.default not in (None, attrs.NOTHING):
+            fixes.append((alias, special, f.default, factory))
+    return frozenset(known), tuple(fixes)
+
+
+@functools.cache
+def _names(kind: str) -> tuple[tuple[str, str], ...]:
+    """(alias, attribute name) of every field a record sets."""
+    return tuple(
+        (f.alias, f.name)
+        for f in attrs.fields(ENTITY_CLASSES[kind])
+        if f.alias not in ("session", "group")
+    )
+
+
+@functools.cache
+def _lazy_fields(kind: str) -> dict[str, Callable[[], Any]]:
+    """The fields a partial record may leave out, each with its default."""
+    out: dict[str, Callable[[], Any]] = {}
+    for f in attrs.fields(ENTITY_CLASSES[kind]):
+        if f.name != f.alias or f.name == "id":
+            continue
+        if isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
+            out[f.name] = f.default.factory
+        else:
+            out[f.name] = functools.partial(lambda value: value, f.default)
+    return out
+
+
+class _GcPause:
+    """Pause Python's cyclic garbage collector while bulk answers are read and bound.
+
+    Tens of thousands of containers are made that all stay alive (the decoded
+    answer, records, entities): the collector's passes over them find nothing
+    and cost about a tenth of a large walk. Blocks may overlap (threads of
+    one session, or several sessions): the collector runs again when the last
+    one ends, unless it was already off when the first one began.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._paused = False
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._paused = gc.isenabled()
+                if self._paused:
+                    gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._paused:
+                    gc.enable()
+
+
+_bulk = _GcPause()
+
+
+def _unset(entity: Entity, name: str) -> bool:
+    try:
+        object.__getattribute__(entity, name)
+    except AttributeError:
+        return True
+    return False
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(sorted(str(v) for v in value))
+    return value
+
+
+def _key(kind: str, filters: Mapping[str, Any]) -> _Key:
+    return kind, tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
+
+
+def _describe(entity: Any) -> str:
+    """``shot 'sq170_sh0224'`` (no I/O: only what the entity holds)."""
+    kind = str(getattr(entity, "kind", type(entity).__name__)).replace("_", " ")
+    label = getattr(entity, "id", "")
+    if kind == "task":
+        return f"{kind} {label!r}"
+    if not isinstance(entity, Entity):
+        label = getattr(entity, "name", None) or label
+    elif not _unset(entity, "name"):  # a name a partial record left out is not read
+        label = entity.name or label  # type: ignore[attr-defined]
+    return f"{kind} {label!r}"
+
+
+class _Reading:
+    """The identity map, the query cache and the reads behind them."""
+
+    def __init__(
+        self,
+        tracker: Tracker,
+        *,
+        cache: bool = True,
+        cache_ttl: float = 300.0,
+        cache_size: int = 20_000,
+        prefetch: bool = True,
+    ) -> None:
+        self.tracker = tracker
+        self._lock = threading.RLock()
+        self._identity: weakref.WeakValueDictionary[tuple[str, str], Entity] = (
+            weakref.WeakValueDictionary()
+        )
+        self._cache_on = cache
+        self._queries: TTLCache[_Key, list[Any]] = TTLCache(cache_size, cache_ttl)
+        # when the cache is off, prefetched sibling results wait here until read once
+        self._prefetched: dict[_Key, list[Any]] = {}
+        self._prefetch = prefetch
+        self._generation = 0
+        self._me: Person | None = None
+
+    # -- binding -----------------------------------------------------------
+    def _values(self, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
+        known, fixes = _plan(kind)
+        out = dict(record)  # one copy in C, then what is not a field goes
+        for alias in out.keys() - known:
+            del out[alias]
+        for alias, special, default, factory in fixes:
+            if alias not in out:
+                continue
+            value = out[alias]
+            if special:
+                value = self._special(special, value)
+            if value is None:
+                if factory is not None:
+                    value = factory()
+                elif default is not attrs.NOTHING:
+                    value = default
+            out[alias] = value
+        return out
+
+    def _special(self, special: str, value: Any) -> Any:
+        if special == "previews":
+            return tuple(self._bind("preview", r) for r in value or ())
+        if special == "attachments":
+            return tuple(self._bind("attachment", r) for r in value or ())
+        if special == "checklist":
+            return tuple(
+                ChecklistItem(i, str(c.get("text", "")), bool(c.get("checked")))
+                for i, c in enumerate(value or ())
+            )
+        if special == "entries":
+            return tuple(dict(e) for e in value or ())
+        # records are the tracker's copies (the contract): taken as they are
+        if special == "dict":
+            return value if type(value) is dict else dict(value or {})
+        return value if type(value) is list else list(value or [])  # "list"
+
+    def _bind(self, kind: str, record: Mapping[str, Any], group: _Group | None = None) -> Entity:
+        entity: Entity = self._bind_all(kind, (record,), group)[0]
+        return entity
+
+    def _bind_all(
+        self, kind: str, records: Iterable[Mapping[str, Any]], group: _Group | None = None
+    ) -> list[Any]:
+        """The entities of ``records`` (all of ``kind``), each the one object the
+        session holds for its id: made on first sight, updated in place after."""
+        cls = ENTITY_CLASSES[kind]
+        lazy = _lazy_fields(kind)
+        identity = self._identity
+        out = []
+        with self._lock:  # once for all of them
+            for record in records:
+                values = self._values(kind, record)
+                missing = record.get(MISSING) or ()
+                key = (kind, str(values["id"]))
+                obj = identity.get(key)
+                if obj is None:
+                    obj = cls(**values, session=cast("Session", self), group=group)
+                    for name in missing:
+                        if name in lazy:
+                            object.__delattr__(obj, name)  # read later through _complete
+                    identity[key] = obj
+                else:
+                    if missing and "raw" in values:  # keep what the fuller payload had
+                        values["raw"] = {**obj.raw, **values["raw"]}
+                    for alias, name in _names(kind):
+                        if alias in values:
+                            setattr(obj, name, values[alias])
+                    if group is not None:
+                        obj._group = group
+                out.append(obj)
+        return out
+
+    def _bind_many(
+        self, kind: str, records: Sequence[Mapping[str, Any]], complete: _Loader | None = None
+    ) -> list[Any]:
+        group = _Group(kind, [str(r["id"]) for r in records], self._generation, None, complete)
+        return self._bind_all(kind, records, group)
+
+    def _complete(self, entity: Entity) -> None:
+        """Load the fields a partial record left out of ``entity`` (and of the
+        records read with it: one tracker call for all of them)."""
+        loader = getattr(entity._group, "complete", None)
+        if loader is not None:
+            loader()
+        kind = entity.kind
+        if any(_unset(entity, name) for name in _lazy_fields(kind)):
+            self._reload(entity)  # read alone, or changed since: its own record
+        for name, default in _lazy_fields(kind).items():
+            if _unset(entity, name):  # the tracker does not have it at all
+                object.__setattr__(entity, name, default())
+
+    def _items(self, items: Iterable[Any], label: str) -> Items[Any]:
+        return Items(items, label)
+
+    # -- reading -----------------------------------------------------------
+    def clear_cache(self) -> None:
+        """Forget every cached query result (entities already held stay valid)."""
+        with self._lock:
+            self._queries.clear()
+            self._prefetched.clear()
+            self._generation += 1
+
+    def _collection(
+        self,
+        kind: str,
+        scope: Mapping[str, Any],
+        *,
+        owner: Any = None,
+        defaults: Mapping[str, Any] | None = None,
+    ) -> Collection[Any]:
+        plural = KINDS[kind].plural.replace("_", " ")
+        if kind == "person" and "project_id" in scope:
+            plural = "team"
+        label = f"{plural} of {_describe(owner)}" if owner is not None else plural
+        return Collection(
+            cast("Session", self), kind, scope, label=label, owner=owner, defaults=defaults
+        )
+
+    def _cache_get(self, key: _Key) -> list[Any] | None:
+        with self._lock:
+            if self._cache_on:
+                return self._queries.get(key)
+            return self._prefetched.pop(key, None)
+
+    def _cache_put(self, key: _Key, value: list[Any], *, prefetched: bool = False) -> None:
+        with self._lock:
+            if self._cache_on:
+                self._queries[key] = value
+            elif prefetched:
+                self._prefetched[key] = value
+
+    def _query(self, kind: str, filters: Mapping[str, Any]) -> list[Any]:
+        """Entities of ``kind`` matching ``filters`` exactly (normalized field names)."""
+        spec = KINDS[kind]
+        accepted = set(spec.filters) | {"id", spec.key} | self.tracker.name_filters
+        server = {k: v for k, v in filters.items() if k in accepted and v is not None}
+        key = _key(kind, server)
+        found = self._cache_get(key)
+        if found is None:
+            # a narrowing of a query already loaded is answered from it
+            broader = {k: v for k, v in server.items() if k not in (spec.key, "id", "name")}
+            if broader != server:
+                found = self._cache_get(_key(kind, broader)) if self._cache_on else None
+        if found is None:
+            found = self._load(kind, server, key)
+        # the final match is exact; server-only filters (a person's team) are not attributes
+        cls = ENTITY_CLASSES[kind]
+        local = {k: v for k, v in filters.items() if k not in server or hasattr(cls, k)}
+        return [e for e in found if matches(e, local)]
+
+    def _held(self, kinds: Iterable[str], ident: Any) -> Entity | None:
+        """The entity held for ``ident`` under one of ``kinds`` (identity is kind + id)."""
+        if not isinstance(ident, str):
+            return None
+        with self._lock:
+            for kind in kinds:
+                hit = self._identity.get((kind, ident))
+                if hit is not None:
+                    return hit
+        return None
+
+    def _load(self, kind: str, server: dict[str, Any], key: _Key) -> list[Any]:
+        if self._prefetch and len(server) == 1:
+            ((field, parent_id),) = server.items()
+            parent = self._held(_parent_kinds(kind, field), parent_id)
+            group = getattr(parent, "_group", None) if parent is not None else None
+            # projects are never prefetched through: one project's shots, not the studio's
+            if (
+                group is not None
+                and group.kind != "project"
+                and len(group.ids) > 1
+                and group.generation == self._generation
+            ):
+                return self._load_children(kind, field, group, parent_id)
+        child_kind, field = _EMBEDDED.get(kind, ("", ""))
+        both = None
+        if child_kind and self._prefetch and not server.keys() & {"id", KINDS[kind].key}:
+            # a project's whole listing: a walk to come, which reads its references
+            walk = set(server) == {"project_id"}
+            with self._alongside(_ALONGSIDE.get(child_kind, ()) if walk else ()), _bulk():
+                both = self.tracker.list_with_children(kind, server, child_kind, field)
+                if both is not None:
+                    entities = self._bind_with_children(kind, server, child_kind, field, *both)
+        if both is None:
+            with _bulk():
+                entities = self._bind_many(kind, self.tracker.list(kind, server))
+        self._cache_put(key, entities)
+        return entities
+
+    @contextlib.contextmanager
+    def _alongside(self, kinds: Iterable[str]) -> Iterator[None]:
+        """Read the reference lists of ``kinds`` not cached yet in threads of their
+        own while the block runs; the block ends when they are read.
+
+        Only for a tracker that gains from it and with the cache on (else the
+        lists would be read again). A failed read is left for the caller that
+        needs the list: it reads it again and sees the error.
+        """
+        wanted = [k for k in kinds if self._cache_on and self._cache_get(_key(k, {})) is None]
+        if not wanted or not self.tracker.concurrent_reads:
+            yield
+            return
+
+        def read(kind: str) -> None:
+            try:
+                self._query(kind, {})
+            except Exception:  # read again, and raised, where it is needed
+                logger.debug("reading the %s list alongside failed", kind, exc_info=True)
+
+        threads = [
+            threading.Thread(target=read, args=(k,), name=f"gadget-{k}", daemon=True)
+            for k in wanted
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            yield
+        finally:
+            for thread in threads:
+                thread.join()
+
+    def _bind_with_children(
+        self,
+        kind: str,
+        server: dict[str, Any],
+        child_kind: str,
+        field: str,
+        records: Sequence[Record],
+        children: Mapping[str, Sequence[Record]],
+    ) -> list[Any]:
+        """Bind a listing read together with each result's children: the children
+        are cached as each parent's child collection (a walk costs no more reads)."""
+        parent_ids = [str(r["id"]) for r in records]
+
+        def full_parents() -> None:
+            self._bind_all(kind, self.tracker.list(kind, server))
+
+        def full_children() -> None:
+            for found in self.tracker.list_children(child_kind, field, parent_ids).values():
+                self._bind_all(child_kind, found)
+
+        partial = any(MISSING in r for r in records)
+        entities = self._bind_many(kind, records, _Loader(full_parents) if partial else None)
+        family = [str(r["id"]) for found in children.values() for r in found]
+        partial = any(MISSING in r for found in children.values() for r in found)
+        loader = _Loader(full_children) if partial else None
+        for pid in parent_ids:
+            found = children.get(pid, ())
+            group = _Group(
+                child_kind, [str(r["id"]) for r in found], self._generation, family, loader
+            )
+            bound = self._bind_all(child_kind, found, group)
+            self._cache_put(_key(child_kind, {field: pid}), bound, prefetched=True)
+        return entities
+
+    def _load_children(self, kind: str, field: str, group: _Group, parent_id: str) -> list[Any]:
+        limit = self.tracker.children_per_request(kind, field)
+        ids = group.prefetch_ids(parent_id, limit)
+        mine: list[Any] = []
+        with _bulk():
+            by_parent = self.tracker.list_children(kind, field, list(ids))
+            family = [str(r["id"]) for records in by_parent.values() for r in records]
+            for pid, records in by_parent.items():
+                # one parent's children are siblings; the family is all of them
+                children = _Group(kind, [str(r["id"]) for r in records], self._generation, family)
+                bound = self._bind_all(kind, records, children)
+                if pid == parent_id:
+                    mine = bound
+                else:
+                    self._cache_put(_key(kind, {field: pid}), bound, prefetched=True)
+        self._cache_put(_key(kind, {field: parent_id}), mine)
+        return mine
+
+    def _ref(self, kind: str, ident: str | None, within: Mapping[str, Any] | None = None) -> Any:
+        """The entity of ``kind`` with id ``ident`` (None for None)."""
+        if ident is None:
+            return None
+        with self._lock:
+            hit = self._identity.get((kind, ident))
+        if hit is not None:
+            return hit
+        if kind in _REFERENCE_KINDS or within:
+            for e in self._query(kind, dict(within or {})):
+                if e.id == ident:
+                    return e
+        return self._bind(kind, self.tracker.get(kind, ident))
+
+    def _reload(self, entity: Entity) -> None:
+        self._bind(entity.kind, self.tracker.get(entity.kind, entity.id))
