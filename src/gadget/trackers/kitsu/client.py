@@ -39,7 +39,6 @@ No password or token ever appears in a message, a log line or a repr.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -539,8 +538,3 @@ class KitsuConnection:
                 f"Kitsu at {self.host} has no route {what} (a wrong path, or an older Zou)"
             )
         return NotFound("Kitsu object", route, f"Kitsu at {self.host}")
-
-
-def json_list(ids: list[str]) -> str:
-    """A list filter for Zou's generic routes (``?id=["a","b"]`` is SQL IN)."""
-    return json.dumps(ids)

@@ -359,11 +359,6 @@ def _reader(kind: str, field: str) -> Callable[[Any], Any] | None:
     return _id if field.endswith("_id") else None
 
 
-def _read_value(kind: str, field: str, value: Any) -> Any:
-    read = _reader(kind, field)
-    return value if read is None else read(value)
-
-
 @functools.cache
 def _field_readers(kind: str) -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...]:
     """(Kitsu name, gadget name, reader) of every field of ``kind``, walked per record."""

@@ -38,10 +38,11 @@ bulk reads and to tell a task's entity kind without asking again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -54,7 +55,6 @@ from gadget.errors import (
     GadgetError,
     NotFound,
     PermissionDenied,
-    TrackerUnavailable,
     Unsupported,
     ValidationError,
 )
@@ -422,11 +422,9 @@ class KitsuTracker(Tracker):
         """GET ``data/<route>/{id}`` (comments: + their previews and attachments)."""
         route = self._route(kind)
         if not isinstance(id, str) or not looks_like_id(id):
-            raise NotFound(kind.replace("_", " "), {"id": id}, f"Kitsu at {self.host}")
-        try:
+            raise self._not_found(kind, {"id": id})
+        with self._missing(kind, id):
             payload = self._conn.get(f"{route}/{id}")
-        except NotFound as exc:
-            raise NotFound(kind.replace("_", " "), {"id": id}, f"Kitsu at {self.host}") from exc
         return (
             self._records(kind, [payload])[0]
             if kind in ("task", "comment")
@@ -438,6 +436,17 @@ class KitsuTracker(Tracker):
             return _ROUTES[kind]
         except KeyError:
             raise ValidationError(f"the Kitsu tracker has no kind {kind!r}") from None
+
+    def _not_found(self, kind: str, criteria: dict[str, Any]) -> NotFound:
+        return NotFound(kind.replace("_", " "), criteria, f"Kitsu at {self.host}")
+
+    @contextlib.contextmanager
+    def _missing(self, kind: str, ident: Any) -> Iterator[None]:
+        """A 404 inside the block names the ``kind`` record ``ident``, not the route."""
+        try:
+            yield
+        except NotFound as exc:
+            raise self._not_found(kind, {"id": ident}) from exc
 
     def list(self, kind: str, filters: Mapping[str, Any]) -> Records:
         """Records matching every filter; see the module docstring for the routes."""
@@ -748,7 +757,7 @@ class KitsuTracker(Tracker):
             payload = self._conn.post(f"data/projects/{project_id}/shots", body)
         except NotFound as exc:  # the route exists: its project or sequence is gone
             where = {"project_id": project_id, "sequence_id": body.get("sequence_id")}
-            raise NotFound("project or sequence", where, f"Kitsu at {self.host}") from exc
+            raise self._not_found("project or sequence", where) from exc
         return self._record("shot", payload)
 
     def _create_asset_type(self, data: dict[str, Any]) -> Record:
@@ -884,10 +893,8 @@ class KitsuTracker(Tracker):
         if not body:
             return self.get(kind, id)
         target = _UPDATE_ROUTES.get(kind, route)
-        try:
+        with self._missing(kind, id):
             payload = dict(self._conn.put(f"{target}/{id}", body))
-        except NotFound as exc:
-            raise NotFound(kind.replace("_", " "), {"id": id}, f"Kitsu at {self.host}") from exc
         if kind == "task" and "assignees" in body:
             payload["assignees"] = body["assignees"]
         if kind == "task_status":
@@ -904,14 +911,12 @@ class KitsuTracker(Tracker):
         """
         route = _DELETE_ROUTES.get(kind, self._route(kind))
         params = {"force": "true"} if kind in _FORCE_DELETE else None
-        try:
+        with self._missing(kind, id):
             if kind == "project":
                 closed = self._status_ids().get("closed")
                 if closed:
                     self._conn.put(f"data/projects/{id}", {"project_status_id": closed})
             self._conn.delete(f"{route}/{id}", params)
-        except NotFound as exc:
-            raise NotFound(kind.replace("_", " "), {"id": id}, f"Kitsu at {self.host}") from exc
         with self._lock:
             self._index.pop(id, None)
             if kind == "task_status":
@@ -931,10 +936,8 @@ class KitsuTracker(Tracker):
         """
         status_id = draft.status_id
         if status_id is None:
-            try:
+            with self._missing("task", task_id):
                 status_id = str(self._conn.get(f"data/tasks/{task_id}")["task_status_id"])
-            except NotFound as exc:
-                raise NotFound("task", {"id": task_id}, f"Kitsu at {self.host}") from exc
         comment = convert.comment_body(draft.text, status_id, draft.checklist, draft.author_id)
         files: dict[str, Path] = {}
         for i, path in enumerate(draft.previews):
@@ -942,15 +945,13 @@ class KitsuTracker(Tracker):
         for i, path in enumerate(draft.attachments):
             files[f"attachment_file-0-{i}"] = path
         route = f"actions/tasks/{task_id}/batch-comment"
-        try:
+        with self._missing("task", task_id):
             if files:
                 answer = self._conn.upload(
                     route, {"comments": json.dumps([comment])}, files, draft.progress
                 )
             else:  # no file: the same route takes a JSON body
                 answer = self._conn.post(route, {"comments": [comment]})
-        except NotFound as exc:
-            raise NotFound("task", {"id": task_id}, f"Kitsu at {self.host}") from exc
         if not isinstance(answer, list) or not answer:
             raise GadgetError(f"Kitsu at {self.host} answered POST /{route} without the comment")
         payload = dict(answer[0])
@@ -987,10 +988,8 @@ class KitsuTracker(Tracker):
 
     def set_main_preview(self, preview_id: str) -> None:
         """PUT ``actions/preview-files/{id}/set-main-preview``: the entity's thumbnail."""
-        try:
+        with self._missing("preview", preview_id):
             self._conn.put(f"actions/preview-files/{preview_id}/set-main-preview", {})
-        except NotFound as exc:
-            raise NotFound("preview", {"id": preview_id}, f"Kitsu at {self.host}") from exc
 
     def download(self, kind: str, id: str, path: Path) -> Path:
         """GET ``pictures/originals/preview-files/{id}/download`` (any preview type) or
@@ -1002,10 +1001,8 @@ class KitsuTracker(Tracker):
             route = f"data/attachment-files/{id}/file/{target.name or 'file'}"
         else:
             raise ValidationError(f"only previews and attachments are downloaded, not {kind}s")
-        try:
+        with self._missing(kind, id):
             return self._conn.download(route, target)
-        except NotFound as exc:
-            raise NotFound(kind, {"id": id}, f"Kitsu at {self.host}") from exc
 
     # -- casting -----------------------------------------------------------
     def _projects_of(self, ids: Sequence[str], kind: str) -> dict[str, _Ids]:
@@ -1048,10 +1045,8 @@ class KitsuTracker(Tracker):
 
     def list_cast_in(self, asset_id: str) -> Records:
         """GET ``data/assets/{id}/cast-in``, then one GET of those shots."""
-        try:
+        with self._missing("asset", asset_id):
             rows = self._conn.get(f"data/assets/{asset_id}/cast-in")
-        except NotFound as exc:
-            raise NotFound("asset", {"id": asset_id}, f"Kitsu at {self.host}") from exc
         shot_ids = [str(r["shot_id"]) for r in rows if r.get("shot_id")]
         if not shot_ids:
             return []
@@ -1064,10 +1059,8 @@ class KitsuTracker(Tracker):
     # -- time spent --------------------------------------------------------
     def list_time_spent(self, task_id: str) -> Records:
         """GET ``actions/tasks/{id}/time-spents`` (durations in minutes)."""
-        try:
+        with self._missing("task", task_id):
             answer = self._conn.get(f"actions/tasks/{task_id}/time-spents")
-        except NotFound as exc:
-            raise NotFound("task", {"id": task_id}, f"Kitsu at {self.host}") from exc
         rows = [
             convert.time_spent_record(row)
             for key, value in answer.items()
@@ -1097,21 +1090,20 @@ class KitsuTracker(Tracker):
             route += "/add"
         body = {"duration": convert.to_minutes(duration)}
         try:
-            try:
-                payload = self._conn.post(route, body)
-            except PermissionDenied:
-                task = self._conn.get(f"data/tasks/{task_id}")
-                if person_id in (task.get("assignees") or []):
-                    raise
-                self._conn.put(f"actions/persons/{person_id}/assign", {"task_ids": [task_id]})
-                payload = self._conn.post(route, body)
+            with self._missing("task", task_id):
+                try:
+                    payload = self._conn.post(route, body)
+                except PermissionDenied:
+                    task = self._conn.get(f"data/tasks/{task_id}")
+                    if person_id in (task.get("assignees") or []):
+                        raise
+                    self._conn.put(f"actions/persons/{person_id}/assign", {"task_ids": [task_id]})
+                    payload = self._conn.post(route, body)
         except PermissionDenied as exc:
             raise PermissionDenied(
                 f"{exc}. Kitsu records time spent only for a person assigned to the task, "
                 "logged by that person, a manager of the project or an admin"
             ) from exc
-        except NotFound as exc:
-            raise NotFound("task", {"id": task_id}, f"Kitsu at {self.host}") from exc
         return convert.time_spent_record(payload)
 
     # -- playlists, team, search ------------------------------------------
@@ -1122,10 +1114,8 @@ class KitsuTracker(Tracker):
         body: dict[str, Any] = {"entity_id": entity_id}
         if preview_id:
             body["preview_file_id"] = preview_id
-        try:
+        with self._missing("playlist", playlist_id):
             payload = self._conn.post(f"actions/playlists/{playlist_id}/add-entity", body)
-        except NotFound as exc:
-            raise NotFound("playlist", {"id": playlist_id}, f"Kitsu at {self.host}") from exc
         return self._record("playlist", payload)
 
     def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
@@ -1147,7 +1137,7 @@ class KitsuTracker(Tracker):
             body["project_id"] = project_id
         try:
             answer = self._conn.post("data/search", body)
-        except (TrackerUnavailable, GadgetError) as exc:
+        except GadgetError as exc:  # TrackerUnavailable included: Zou answers 500
             if isinstance(exc, (PermissionDenied, ValidationError)):
                 raise
             raise Unsupported(
