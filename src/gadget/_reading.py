@@ -358,6 +358,14 @@ class _Reading:
             self._prefetched.clear()
             self._generation += 1
 
+    def _invalidate(self, *kinds: str) -> None:
+        """Forget the cached query results of ``kinds`` (after a write)."""
+        with self._lock:
+            for key in [k for k in list(self._queries.keys()) if k[0] in kinds]:
+                self._queries.pop(key, None)
+            self._prefetched.clear()
+            self._generation += 1
+
     def _collection(
         self,
         kind: str,

@@ -220,13 +220,6 @@ class _Writing(_Reading):
             )
 
     # -- writing -----------------------------------------------------------
-    def _invalidate(self, *kinds: str) -> None:
-        with self._lock:
-            for key in [k for k in list(self._queries.keys()) if k[0] in kinds]:
-                self._queries.pop(key, None)
-            self._prefetched.clear()
-            self._generation += 1
-
     def _prepare_new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> dict[str, Any]:
         kind = coll.kind
         spec = KINDS[kind]
