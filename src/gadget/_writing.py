@@ -474,12 +474,13 @@ class _Writing(_Reading):
                 out.append((item, False))
             elif isinstance(item, ChecklistItem):
                 out.append((item.text, item.checked))
-            elif isinstance(item, Mapping):
+            elif isinstance(item, Mapping) and "text" in item:
                 out.append((str(item["text"]), bool(item.get("checked", False))))
             elif isinstance(item, tuple) and len(item) == 2:
                 out.append((str(item[0]), bool(item[1])))
             else:
                 raise ValidationError(
-                    f"a checklist item is a string or (text, checked), not {item!r}"
+                    "a checklist item is a string, (text, checked) or "
+                    f"{{'text': ..., 'checked': ...}}, not {item!r}"
                 )
         return tuple(out)

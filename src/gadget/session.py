@@ -195,6 +195,11 @@ class Session(_Writing):
                 if isinstance(e, CastingEntry):
                     asset, count, label = e.asset, e.nb_occurences, e.label
                 elif isinstance(e, tuple):
+                    if len(e) not in (2, 3):
+                        raise ValidationError(
+                            f"a casting entry is an asset, (asset, n) or (asset, n, label), "
+                            f"not {e!r}"
+                        )
                     asset, count, label = e[0], e[1], (e[2] if len(e) > 2 else "")
                 else:
                     asset, count, label = e, 1, ""

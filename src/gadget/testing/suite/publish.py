@@ -121,6 +121,8 @@ class TestComments:
             task.comments.new(comment="x", set_main_preview=True)
         with pytest.raises(ValidationError):
             task.comments.new(comment="x", checklist=[42])
+        with pytest.raises(ValidationError, match="checklist item"):
+            task.comments.new(comment="x", checklist=[{"checked": True}])  # no text
         assert task.comments.all() == []
 
 
@@ -398,6 +400,8 @@ class TestCasting:
         hero = gadget_studio.asset(seq.project)
         with pytest.raises(ValidationError, match="nb_occurences"):
             shot.casting.set([(hero, 0)])
+        with pytest.raises(ValidationError, match="casting entry"):
+            shot.casting.set([(hero,)])  # type: ignore[list-item]  # bad on purpose
         assert list(shot.casting) == []
 
 
