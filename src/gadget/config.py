@@ -19,7 +19,7 @@ import attrs
 
 from gadget.errors import ConfigError
 
-__all__ = ["ENV_VARS", "TrackerConfig", "load_config"]
+__all__ = ["ENV_VARS", "TrackerConfig", "env_file_path", "load_config", "mask_url"]
 
 ENV_VARS = (
     "TRACKER_URL",
@@ -29,11 +29,24 @@ ENV_VARS = (
     "TRACKER_PROJECT",
     "TRACKER_EVENTS_URL",
 )
+#: a ``${VAR}`` reference in an adm_env.yml value
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _mask(value: str | None) -> str:
     return "None" if value is None else "'***'"
+
+
+def mask_url(url: str) -> str:
+    """``url`` with any ``user:password@`` part replaced by ``***@`` (a password
+    may hold an ``@``: everything up to the last one before the path goes)."""
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    host, sep, path = rest.partition("/")
+    if "@" in host:
+        host = "***@" + host.rsplit("@", 1)[1]
+    return f"{scheme}://{host}{sep}{path}"
 
 
 @attrs.define(frozen=True)
@@ -44,7 +57,7 @@ class TrackerConfig:
     the settings came from (for error messages and ``gadget doctor``).
     """
 
-    url: str
+    url: str = attrs.field(repr=lambda url: repr(mask_url(url)))
     login: str | None = None
     password: str | None = attrs.field(default=None, repr=_mask)
     token: str | None = attrs.field(default=None, repr=_mask)
@@ -59,7 +72,10 @@ class TrackerConfig:
         return self.url.split("://", 1)[0].lower() if "://" in self.url else ""
 
 
-def _env_file(environ: Mapping[str, str], cwd: Path) -> Path:
+def env_file_path(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """The adm_env.yml in use: ``GADGET_ENV_FILE``, else the working directory's."""
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
     explicit = environ.get("GADGET_ENV_FILE")
     return Path(explicit).expanduser() if explicit else cwd / "adm_env.yml"
 
@@ -114,7 +130,7 @@ def load_config(
     both. Raises :class:`ConfigError` naming the variable and where it looked.
     """
     env = os.environ if environ is None else environ
-    path = _env_file(env, cwd or Path.cwd())
+    path = env_file_path(env, cwd or Path.cwd())
     file_values: dict[str, str] = {}
     if path.is_file():
         file_values = _read_env_file(path, env)

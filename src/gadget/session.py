@@ -30,7 +30,7 @@ from gadget._kinds import KINDS
 from gadget._reading import _key
 from gadget._writing import _date, _int, _Writing
 from gadget.collections import Collection, Items
-from gadget.config import TrackerConfig, load_config
+from gadget.config import TrackerConfig, load_config, mask_url
 from gadget.entities import Entity
 from gadget.entities.production import CastingEntry
 from gadget.entities.review import PlaylistEntry
@@ -76,11 +76,7 @@ class Session(_Writing):
         return self.tracker.capabilities
 
     def __repr__(self) -> str:
-        url = self.config.url
-        if "@" in url.split("://", 1)[-1].split("/", 1)[0]:
-            scheme, rest = url.split("://", 1)
-            url = f"{scheme}://***@{rest.split('@', 1)[1]}"
-        return f"<Session {self.tracker.name} {url}>"
+        return f"<Session {self.tracker.name} {mask_url(self.config.url)}>"
 
     def __enter__(self) -> Session:
         return self

@@ -79,9 +79,11 @@ def test_helpers() -> None:
     assert redact("x hunter2 y hunter2", ["hunter2"]) == "x *** y ***"
 
 
-def test_redact_masks_credentials_in_any_url() -> None:
-    text = "cannot reach https://bot:hunter2@kitsu.mystudio.com/api (timeout)"
+@pytest.mark.parametrize("password", ["hunter2", "hun@ter2"])  # an "@" in it too
+def test_redact_masks_credentials_in_any_url(password: str) -> None:
+    text = f"cannot reach https://bot:{password}@kitsu.mystudio.com/api (timeout)"
     assert redact(text, []) == "cannot reach https://***@kitsu.mystudio.com/api (timeout)"
+    assert mask_url(text.split()[2]) == "https://***@kitsu.mystudio.com/api"
 
 
 def test_a_password_in_an_adm_env_yml_that_does_not_parse(

@@ -12,9 +12,9 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gadget.config import _VAR, env_file_path, mask_url
 from gadget.errors import GadgetError
 
 if TYPE_CHECKING:
@@ -24,13 +24,13 @@ __all__ = ["console", "jsonable", "mask_url", "print_json", "redact", "secrets_i
 
 #: variables whose values are secrets wherever they come from
 SECRET_VARS = ("TRACKER_PASSWORD", "TRACKER_TOKEN")
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]+@")
+# up to the last "@" before the path: a password may hold one
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/\s]*@")
 _SECRET_LINE = re.compile(r"^\s*(TRACKER_PASSWORD|TRACKER_TOKEN)\s*:(.*)$", re.MULTILINE)
 # a secret variable followed by ":" or "=" and a value not already masked (nor "-": unset)
 _SECRET_VALUE = re.compile(
     r"((?:TRACKER_PASSWORD|TRACKER_TOKEN)['\"]?\s*[:=]\s*)(?!\*\*\*|-(?:\s|$))(\S+)"
 )
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -69,10 +69,8 @@ def secrets_in_play(extra: Iterable[str | None] = ()) -> list[str]:
 def _secrets_in_env_file() -> list[str]:
     """The TRACKER_PASSWORD / TRACKER_TOKEN values of the adm_env.yml in use, read
     line by line (it may not be valid YAML), ``${VAR}`` expanded."""
-    explicit = os.environ.get("GADGET_ENV_FILE")
-    path = Path(explicit).expanduser() if explicit else Path.cwd() / "adm_env.yml"
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = env_file_path().read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
     found = []
@@ -92,17 +90,6 @@ def redact(text: str, secrets: Iterable[str] | None = None) -> str:
             text = text.replace(secret, "***")
     text = _SECRET_VALUE.sub(r"\1***", text)
     return _USERINFO.sub(r"\1***@", text)
-
-
-def mask_url(url: str) -> str:
-    """``url`` with any ``user:password@`` part replaced by ``***@``."""
-    if "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    host, sep, path = rest.partition("/")
-    if "@" in host:
-        host = "***@" + host.rsplit("@", 1)[1]
-    return f"{scheme}://{host}{sep}{path}"
 
 
 def jsonable(value: Any) -> Any:
