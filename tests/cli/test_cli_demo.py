@@ -10,8 +10,9 @@ import pytest
 
 import gadget
 from gadget.cli import main
-from gadget.cli._demo import PROJECT, counted_walk, db_url
+from gadget.cli._demo import PROJECT, counted_walk, db_url, walk
 from gadget.cli._png import write_gradient_png
+from gadget.testing import write_png
 
 SHOT_NAMES = {f"sq0{s}0_sh00{n}0" for s in (1, 2) for n in range(1, 7)}
 
@@ -122,18 +123,37 @@ def test_demo_fresh_refuses_a_file_that_is_not_sqlite(
 
 
 def test_the_walk_is_a_handful_of_calls(demo_db: Path) -> None:
-    walked, counter = counted_walk(db_url(demo_db))
+    walked, counts = counted_walk(db_url(demo_db))
     assert (walked.shots, walked.tasks, walked.comments) == (12, 36, 19)
     assert walked.main_previews == 4
     # the project, shots with their tasks, task types, statuses, persons, comments (bulk)
-    assert counter.total <= 7, counter.counts
-    assert counter.counts["list_with_children"] == 1
-    assert counter.counts["list_children"] == 1
-    assert counter.counts["get"] == 0
+    assert sum(counts.values()) <= 7, counts
+    assert counts["list_with_children"] == 1
+    assert counts["list_children"] == 1
+    assert counts["get"] == 0
 
-    lazy, lazy_counter = counted_walk(db_url(demo_db), prefetch=False)
+    lazy, lazy_counts = counted_walk(db_url(demo_db), prefetch=False)
     assert lazy.rows == walked.rows
-    assert lazy_counter.total > walked.tasks  # one request per shot and per task
+    assert sum(lazy_counts.values()) > walked.tasks  # one request per shot and per task
+
+
+def test_a_shot_without_tasks_has_a_row_of_its_own(tmp_path: Path) -> None:
+    with gadget.connect("memory://") as session:
+        project = session.projects.new(name="Walk", production_type="short")
+        seq = project.sequences.new(name="sq010")
+        shown, _ = project.shots.new_many(
+            [{"name": "sh010", "sequence": seq}, {"name": "sh020", "sequence": seq}]
+        )
+        anim = session.task_types.new(name="Anim", for_shots=True)
+        task = shown.tasks.new(task_type=anim)
+        task.comments.new(
+            comment="v1", preview=[write_png(tmp_path / "v1.png")], set_main_preview=True
+        )
+        rows = walk(session.projects.fetch("Walk")).rows
+    assert [(r.shot, r.task, r.main_preview) for r in rows] == [
+        ("sh010", "Anim", "v1"),
+        ("sh020", "", ""),
+    ]
 
 
 def test_gradient_png_is_a_valid_png(tmp_path: Path) -> None:

@@ -12,24 +12,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
 
+from gadget._spy import TrackerSpy
 from gadget.cli._png import RGB, write_gradient_png
 from gadget.errors import ConfigError
 from gadget.session import Session, connect
 
 if TYPE_CHECKING:
     from gadget.entities import Project, Shot
-    from gadget.trackers.base import Tracker
 
 __all__ = [
     "PROJECT",
-    "CallCounter",
+    "READS",
     "Walk",
     "build_studio",
     "db_url",
@@ -40,7 +39,6 @@ __all__ = [
 
 #: The demo project's name (the ``TRACKER_PROJECT`` of the example adm_env.yml).
 PROJECT = "Demo"
-DEFAULT_DB = "gadget-demo.db"
 TASK_TYPES = ("Layout", "Anim3D", "Lighting")
 
 SAM, JANE, KAI, ANA = (
@@ -251,47 +249,8 @@ def _post(task: Any, note: Note, people: dict[str, Any], workdir: Path, colour: 
 
 
 # -- walk ------------------------------------------------------------------
-class CallCounter:
-    """Count the calls to a tracker's reads (``get``, ``list``, ``list_children``,
-    ``list_with_children``).
-
-    A context manager: it shadows the methods on the tracker instance and
-    removes the shadows on exit. ``counts`` maps method name -> calls; only
-    the outermost calls count (a ``list_children`` that calls the tracker's
-    own ``list`` is one call, as it is one request).
-    """
-
-    METHODS = ("get", "list", "list_children", "list_with_children")
-
-    def __init__(self, tracker: Tracker) -> None:
-        self.tracker = tracker
-        self.counts: Counter[str] = Counter({name: 0 for name in self.METHODS})
-        self._depth = 0
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def _counting(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            if self._depth == 0:
-                self.counts[name] += 1
-            self._depth += 1
-            try:
-                return method(*args, **kwargs)
-            finally:
-                self._depth -= 1
-
-        return counted
-
-    def __enter__(self) -> CallCounter:
-        for name in self.METHODS:
-            setattr(self.tracker, name, self._counting(name, getattr(self.tracker, name)))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for name in self.METHODS:
-            self.tracker.__dict__.pop(name, None)
+#: the tracker reads the demo counts, in the order it prints them
+READS = ("get", "list", "list_children", "list_with_children")
 
 
 @dataclass
@@ -319,12 +278,12 @@ class Walk:
 
 def walk(project: Project) -> Walk:
     """Read every shot, its tasks, statuses, assignees, last comment and main
-    preview, the way pipeline code does."""
+    preview, the way pipeline code does (one row per task; a shot without
+    tasks gets a row of its own)."""
     seen = Walk()
     for shot in project.shots:
         seen.shots += 1
-        frames = f"{shot.frame_in}-{shot.frame_out}"
-        first = True
+        rows: list[Row] = []
         for task in shot.tasks:
             seen.tasks += 1
             comments = task.comments.all()  # newest first
@@ -337,10 +296,10 @@ def walk(project: Project) -> Walk:
                 note += last.text or "(no text)"
                 if last.previews:
                     note += f" [{last.previews[0].name}]"
-            seen.rows.append(
+            rows.append(
                 Row(
-                    shot=shot.name if first else "",
-                    frames=frames if first else "",
+                    shot="",
+                    frames="",
                     main_preview="",
                     task=task.task_type.name,
                     status=task.status.short_name,
@@ -349,26 +308,26 @@ def walk(project: Project) -> Walk:
                     last_comment=note,
                 )
             )
-            first = False
+        if not rows:
+            rows.append(Row("", "", "", "", "", "", 0, ""))
+        rows[0].shot, rows[0].frames = shot.name, f"{shot.frame_in}-{shot.frame_out}"
         preview = shot.main_preview  # after the tasks: their comments brought it along
         if preview is not None:
             seen.main_previews += 1
-            for row in reversed(seen.rows):
-                if row.shot:
-                    row.main_preview = preview.name
-                    break
+            rows[0].main_preview = preview.name
+        seen.rows += rows
     return seen
 
 
-def counted_walk(url: str, *, prefetch: bool = True) -> tuple[Walk, CallCounter]:
-    """Walk the demo project in a fresh session, counting the tracker calls."""
-    with connect(url) as session, CallCounter(session.tracker) as counter:
-        if prefetch:
-            result = walk(session.projects.fetch(PROJECT))
-        else:
-            with session.no_prefetch():
-                result = walk(session.projects.fetch(PROJECT))
-    return result, counter
+def counted_walk(url: str, *, prefetch: bool = True) -> tuple[Walk, dict[str, int]]:
+    """Walk the demo project in a fresh session; the tracker reads it made, by method."""
+    with (
+        connect(url) as session,
+        TrackerSpy(session.tracker, READS) as spy,
+        contextlib.nullcontext() if prefetch else session.no_prefetch(),
+    ):
+        result = walk(session.projects.fetch(PROJECT))
+    return result, {name: spy.count(name) for name in READS}
 
 
 # -- the command -------------------------------------------------------------
@@ -407,8 +366,8 @@ def run(args: argparse.Namespace) -> int:
     out.print(f"studio {verb} in [bold]{escape(str(path))}[/] in {build_time[0]:.2f} s")
 
     with _timer() as walk_time:
-        result, counter = counted_walk(url)
-    lazy, lazy_counter = counted_walk(url, prefetch=False)
+        result, counts = counted_walk(url)
+    lazy, lazy_counts = counted_walk(url, prefetch=False)
 
     table = Table(title=f"project {PROJECT}: shots and their tasks", title_justify="left")
     fixed = ("shot", "frames", "main preview", "task", "status", "assignees", "retakes")
@@ -436,15 +395,15 @@ def run(args: argparse.Namespace) -> int:
         )
     out.print(table)
 
-    calls = ", ".join(f"{name} {n}" for name, n in counter.counts.items())
+    calls = ", ".join(f"{name} {n}" for name, n in counts.items())
     out.print(
         f"{result.shots} shots, {result.tasks} tasks, {result.comments} comments, "
         f"{result.main_previews} shots with a main preview"
     )
     out.print(
-        f"the walk cost [bold]{counter.total} tracker calls[/] ({calls}) in "
+        f"the walk cost [bold]{sum(counts.values())} tracker calls[/] ({calls}) in "
         f"{walk_time[0] * 1000:.0f} ms thanks to the prefetch; "
-        f"with session.no_prefetch() it costs {lazy_counter.total}"
+        f"with session.no_prefetch() it costs {sum(lazy_counts.values())}"
     )
     if lazy.rows != result.rows:  # pragma: no cover - prefetch must not change what is read
         out.print("[red]warning: the walk without prefetch read something else[/]")
