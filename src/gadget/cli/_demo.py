@@ -18,10 +18,11 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
 
+from gadget._png import RGB, write_gradient_png
 from gadget._spy import TrackerSpy
-from gadget.cli._png import RGB, write_gradient_png
 from gadget.errors import ConfigError
 from gadget.session import Session, connect
+from gadget.trackers.local.location import parse_url
 
 if TYPE_CHECKING:
     from gadget.entities import Project, Shot
@@ -150,8 +151,8 @@ def remove_database(path: Path) -> bool:
         if target.is_file():
             target.unlink()
             removed = True
-    files = path.with_name(path.stem + ".files")
-    if files.is_dir():
+    files = parse_url(db_url(path)).files_dir
+    if files is not None and files.is_dir():
         shutil.rmtree(files)
         removed = True
     return removed

@@ -18,7 +18,6 @@ from gadget.errors import AuthenticationError, GadgetError, NotFound, TrackerUna
 if TYPE_CHECKING:
     from gadget.config import TrackerConfig
     from gadget.session import Session
-    from gadget.trackers.base import Tracker
 
 __all__ = ["Check", "run", "run_checks"]
 
@@ -39,7 +38,6 @@ class _State:
     def __init__(self, project: str | None) -> None:
         self.project = project
         self.config: TrackerConfig | None = None
-        self.tracker_cls: type[Tracker] | None = None
         self.session: Session | None = None
 
 
@@ -97,7 +95,6 @@ def _check_tracker(state: _State) -> Check:
             + ", ".join(f"{s}://" for s in available_schemes())
             + "), or install the package that registers yours in the gadget.trackers entry points",
         )
-    state.tracker_cls = cls
     caps = ", ".join(sorted(cls.capabilities)) or "none"
     return Check(
         "tracker",

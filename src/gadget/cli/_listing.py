@@ -21,9 +21,7 @@ if TYPE_CHECKING:
     from gadget.entities import Asset, Project, Shot, Task
     from gadget.session import Session
 
-__all__ = ["KINDS", "list_rows", "run"]
-
-KINDS = ("projects", "shots", "assets", "tasks")
+__all__ = ["list_rows", "run"]
 
 
 def _common(entity: Any) -> dict[str, Any]:

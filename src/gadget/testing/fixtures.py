@@ -19,15 +19,14 @@ provides.
 
 from __future__ import annotations
 
-import struct
 import uuid
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
+from gadget._png import encode_png
 from gadget._spy import TRACKER_METHODS, Call, TrackerSpy
 from gadget.trackers.base import CAPABILITIES
 
@@ -160,11 +159,6 @@ def gadget_names() -> Names:
 
 
 # -- files --------------------------------------------------------------------
-def _chunk(tag: bytes, data: bytes) -> bytes:
-    crc = zlib.crc32(tag + data) & 0xFFFFFFFF
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
-
-
 def png_bytes(
     width: int = 64, height: int = 36, rgb: tuple[int, int, int] = (200, 90, 30)
 ) -> bytes:
@@ -188,13 +182,7 @@ def png_bytes(
     else:
         first = b"\x00" + pixels  # None
     other = b"\x02" + bytes(3 * width) if any(rgb) else b"\x00" + pixels  # Up, or None
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(first + other * (height - 1), 6))
-        + _chunk(b"IEND", b"")
-    )
+    return encode_png(width, height, first + other * (height - 1), 6)
 
 
 def write_png(

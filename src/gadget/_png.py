@@ -1,4 +1,5 @@
-"""A tiny PNG writer (stdlib zlib + struct), for the demo's previews."""
+"""Tiny PNG files with the standard library only (zlib + struct), no pytest:
+the demo's previews and the contract suite's uploads."""
 
 from __future__ import annotations
 
@@ -6,15 +7,26 @@ import struct
 import zlib
 from pathlib import Path
 
-__all__ = ["write_gradient_png"]
+__all__ = ["encode_png", "write_gradient_png"]
 
-_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RGB = tuple[int, int, int]
 
 
 def _chunk(tag: bytes, data: bytes) -> bytes:
     crc = zlib.crc32(tag + data) & 0xFFFFFFFF
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+
+def encode_png(width: int, height: int, scanlines: bytes, level: int) -> bytes:
+    """An 8-bit RGB PNG of ``scanlines`` (each row: its filter byte, then its
+    pixels), compressed at zlib ``level`` into one IDAT chunk."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit, truecolour
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(scanlines, level))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
@@ -38,12 +50,5 @@ def write_gradient_png(
             shade = 1.0 - 0.35 * (x / max(width - 1, 1))
             row += bytes((int(r * shade), int(g * shade), int(b * shade)))
         rows.append(bytes(row))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit, truecolour
-    data = (
-        _SIGNATURE
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-        + _chunk(b"IEND", b"")
-    )
-    path.write_bytes(data)
+    path.write_bytes(encode_png(width, height, b"".join(rows), 9))
     return path
