@@ -242,7 +242,8 @@ class Studio:
     """Creates what a test needs, every name made unique by :class:`Names`.
 
     ``studio.shot()`` builds the project and the sequence it needs unless they
-    are given; every method makes one request per entity it creates.
+    are given; every method creates through the public API, as a test would
+    (a ``new()``: the name check, then the create).
     """
 
     def __init__(self, session: Session, names: Names, folder: Path) -> None:

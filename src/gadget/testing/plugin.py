@@ -48,10 +48,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture
 def gadget_session(request: pytest.FixtureRequest) -> Iterator[gadget.Session]:
-    """A session on ``--gadget-url``; the test is skipped when no URL is given."""
+    """A session on ``--gadget-url``; without one the test fails, saying so (a
+    skip would let a misconfigured run pass with nothing tested)."""
     url = request.config.getoption("--gadget-url")
     if not url:
-        pytest.skip("no tracker to test: pass --gadget-url or set GADGET_TEST_URL")
+        pytest.fail("no tracker to test: pass --gadget-url or set GADGET_TEST_URL", pytrace=False)
     session = gadget.connect(
         str(url),
         login=os.environ.get("GADGET_TEST_LOGIN"),

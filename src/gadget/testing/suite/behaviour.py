@@ -60,7 +60,6 @@ class TestCapabilities:
         caps = gadget_session.capabilities
         assert isinstance(caps, frozenset)
         assert caps <= CAPABILITIES, caps - CAPABILITIES
-        assert gadget_session.tracker.capabilities == caps
 
 
 class TestErrors:
@@ -122,7 +121,6 @@ class TestErrors:
             shot.update(colour="red")
         with pytest.raises(ValidationError):
             shot.update(id="another-id")
-        assert isinstance(ValidationError("x"), ValueError)
         assert shots.all() == [shot]
 
     def test_already_exists_carries_the_existing_entity(self, gadget_studio: Studio) -> None:
@@ -245,8 +243,7 @@ class TestLaziness:
             texts += [repr(shot), repr(task), repr(seq), repr(project), repr(gadget_session)]
             texts += [repr(shot.casting), repr(task.time_spent)]
             _ = shot == task, hash(shot), hash(task), shot == Shot(id=shot.id)
-        assert gadget_spy.calls == []
-        assert all(texts)
+        assert gadget_spy.calls == [], texts
         with gadget_spy:
             len(project.shots)  # the spy does see a real read
         assert gadget_spy.listed("shot") == 1
