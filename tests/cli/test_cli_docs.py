@@ -147,7 +147,6 @@ def test_doc_examples_run(
         elif block.lang == "console":
             _run_console(block, page, monkeypatch)
             ran += 1
-    os.chdir(isolated)  # an example may have changed directory
     assert ran, f"{page} has no example that runs"
 
 

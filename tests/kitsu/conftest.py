@@ -25,7 +25,7 @@ import os
 import secrets
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +34,11 @@ import requests
 
 import gadget
 from gadget.config import TrackerConfig
+from gadget.testing import EMAIL_DOMAIN
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools"
 INSTALL_HINT = "bash tools/install-system-deps.sh"
-EMAIL_DOMAIN = "gadget-studio.com"
 
 
 def _harness() -> Any:
@@ -61,10 +61,8 @@ class RawKitsu:
         )
         answer.raise_for_status()
         self.http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-        self.requests = 0
 
     def _check(self, response: requests.Response) -> Any:
-        self.requests += 1
         if response.status_code >= 400:
             raise AssertionError(
                 f"{response.request.method} {response.url} -> {response.status_code}: "
@@ -78,18 +76,11 @@ class RawKitsu:
     def post(self, path: str, body: Any) -> Any:
         return self._check(self.http.post(f"{self.base_url}/{path}", json=body, timeout=30))
 
-    def put(self, path: str, body: Any) -> Any:
-        return self._check(self.http.put(f"{self.base_url}/{path}", json=body, timeout=30))
-
-    def status(self, method: str, path: str) -> int:
-        """Only the HTTP status of a request."""
-        return self.http.request(method, f"{self.base_url}/{path}", timeout=30).status_code
-
 
 @dataclass
 class Account:
     email: str
-    password: str
+    password: str = field(repr=False)  # never in a failed assert's explanation
     id: str
 
 
@@ -101,11 +92,13 @@ class KitsuServer:
     bare_url: str
     events_url: str
     short_token_url: str
+    #: how long the access tokens of ``short_token_url`` live (seconds)
+    short_token_seconds: int
     admin_email: str
-    admin_password: str
+    admin_password: str = field(repr=False)
     artist: Account
     spare: Account
-    bot_token: str
+    bot_token: str = field(repr=False)
     bot_email: str
     raw: RawKitsu
     #: requests the API has answered so far, counted at the server from its access
@@ -180,6 +173,7 @@ def kitsu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KitsuServ
             bare_url=server.bare_url,
             events_url=server.events_url,
             short_token_url=server.short_token_url,
+            short_token_seconds=server.short_token_seconds,
             admin_email=server.admin_email,
             admin_password=server.admin_password,
             artist=Account(artist["email"], artist_pw, artist["id"]),

@@ -1,5 +1,6 @@
 """Kitsu connection behaviour on the real server: hosts, logins, tokens, errors,
-isolation of two clients, events, and the DESIGN.md walk.
+isolation of two clients, events, and the pipeline walk (``Project.from_env()`` to
+a publish).
 
 Failure paths a healthy server cannot show (a port that refuses, a server
 that never answers, 503s) use tiny local sockets: they are the only mocks.
@@ -182,35 +183,42 @@ def test_an_expired_access_token_is_refreshed(kitsu_server: KitsuServer, tmp_pat
         task = _task_on(session)
         first = client.tokens["access_token"]
         assert session.tracker.whoami()["email"] == kitsu_server.admin_email
-        time.sleep(4)  # the short-token server's access tokens live 3 s
+        time.sleep(kitsu_server.short_token_seconds + 1)  # the access token expired
         assert session.tracker.whoami()["email"] == kitsu_server.admin_email
         assert client.tokens["access_token"] != first
-        time.sleep(4)  # an upload after expiry is sent again, whole
+        time.sleep(kitsu_server.short_token_seconds + 1)  # an upload after expiry is sent again
         note = task.comments.new(comment="late", preview=[write_png(tmp_path / "late.png")])
         assert [p.name for p in note.previews] == ["late"]
 
 
-def test_a_failed_refresh_logs_in_again_once(kitsu_server: KitsuServer, tmp_path: Path) -> None:
+def test_a_failed_refresh_logs_in_again(kitsu_server: KitsuServer, tmp_path: Path) -> None:
     with kitsu_server.connect(kitsu_server.short_token_url) as session:
         client = session.tracker.client
         task = _task_on(session)
         client.tokens["refresh_token"] = "broken"
-        time.sleep(4)
+        time.sleep(kitsu_server.short_token_seconds + 1)
         assert session.tracker.whoami()["email"] == kitsu_server.admin_email
         assert client.tokens["refresh_token"] != "broken"
         client.tokens["refresh_token"] = "broken"
-        time.sleep(4)
+        time.sleep(kitsu_server.short_token_seconds + 1)
         note = task.comments.new(comment="late", preview=[write_png(tmp_path / "late.png")])
         assert [p.name for p in note.previews] == ["late"]
 
 
 def test_an_expired_bot_token_is_an_authentication_error(kitsu_server: KitsuServer) -> None:
-    with kitsu_server.connect(kitsu_server.short_token_url) as session:
-        connection = session.tracker.connection
-        connection._bot = True  # a token session cannot log in again
-        connection.client.tokens["refresh_token"] = None
-        time.sleep(4)
-        with pytest.raises(gadget.AuthenticationError):
+    http = requests.Session()
+    http.trust_env = False
+    answer = http.post(
+        f"{kitsu_server.short_token_url}/auth/login",
+        json={"email": kitsu_server.admin_email, "password": kitsu_server.admin_password},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    token = answer.json()["access_token"]  # a short-lived one, given as a bot token is
+    with gadget.connect(f"kitsu+{kitsu_server.short_token_url}", token=token) as session:
+        assert session.tracker.whoami()["email"] == kitsu_server.admin_email
+        time.sleep(kitsu_server.short_token_seconds + 1)
+        with pytest.raises(gadget.AuthenticationError):  # no password to log in again with
             session.tracker.whoami()
 
 
@@ -265,7 +273,7 @@ def _tracker(url: str, **options: Any) -> Any:
     return gadget.trackers.registry.resolve(url)(config)
 
 
-def test_unreachable_server(kitsu_server: KitsuServer) -> None:
+def test_unreachable_server() -> None:
     tracker = _tracker(f"kitsu+http://127.0.0.1:{_free_port()}/api", retries=0)
     with pytest.raises(gadget.TrackerUnavailable, match="cannot reach"):
         tracker.open()
@@ -274,10 +282,8 @@ def test_unreachable_server(kitsu_server: KitsuServer) -> None:
 def test_every_request_has_a_timeout() -> None:
     with _silent_server() as port:
         tracker = _tracker(f"kitsu+http://127.0.0.1:{port}/api", timeout=0.5, retries=0)
-        started = time.monotonic()
         with pytest.raises(gadget.TrackerUnavailable, match="in time"):
             tracker.open()
-        assert time.monotonic() - started < 5
 
 
 class _Flaky(http.server.BaseHTTPRequestHandler):
@@ -366,7 +372,6 @@ def test_a_write_that_timed_out_is_not_sent_again() -> None:
         _Slow.hits = []
         with pytest.raises(requests.exceptions.ConnectionError):  # read timeout
             session.put(f"http://127.0.0.1:{server.server_address[1]}/data/casting", json={})
-        time.sleep(0.1)
         assert _Slow.hits == ["/data/casting"]  # the server got it once, not 4 times
     finally:
         server.shutdown()
@@ -455,8 +460,8 @@ def test_events_reach_a_handler(kitsu: gadget.Session, tmp_path: Path) -> None:
     assert not events.connected
 
 
-# -- the DESIGN.md walk ---------------------------------------------------------------------------
-def test_the_design_walk(
+# -- the pipeline walk ----------------------------------------------------------------------------
+def test_the_pipeline_walk(
     kitsu_server: KitsuServer, raw: RawKitsu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = Names()

@@ -253,25 +253,6 @@ def test_casting_for_many_shots_is_one_put(
     assert set(hero.cast_in) == {shots[0], shots[1]}
 
 
-def test_tasks_of_many_shots_in_one_request(kitsu: gadget.Session, names: Names) -> None:
-    project = kitsu.projects.new(name=names("Bulk"), production_type="short")
-    seq = project.sequences.new(name="sq010")
-    anim = kitsu.task_types.new(name=names("Anim"), for_shots=True)
-    shots = project.shots.new_many(
-        [{"name": f"sh{n:04d}", "sequence": seq, "frame_in": 1, "frame_out": 10} for n in range(8)]
-    )
-    tasks = [s.tasks.new(task_type=anim) for s in shots]
-    tracker = kitsu.tracker
-    fresh = gadget.Session(tracker)  # a cold session over the same tracker
-    fresh.task_types.all(), fresh.task_statuses.all()  # reference data, read already
-    before = tracker.request_count
-    loaded = list(fresh.projects.get(id=project.id).shots)
-    by_shot = {s.id: [t.id for t in s.tasks] for s in loaded}
-    # 1 project lookup, 1 shots, 1 tasks of all shots, 0 per shot
-    assert tracker.request_count - before <= 3
-    assert sorted(t for ids in by_shot.values() for t in ids) == sorted(t.id for t in tasks)
-
-
 def test_missing_ids_are_not_found(kitsu: gadget.Session) -> None:
     missing = str(uuid.uuid4())
     for kind in ("project", "shot", "task", "person", "comment", "preview"):

@@ -8,7 +8,8 @@ request per shot or per task) makes these fail; the walk under
 
 The seeded data (plain REST calls, before any count): two projects of 25 and
 65 shots with 3 tasks each (65 is past the 60-id chunk of the Kitsu tracker,
-so both of its bulk routes are used), a few comments, 5 assets.
+so both of its bulk routes are used) and a few comments. The casting test
+makes its own assets.
 """
 
 from __future__ import annotations

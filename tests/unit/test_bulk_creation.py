@@ -52,19 +52,25 @@ def test_the_default_creates_every_row_in_order(tracker: LocalTracker) -> None:
 
 def test_the_default_undoes_what_it_made_when_a_row_fails(tracker: LocalTracker) -> None:
     seq_id, rows = _rows(tracker)
+    created: list[str] = []
     deleted: list[str] = []
-    delete = tracker.delete
+    create, delete = tracker.create, tracker.delete
+
+    def made(kind: str, fields: Any) -> Any:
+        record = create(kind, fields)
+        created.append(record["id"])
+        return record
 
     def watched(kind: str, ident: str) -> None:
         deleted.append(ident)
         delete(kind, ident)
 
-    tracker.delete = watched  # type: ignore[method-assign]
+    tracker.create, tracker.delete = made, watched  # type: ignore[method-assign]
     with pytest.raises(ValidationError, match="no sequence"):  # the row's own failure
         Tracker.create_many(tracker, "shot", rows)
     assert _shots(tracker, seq_id) == []
-    assert len(deleted) == 3  # the three made before it, newest first
-    assert len(set(deleted)) == 3
+    assert len(created) == 3
+    assert deleted == created[::-1]  # the three made before it, newest first
 
 
 def test_what_cannot_be_undone_is_named(tracker: LocalTracker) -> None:
