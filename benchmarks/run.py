@@ -17,8 +17,8 @@ in the same process, one after the other:
     (cold, and in the session where (a) ran);
 (c) publish a comment with a status and a PNG preview set as main preview;
 (d) create 100 shots with frame ranges and custom data;
-(e) cast 10 assets into 100 shots (gadget's default options first; after a
-    failure, reported as such, again with a 300 s timeout);
+(e) cast 10 assets into 100 shots (gadget sends one PUT, with its long
+    upload timeout: Zou spends 0.2-0.35 s per shot cast);
 (f) the walk (a) again in the same gadget session (warm cache);
 plus the peak memory (tracemalloc) of the walk (a) on a bigger project.
 
@@ -77,7 +77,6 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 WRITE_SHOTS = 100  # (d) shots created per run, (e) shots cast into
 CAST_ASSETS = 10  # (e) assets cast into each shot
 COMMENTS = 20  # seeded comments on the walk projects
-LONG_TIMEOUT = 300.0  # (e) gadget after a timeout with the default options
 
 
 def log(msg: str) -> None:
@@ -95,7 +94,6 @@ class Sample:
     requests: int  # answered by the server meanwhile
     lines: list[str]
     sent: int | None = None  # sent by the client measured, by its own count
-    error: str | None = None  # the call failed (then seconds is the time to fail)
 
     @property
     def foreign(self) -> int:
@@ -117,18 +115,20 @@ class ServerCounter:
                 "existed; restart it (python tools/zou_server.py start --state DIR)"
             )
 
-    def mark(self) -> tuple[int, int]:
-        served = int(self.server.requests_served())  # waits until the log is steady
-        return served, self.log.stat().st_size
+    def mark(self) -> int:
+        """Where the log ends, once every answered request has its line."""
+        self.server.requests_served()  # waits until the log is steady
+        return self.log.stat().st_size
 
-    def since(self, mark: tuple[int, int]) -> tuple[int, list[str]]:
-        """Requests answered since ``mark``, and their ``METHOD /path?query`` lines."""
-        served = int(self.server.requests_served())
+    def since(self, mark: int) -> tuple[int, list[str]]:
+        """Requests answered since ``mark`` (login left out, as ``requests_served``
+        counts), and their ``METHOD /path?query`` lines."""
+        self.server.requests_served()
         with open(self.log, "rb") as fh:
-            fh.seek(mark[1])
+            fh.seek(mark)
             text = fh.read().decode("utf-8", "replace")
-        lines = [_target(ln) for ln in text.splitlines() if "/auth/" not in ln]
-        return served - mark[0], [ln for ln in lines if ln]
+        answered = [ln for ln in text.splitlines() if "/auth/" not in ln]
+        return len(answered), [t for t in map(_target, answered) if t]
 
     def measure(
         self, fn: Callable[[], T], sent: Callable[[], int] | None = None
@@ -147,32 +147,6 @@ class ServerCounter:
         after = sent() if sent else 0
         count, lines = self.since(mark)
         return Sample(seconds, count, lines, after - before if sent else None), result
-
-    def failing(
-        self, fn: Callable[[], object], sent: Callable[[], int], errors: tuple[type[Exception], ...]
-    ) -> Sample:
-        """Like :meth:`measure` for a call that may fail with ``errors``; after a
-        failure, waits until the server has finished what it was still doing
-        (its count steady for 10 s) so that the next measurement is clean."""
-        mark = self.mark()
-        before = sent()
-        start = time.perf_counter()
-        error = None
-        try:
-            fn()
-        except errors as exc:
-            error = f"{type(exc).__name__}: {str(exc)[:160]}"
-        seconds = time.perf_counter() - start
-        after = sent()
-        if error:
-            last, steady = -1, time.monotonic()
-            while time.monotonic() - steady < 10:
-                now = int(self.server.requests_served())
-                if now != last:
-                    last, steady = now, time.monotonic()
-                time.sleep(1)
-        count, lines = self.since(mark)
-        return Sample(seconds, count, lines, after - before, error)
 
 
 def _target(access_line: str) -> str:
@@ -278,9 +252,7 @@ def walk_project(api: seed.Api, shots: int, task_types: int) -> WalkProject:
             api.put(f"data/projects/{pid}", {"name": f"{name}-stale-{seed.suffix()}"})
     if project is None:
         start = time.perf_counter()
-        seeded = seed.seed_project(
-            api, name=name, shots=shots, task_types=task_types, comments=COMMENTS
-        )
+        seeded = seed.seed_project(api, name=name, shots=shots, types=types, comments=COMMENTS)
         project = seeded.project
         log(
             f"seeded {name}: {len(seeded.shots)} shots, {seeded.nb_tasks} tasks, "
@@ -313,7 +285,6 @@ class WritesProject:
     """(d) and (e): a fresh project with 100 shots in sequence ``sq_cast`` and 10 assets."""
 
     project: dict[str, Any]
-    cast_sequence: dict[str, Any]
     cast_shots: list[dict[str, Any]]
     assets: list[dict[str, Any]]
 
@@ -337,7 +308,7 @@ def writes_project(api: seed.Api) -> WritesProject:
 
     shots = api.parallel(new_shot, range(WRITE_SHOTS))
     assets = seed.seed_assets(api, pid, CAST_ASSETS)
-    return WritesProject(project, seq, shots, assets)
+    return WritesProject(project, shots, assets)
 
 
 # --------------------------------------------------------------------------
@@ -352,15 +323,14 @@ class Env:
     api: seed.Api
     png: Path
 
-    def gadget(self, options: dict[str, Any] | None = None) -> gadget.Session:
-        """A new gadget session (logs in: POST /auth/login, not counted); default
-        options (30 s timeout, 3 retries) unless ``options``."""
+    def gadget(self) -> gadget.Session:
+        """A new gadget session with its default options (logs in: POST
+        /auth/login, not counted)."""
         config = TrackerConfig(
             url=f"kitsu+{self.server.api_url}",
             login=self.server.admin_email,
             password=self.server.admin_password,
             events_url=self.server.events_url,
-            options=options or {},
         )
         return gadget.connect(config=config)
 
@@ -500,7 +470,6 @@ class Results:
     memory: list[tuple[str, int, Series, int]] = field(default_factory=list)  # tool, N, _, peak
     checks: list[str] = field(default_factory=list)
     seed_seconds: float = 0.0
-    casting_failed: Sample | None = None  # (e) with gadget's default options
 
     def add(self, scenario: str, tool: str, sample: Sample) -> None:
         if sample.foreign:
@@ -688,27 +657,13 @@ def run_casting(env: Env, wr: WritesProject, results: Results, run: int) -> None
     pid = wr.project["id"]
     name = str(wr.project["name"])
     count = run + 1
-    # Zou takes ~0.2-0.35 s per shot cast: 100 shots can outlast gadget's default
-    # 30 s timeout. Default options first; after a failure, timeout=LONG_TIMEOUT.
-    while True:
-        long = results.casting_failed is not None
-        with env.gadget({"timeout": LONG_TIMEOUT} if long else None) as session:
-            project = session.projects.fetch(name)
-            shots = project.shots.filter(sequence=project.sequences.get(name="sq_cast")).all()
-            assets = project.assets.all()
-            casting = {shot: [(asset, count) for asset in assets] for shot in shots}
-            sample = env.counter.failing(
-                lambda s=session, c=casting: s.set_casting(c),  # type: ignore[misc]
-                sent_by(session),
-                (gadget.GadgetError,),
-            )
-        if sample.error is None:
-            results.add("e_long" if long else "e", "gadget", sample)
-            break
-        log(f"(e) gadget failed after {sample.seconds:.0f}s, {sample.requests} requests")
-        results.casting_failed = sample
-        if long:
-            raise SystemExit(f"(e) gadget failed even with timeout={LONG_TIMEOUT}")
+    with env.gadget() as session:
+        project = session.projects.fetch(name)
+        shots = project.shots.filter(sequence=project.sequences.get(name="sq_cast")).all()
+        assets = project.assets.all()
+        casting = {shot: [(asset, count) for asset in assets] for shot in shots}
+        sample, _ = measure(lambda: session.set_casting(casting), sent_by(session))
+        results.add("e", "gadget", sample)
     if run == 0:
         stored = api.get(f"data/projects/{pid}/entities/{wr.cast_shots[-1]['id']}/casting")
         check(
@@ -735,20 +690,19 @@ def traced(
     counter: ServerCounter, walk: Callable[[], list[Row]], sent: Callable[[], int]
 ) -> tuple[Sample, int]:
     """Walk under tracemalloc: (its sample, with the seconds traced; peak bytes)."""
+
+    def peak() -> int:
+        tracemalloc.start()
+        try:
+            rows = walk()
+            _, top = tracemalloc.get_traced_memory()
+            del rows  # held until the peak was read
+            return top
+        finally:
+            tracemalloc.stop()
+
     gc.collect()
-    mark = counter.mark()
-    before = sent()
-    tracemalloc.start()
-    try:
-        start = time.perf_counter()
-        rows = walk()  # held until the peak is read
-        seconds = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-        del rows
-    finally:
-        tracemalloc.stop()
-    made, lines = counter.since(mark)
-    return Sample(seconds, made, lines, sent() - before), peak
+    return counter.measure(peak, sent)
 
 
 def run_big_walk(env: Env, wp: WalkProject, results: Results) -> None:
@@ -759,7 +713,6 @@ def run_big_walk(env: Env, wp: WalkProject, results: Results) -> None:
         results.add("a_big", "gadget", sample)
         check(results, len(rows) == wp.tasks, f"(a) at N={wp.shots}: {len(rows)} tasks walked")
     for tool in ("gadget", "gazu"):
-        gc.collect()
         sample, peak = traced_walk(env, wp, tool)  # what it loaded is gone on return
         results.memory.append((tool, wp.shots, Series([sample]), peak))
         log(f"memory {tool}: {sample.requests} requests, peak {peak / MIB:.1f} MiB")
@@ -767,12 +720,11 @@ def run_big_walk(env: Env, wp: WalkProject, results: Results) -> None:
 
 def traced_walk(env: Env, wp: WalkProject, tool: str) -> tuple[Sample, int]:
     """The cold walk (a) of ``tool`` under tracemalloc: (sample, peak bytes)."""
-    with contextlib.ExitStack() as stack:
-        if tool == "gadget":
-            session = stack.enter_context(env.gadget())
+    if tool == "gadget":
+        with env.gadget() as session:
             project = session.projects.fetch(wp.name)
             return traced(env.counter, lambda: gadget_walk(project), sent_by(session))
-        client, sent = stack.enter_context(env.gazu())
+    with env.gazu() as (client, sent):
         return traced(env.counter, lambda: gazu_walk(client, wp.project), sent)
 
 
@@ -952,39 +904,15 @@ def build_lines(r: Results, args: argparse.Namespace) -> list[Line]:
 
 
 def casting_lines(r: Results) -> list[Line]:
-    """(e): the failed attempt with gadget's default options (if any), then what was timed."""
-    e_g, e_long, e_z = r.get("e", "gadget"), r.get("e_long", "gadget"), r.get("e", "gazu")
-    if e_z is None:
+    """(e), when it ran."""
+    e_g, e_z = r.get("e", "gadget"), r.get("e", "gazu")
+    if e_g is None or e_z is None:
         return []  # --casting-runs 0
-    lines: list[Line] = []
-    failed = r.casting_failed
     runs = len(e_z.samples)
     what = f"cast {CAST_ASSETS} assets into {WRITE_SHOTS} shots ({runs} run{'s' * (runs > 1)})"
-    if failed is not None:
-        lines.append(
-            Line(
-                "(e)",
-                what + ", gadget's default options",
-                Series([failed]),
-                e_z,
-                "≤2 req",
-                f"**no**: failed after {failed.seconds:.0f} s; the server answered "
-                f"{failed.requests} requests, gadget counted {failed.sent} ({failed.error})",
-            )
-        )
-    for key, series in (("(e)", e_g), (f"(e) timeout={LONG_TIMEOUT:.0f}", e_long)):
-        if series is not None:
-            lines.append(
-                Line(
-                    key,
-                    what + ("" if key == "(e)" else f", gadget with timeout={LONG_TIMEOUT:.0f} s"),
-                    series,
-                    e_z,
-                    "≤2 req",
-                    _yes(series.max_requests <= 2, str(series.max_requests)),
-                )
-            )
-    return lines
+    return [
+        Line("(e)", what, e_g, e_z, "≤2 req", _yes(e_g.max_requests <= 2, str(e_g.max_requests)))
+    ]
 
 
 def table(lines: Sequence[Line]) -> str:
@@ -994,9 +922,7 @@ def table(lines: Sequence[Line]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for ln in lines:
-        failed = ln.gadget is not None and any(x.error for x in ln.gadget.samples)
         ratio = _ratio(ln.gazu.median / ln.gadget.median) if ln.gadget and ln.gazu else "—"
-        ratio = "—" if failed else ratio
         out.append(
             f"| {ln.key} | {ln.label} | {_req(ln.gadget)} | {_req(ln.gazu)} | "
             f"{_fmt_s(ln.gadget)} | {_fmt_s(ln.gazu)} | {ratio} | {ln.target} | {ln.met} |"
@@ -1031,13 +957,6 @@ def notes(r: Results, args: argparse.Namespace) -> list[str]:
             f"siblings), a chunk of ids per GET /data/comments: {b_after.max_requests} "
             f"requests ({b_after.breakdown}) instead of 1."
         )
-    failed = r.casting_failed
-    if failed is not None:
-        out.append(
-            f"(e) with gadget's default options failed: {failed.error}. Its one PUT "
-            f"outlasted the 30 s timeout, was sent again by the retries, and the server "
-            f"answered {failed.requests} requests ({summarize(failed.lines)})."
-        )
     return out
 
 
@@ -1065,14 +984,11 @@ def breakdowns(r: Results) -> str:
         "c_cold": "(c) cold",
         "d": "(d)",
         "e": "(e)",
-        "e_long": f"(e) timeout={LONG_TIMEOUT:.0f}",
         "f": "(f)",
     }
     for key, label in names.items():
-        rows = [(tool, r.get(key, tool)) for tool in ("gadget", "gazu")]
-        if key == "e" and r.casting_failed is not None:
-            rows.insert(0, ("gadget (default options, failed)", Series([r.casting_failed])))
-        for tool, series in rows:
+        for tool in ("gadget", "gazu"):
+            series = r.get(key, tool)
             if series is None:
                 continue
             text = series.breakdown or "none"
@@ -1104,13 +1020,13 @@ server on 127.0.0.1, seeded through its REST API.
   (`ZouServer.requests_served()` deltas; login excluded), whatever client made
   them. `a-b` means the count varied between runs.
 - **Times** are the median wall time of `--runs` runs (`--casting-runs` for
-  (e): Zou spends 0.25-0.35 s per shot cast, 25-35 s per run whoever asks,
+  (e): Zou spends 0.2-0.35 s per shot cast, 20-35 s per run whoever asks,
   so fewer runs keep the whole command near 10 minutes). *Cold* means a new
   gadget session, or a new gazu client, for every run, logged in before the
   timed part; the project itself is looked up before the timed part too.
-- (e) runs first with gadget's default options (30 s timeout, 3 retries); if
-  that fails, the failure is reported as it happened (time, requests the
-  server got) and (e) is measured again with `timeout=300`.
+- (e): gadget sends its one casting PUT with the tracker's upload timeout
+  (300 s), as a slow bulk write; a request whose answer timed out is never
+  sent again.
 - gazu gets a client of its own per run (`gazu.client.create_client`,
   `client=` on every call), never the module-level default one; gazu's cache
   is off (its default).

@@ -8,7 +8,8 @@ most 4 requests in flight:
   per task type (the tasks of every shot of the project);
 - a few comments (they move some tasks to other statuses), a few assets.
 
-Names carry a random suffix, so a server can be seeded again and again.
+The caller names the projects: run.py reuses a complete walk project by its
+name and gives every other project a random suffix (:func:`suffix`).
 """
 
 from __future__ import annotations
@@ -17,17 +18,26 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
 
-__all__ = ["Api", "Seeded", "seed_project"]
+__all__ = [
+    "TASK_TYPE_NAMES",
+    "Api",
+    "Seeded",
+    "new_sequence",
+    "seed_assets",
+    "seed_project",
+    "shot_task_types",
+    "suffix",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: shot task types of the benchmark projects (a prefix keeps them apart from Zou's own)
+#: shot task types of the benchmark projects, created as ``Bench<Name>`` (apart from Zou's own)
 TASK_TYPE_NAMES = ("Layout", "Anim3D", "FX", "Lighting", "Render", "Comp", "Matte", "Roto")
 WORKERS = 4
 TASK_CHUNK = 250
@@ -84,9 +94,6 @@ class Api:
     def put(self, path: str, body: Any) -> Any:
         return self.request("PUT", path, body)
 
-    def delete(self, path: str, **params: Any) -> Any:
-        return self.request("DELETE", path, **params)
-
     def parallel(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``fn`` over ``items``, at most :data:`WORKERS` requests in flight."""
         with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="bench-seed") as pool:
@@ -98,16 +105,9 @@ class Seeded:
     """What was seeded (payloads as Zou answered them)."""
 
     project: dict[str, Any]
-    sequences: list[dict[str, Any]]
     shots: list[dict[str, Any]]
     task_types: list[dict[str, Any]]
     nb_tasks: int
-    assets: list[dict[str, Any]] = field(default_factory=list)
-    comment_task: dict[str, Any] | None = None  # a task with a few comments
-
-    @property
-    def name(self) -> str:
-        return str(self.project["name"])
 
 
 def suffix() -> str:
@@ -141,15 +141,14 @@ def seed_project(
     *,
     name: str,
     shots: int,
-    task_types: int,
+    types: Sequence[dict[str, Any]],
     shots_per_sequence: int = 50,
     comments: int = 0,
-    assets: int = 0,
 ) -> Seeded:
-    """A project of ``shots`` shots with ``task_types`` tasks each (and comments, assets)."""
+    """A project of ``shots`` shots with a task of each of ``types`` (see
+    :func:`shot_task_types`), and ``comments`` comments."""
     project = api.post("data/projects", {"name": name, "production_type": "featurefilm"})
     pid = project["id"]
-    types = shot_task_types(api, task_types)
     for task_type in types:  # listed in the project's settings, as the web UI wants
         api.post(f"data/projects/{pid}/settings/task-types", {"task_type_id": task_type["id"]})
     nb_sequences = max(1, -(-shots // shots_per_sequence))
@@ -173,11 +172,9 @@ def seed_project(
 
     created = api.parallel(new_shot, range(shots))
     nb_tasks = create_tasks(api, pid, types, [s["id"] for s in created])
-    seeded = Seeded(project, sequences, created, types, nb_tasks)
+    seeded = Seeded(project, created, list(types), nb_tasks)
     if comments:
-        seeded.comment_task = seed_comments(api, seeded, comments)
-    if assets:
-        seeded.assets = seed_assets(api, pid, assets)
+        seed_comments(api, seeded, comments)
     return seeded
 
 
@@ -203,9 +200,9 @@ def create_tasks(
     return sum(api.parallel(post, jobs))
 
 
-def seed_comments(api: Api, seeded: Seeded, count: int) -> dict[str, Any]:
+def seed_comments(api: Api, seeded: Seeded, count: int) -> None:
     """``count`` comments: 3 on the second task type of the first shot, the rest
-    spread over other tasks (moving them to wip / wfa / done). Returns that first task."""
+    spread over other tasks (moving them to wip / wfa / done)."""
     statuses = [status(api, s) for s in ("wip", "wfa", "done")]
     first_shot = seeded.shots[0]
     tasks = api.get("data/tasks", project_id=seeded.project["id"])
@@ -231,7 +228,6 @@ def seed_comments(api: Api, seeded: Seeded, count: int) -> dict[str, Any]:
     for item in plan[:3]:
         comment(item)
     api.parallel(comment, plan[3:])
-    return dict(target)
 
 
 def seed_assets(api: Api, project_id: str, count: int) -> list[dict[str, Any]]:
@@ -250,12 +246,3 @@ def seed_assets(api: Api, project_id: str, count: int) -> list[dict[str, Any]]:
 
 def new_sequence(api: Api, project_id: str, name: str) -> dict[str, Any]:
     return dict(api.post(f"data/projects/{project_id}/sequences", {"name": name}))
-
-
-def delete_projects(api: Api, projects: Sequence[dict[str, Any]]) -> None:
-    """Close, then delete (``force``) projects seeded on a server we keep running."""
-    closed = [s for s in api.get("data/project-status") if s["name"].lower() == "closed"]
-    for project in projects:
-        if closed:
-            api.put(f"data/projects/{project['id']}", {"project_status_id": closed[0]["id"]})
-        api.delete(f"data/projects/{project['id']}", force="true")

@@ -20,14 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import shutil
-import struct
 import sys
 import tempfile
 import threading
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +33,12 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "kitsu" / "payloads"
 SECRET_WORDS = ("password", "token", "secret")
-DOMAIN = "gadget-studio.com"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import zou_server  # noqa: E402
+
+from gadget.testing import EMAIL_DOMAIN, write_pdf, write_png  # noqa: E402
+from gadget.testing.fixtures import unique_suffix  # noqa: E402
 
 
 def scrub(value: Any) -> Any:
@@ -53,21 +52,6 @@ def scrub(value: Any) -> Any:
     if isinstance(value, list):
         return [scrub(v) for v in value]
     return value
-
-
-def png(width: int = 32, height: int = 18) -> bytes:
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(tag + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
-
-    row = b"\x00" + bytes((40, 120, 200)) * width
-    head = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", head)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
 
 
 class Recorder:
@@ -106,7 +90,7 @@ class Recorder:
 
 
 def record(rec: Recorder, events_url: str, workdir: Path) -> None:
-    suffix = secrets.token_hex(3)
+    suffix = unique_suffix()
     get = rec.call
 
     def post(name: str | None, path: str, body: Any) -> Any:
@@ -203,7 +187,7 @@ def record(rec: Recorder, events_url: str, workdir: Path) -> None:
         {
             "first_name": "Jane",
             "last_name": f"Doe{suffix}",
-            "email": f"jane.{suffix}@{DOMAIN}",
+            "email": f"jane.{suffix}@{EMAIL_DOMAIN}",
             "role": "user",
             "departments": [department["id"]],
         },
@@ -258,10 +242,8 @@ def record(rec: Recorder, events_url: str, workdir: Path) -> None:
     # events: a status change, heard by a socket.io client while it happens
     heard = listen(events_url, rec.token, ("task:status-changed", "comment:new"))
 
-    preview = workdir / "render.png"
-    preview.write_bytes(png())
-    notes = workdir / "notes.pdf"
-    notes.write_bytes(b"%PDF-1.4\n% gadget\n%%EOF\n")
+    preview = write_png(workdir / "render.png", 32, 18, (40, 120, 200))
+    notes = write_pdf(workdir / "notes.pdf")
     comment = {
         "text": "blocking pass",
         "task_status_id": statuses["wfa"]["id"],
@@ -374,7 +356,9 @@ def listen(events_url: str, token: str, wanted: tuple[str, ...]) -> Heard:
     import socketio
 
     heard = Heard(wanted)
-    client = socketio.Client(reconnection=False)
+    http = requests.Session()
+    http.trust_env = False  # 127.0.0.1 only: never through a proxy
+    client = socketio.Client(reconnection=False, http_session=http)
     client.on("*", lambda event, data=None: heard.got(event, data), namespace="/events")
     client.connect(
         events_url,

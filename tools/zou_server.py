@@ -1108,12 +1108,12 @@ class ZouServer:
 
     # ---- request counting ----------------------------------------------
 
-    def requests_served(self, *, include_auth: bool = False) -> int:
+    def requests_served(self) -> int:
         """How many requests the main API has answered so far (both host forms).
 
         Read from the API's access log, one line per request, whatever HTTP
-        client made them. Login and token refresh (``/auth/``) are left out
-        unless ``include_auth``. Waits until the count is steady: a worker
+        client made them. Login and token refresh (``/auth/``) are left out.
+        Waits until the count is steady: a worker
         writes its line just after sending the answer.
         """
         log = self.state_dir / "logs" / ACCESS_LOG
@@ -1123,7 +1123,7 @@ class ZouServer:
                 lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
             except FileNotFoundError:
                 return 0
-            return sum(1 for ln in lines if include_auth or "/auth/" not in ln)
+            return sum(1 for ln in lines if "/auth/" not in ln)
 
         last, steady_since = count(), time.monotonic()
         while time.monotonic() - steady_since < 0.15:
