@@ -8,6 +8,7 @@ is written, and keeps the caches right after every write.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,47 @@ def _int(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"{what} must be an integer, not {value!r}")
     return value
+
+
+#: what custom data may hold, on every tracker: JSON's own values
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _check_json(data: Any, what: str) -> None:
+    """Refuse custom data that is not a JSON object of JSON values (dict with
+    string keys, list, str, int, float, bool, None), naming the key at fault.
+
+    One rule for every tracker, checked before anything is sent: a tracker
+    would otherwise store a datetime as a string here and fail at send time
+    there. A finite float only (JSON has no NaN or infinity); no tuple or set
+    (they would come back as lists, or not at all).
+    """
+    if not isinstance(data, dict):
+        raise ValidationError(f"{what} must be a dict, not {type(data).__name__}")
+
+    def check(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise ValidationError(
+                        f"{what}{path} has the key {key!r}: JSON object keys are strings "
+                        "(nothing was written)"
+                    )
+                check(item, f"{path}[{key!r}]")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                check(item, f"{path}[{index}]")
+        elif not isinstance(value, _JSON_SCALARS):
+            raise ValidationError(
+                f"{what}{path} is a {type(value).__name__} ({value!r}), not a JSON value: "
+                "dict, list, str, int, float, bool or None (nothing was written)"
+            )
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValidationError(
+                f"{what}{path} is {value!r}: JSON has no NaN or infinity (nothing was written)"
+            )
+
+    check(data, "")
 
 
 def _exists(kind: str, key: Any, label: str, existing: Any) -> AlreadyExists:
@@ -183,10 +225,8 @@ class _Writing(_Reading):
                 raise ValidationError(
                     f"a {what}'s {name} must be a non-empty string, not {data[name]!r}"
                 )
-        if "custom_data" in data and not isinstance(data["custom_data"], dict):
-            raise ValidationError(
-                f"custom_data must be a dict, not {type(data['custom_data']).__name__}"
-            )
+        if "custom_data" in data:
+            _check_json(data["custom_data"], f"a {what}'s custom_data")
         for name in ("frame_in", "frame_out", "nb_frames", "priority"):
             if data.get(name) is not None:
                 _int(data[name], name)

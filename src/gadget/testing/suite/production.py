@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -448,6 +451,45 @@ class TestShots:
         with pytest.raises(ValidationError, match="custom_data"):
             shots.new(name=gadget_studio.names("sh4"), sequence=seq, custom_data=["lens"])
         assert len(seq.shots) == 0
+
+    @pytest.mark.parametrize(
+        ("value", "named"),
+        [
+            (dt.datetime(2026, 3, 18, 12, 0), r"\['when'\] is a datetime"),
+            ({1, 2}, r"\['when'\] is a set"),
+            (decimal.Decimal("1.5"), r"\['when'\] is a Decimal"),
+            (Path("/renders/a.exr"), r"\['when'\] is a \w*Path"),
+            ((1, 2), r"\['when'\] is a tuple"),
+            ({"deep": [1, {"at": dt.date(2026, 1, 1)}]}, r"\['when'\]\['deep'\]\[1\]\['at'\]"),
+            ({3: "three"}, r"\['when'\] has the key 3"),
+            (float("nan"), r"\['when'\] is nan"),
+        ],
+        ids=["datetime", "set", "decimal", "path", "tuple", "nested", "int-key", "nan"],
+    )
+    def test_custom_data_holds_json_values_only(
+        self, gadget_studio: Studio, value: Any, named: str
+    ) -> None:
+        seq = gadget_studio.sequence()
+        shot = gadget_studio.shot(seq, "sh0010", custom_data={"lens": 35})
+        with pytest.raises(ValidationError, match=named):
+            seq.project.shots.new(
+                name=gadget_studio.names("sh0020"), sequence=seq, custom_data={"when": value}
+            )
+        with pytest.raises(ValidationError, match=named):
+            shot.update(custom_data={"when": value})
+        with pytest.raises(ValidationError, match=named):
+            seq.update(custom_data={"when": value})
+        assert [s.id for s in seq.shots] == [shot.id]  # nothing was written
+        session = shot.session
+        assert Session(session.tracker).projects.get(id=seq.project.id).shots.fetch(
+            f"{seq.name}/{shot.name}"
+        ).custom_data == {"lens": 35}
+        # JSON values of every kind are kept as they are
+        kept = {"when": "2026-03-18", "n": 1, "f": 1.5, "ok": True, "l": [1, "a", None]}
+        shot.update(custom_data=kept)
+        assert Session(session.tracker).projects.get(id=seq.project.id).shots.fetch(
+            f"{seq.name}/{shot.name}"
+        ).custom_data == {"lens": 35, **kept}
 
     @requires("delete")
     def test_delete(self, gadget_studio: Studio) -> None:
