@@ -501,8 +501,16 @@ class _Writing(_Reading):
         out = []
         for p in given:
             path = Path(p).expanduser()
-            if not path.is_file():
+            if path.is_dir():
+                raise ValidationError(
+                    f"{what} {str(p)!r} is a directory; give the file(s) in it (nothing was posted)"
+                )
+            if not path.exists():
                 raise ValidationError(f"{what} file {str(p)!r} does not exist (nothing was posted)")
+            if not path.is_file():
+                raise ValidationError(
+                    f"{what} {str(p)!r} is not a regular file (nothing was posted)"
+                )
             out.append(path)
         return tuple(out)
 

@@ -102,8 +102,14 @@ class TestComments:
     ) -> None:
         task = gadget_studio.task(status="todo")
         missing = gadget_studio.folder / "nowhere" / "render.png"
-        with pytest.raises(ValidationError, match=r"render\.png"):
+        with pytest.raises(ValidationError, match=r"render\.png' does not exist"):
             task.comments.new(comment="lost", status="wip", preview=[missing])
+        renders = gadget_studio.png().parent  # a folder that exists, given as the file
+        with pytest.raises(ValidationError, match=r"is a directory") as info:
+            task.comments.new(comment="lost", status="wip", preview=[renders])
+        assert "does not exist" not in str(info.value)
+        with pytest.raises(ValidationError, match=r"is a directory"):
+            task.comments.new(comment="lost", status="wip", attachments=[renders])
         with pytest.raises(ValidationError, match=r"notes\.pdf"):
             task.comments.new(
                 comment="lost", status="wip", attachments=[missing.with_name("notes.pdf")]
