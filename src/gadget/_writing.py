@@ -36,6 +36,10 @@ _LIST_REFS = {
     "departments": ("department_ids", "department"),
 }
 _PRODUCTION_TYPES = ("short", "featurefilm", "tvshow")
+#: kinds named by a second field when their natural key does not match, in
+#: reads (``fetch``) and writes alike: a status by its display name
+#: ("Approved" as well as "app"), a person by full name as well as e-mail
+ALSO_KEYED_BY = {"task_status": "name", "person": "name"}
 
 
 def _date(value: Any, what: str) -> dt.date:
@@ -138,10 +142,8 @@ class _Writing(_Reading):
         pool = self._query(kind, within) if kind in _REFERENCE_KINDS or within else []
         field = spec.key
         hits = [e for e in pool if getattr(e, field, None) == value]
-        if not hits and kind == "person":
-            hits = [e for e in pool if e.name == value]
-        if not hits and kind == "task_status":
-            hits = [e for e in pool if e.name == value]
+        if not hits and kind in ALSO_KEYED_BY:
+            hits = [e for e in pool if getattr(e, ALSO_KEYED_BY[kind], None) == value]
         if len(hits) == 1:
             return hits[0].id
         if len(hits) > 1:

@@ -201,7 +201,8 @@ class Collection(_Base[T]):
 
     def fetch(self, key: str) -> T:
         """``get()`` by the natural key: a shot's name (or "sequence/shot"), a
-        task's task-type name, a status's short name, a person's e-mail, else a name."""
+        task's task-type name, a status's short name (or display name), a
+        person's e-mail (or full name), else a name. Writes accept the same."""
         return self._session._fetch(self, key)  # type: ignore[no-any-return]
 
     def refresh(self) -> Collection[T]:

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from gadget._ids import get_id, looks_like_id
 from gadget._kinds import KINDS
-from gadget._reading import _key
-from gadget._writing import _date, _int, _Writing
+from gadget._reading import _describe, _key
+from gadget._writing import ALSO_KEYED_BY, _date, _int, _Writing
 from gadget.collections import Collection, Items
 from gadget.config import TrackerConfig, load_config, mask_url
 from gadget.entities import Entity
@@ -309,7 +309,16 @@ class Session(_Writing):
                 names = [t.task_type.name for t in self._query(kind, coll._query)]
                 raise NotFound("task", {"task_type": key}, coll._label, closest_names(key, names))
             return coll._pick(found, {"task_type": key}, ())
-        return coll.get(**{KINDS[kind].key: key})
+        by_key = {KINDS[kind].key: key}
+        if kind not in ALSO_KEYED_BY:
+            return coll.get(**by_key)
+        try:
+            return coll.get(**by_key)
+        except NotFound as missed:  # the second name writes accept too
+            try:
+                return coll.get(**{ALSO_KEYED_BY[kind]: key})
+            except NotFound:
+                raise missed from None
 
 
 def connect(

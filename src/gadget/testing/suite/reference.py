@@ -97,6 +97,25 @@ class TestTaskStatuses:
         assert not statuses.fetch("todo").is_done
         assert statuses.fetch("wfa").is_feedback_request
 
+    def test_reads_and_writes_take_the_same_names(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        statuses = gadget_session.task_statuses
+        short_names = {s.short_name for s in statuses}
+        for status in statuses:  # by short name, and by display name where it is no short name
+            assert statuses.fetch(status.short_name) is status
+            if status.name not in short_names:
+                assert statuses.fetch(status.name) is status
+        wfa = statuses.fetch("wfa")
+        assert wfa.name and wfa.name != "wfa"
+        task = gadget_studio.task(status=statuses.fetch("todo").name)
+        assert task.status.short_name == "todo"
+        task.set_status(wfa.name)  # the name fetch() takes, a write takes too
+        assert task.status is wfa
+        shot_tasks = task.entity.tasks
+        assert shot_tasks.filter(status=wfa.name).all() == [task]
+        assert shot_tasks.filter(status="wfa").all() == [task]
+
     def test_unknown_status_names_the_closest(self, gadget_session: Session) -> None:
         with pytest.raises(NotFound) as info:
             gadget_session.task_statuses.fetch("wipp")
@@ -111,6 +130,7 @@ class TestPersons:
         assert me.email and "@" in me.email
         assert gadget_session.me is me
         assert gadget_session.persons.fetch(me.email) is me
+        assert gadget_session.persons.fetch(me.name) is me  # the full name, as writes take it
         assert me in gadget_session.persons
 
     @requires("create_persons")
