@@ -263,14 +263,42 @@ class Session(_Writing):
 
     def _playlist_add(self, playlist: Any, entity: Any, preview: Any) -> None:
         self.tracker.require("playlists")
-        entity_id = self._resolve("entity", entity)
-        if preview is None and isinstance(entity, Entity):
-            preview_id = getattr(entity, "preview_id", None)
+        target = self._playlist_member(playlist, entity)
+        if preview is None:
+            preview_id = getattr(target, "preview_id", None)
         else:
             preview_id = self._resolve("preview", preview)
-        record = self.tracker.add_playlist_entry(playlist.id, entity_id, preview_id)
+        record = self.tracker.add_playlist_entry(playlist.id, target.id, preview_id)
         self._invalidate("playlist")
         self._bind("playlist", record)
+
+    def _playlist_member(self, playlist: Any, entity: Any) -> Any:
+        """The shot or asset ``entity`` names, checked to fit ``playlist`` (its
+        kind is the playlist's ``for_entity``, its project the playlist's);
+        ValidationError otherwise, before anything is written. An id not held
+        by the session is read once (one ``get``) to learn what it is."""
+        kind = playlist.for_entity or "shot"
+        what = f"a {kind} playlist"
+        if isinstance(entity, Entity):
+            if entity.kind != kind:
+                raise ValidationError(
+                    f"{what} takes {kind}s, not {_describe(entity)} (nothing was written)"
+                )
+            target: Any = entity
+        else:
+            ident = self._resolve(kind, entity, {"project_id": playlist.project_id})
+            try:
+                target = self._ref(kind, ident)
+            except NotFound as exc:
+                raise ValidationError(
+                    f"{what} takes {kind}s; {ident!r} is no {kind} (nothing was written)"
+                ) from exc
+        if target.project_id != playlist.project_id:
+            raise ValidationError(
+                f"{_describe(target)} is not in the project of playlist {playlist.name!r} "
+                "(nothing was written)"
+            )
+        return target
 
     def _team(self, coll: Collection[Any], person: Any, member: bool) -> None:
         if coll.kind != "person" or "project_id" not in coll._scope:

@@ -470,6 +470,26 @@ class TestPlaylists:
         review.add(hero)
         assert [e.entity for e in review.entries] == [hero]
 
+    def test_add_refuses_what_the_playlist_cannot_hold(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        seq = gadget_studio.sequence()
+        project = seq.project
+        shot = gadget_studio.shot(seq, "sh0010")
+        task = gadget_studio.task(shot)
+        elsewhere = gadget_studio.shot(gadget_studio.sequence(), "sh0010")
+        review = project.playlists.new(name=gadget_studio.names("Daily"), for_entity="shot")
+        for wrong in (task, seq, project, task.id, seq.id, {"id": task.id}, elsewhere):
+            with pytest.raises(ValidationError, match="nothing was written"):
+                review.add(wrong)
+        # refused before writing: what the tracker holds is still empty
+        fresh = gadget_session.tracker.get("playlist", review.id)
+        assert fresh["entries"] == []
+        review.refresh()
+        assert review.entries == []
+        review.add(shot.id)  # an id of the right kind is taken
+        assert [e.entity for e in review.entries] == [shot]
+
     def test_bad_playlists_are_refused(self, gadget_studio: Studio) -> None:
         project = gadget_studio.project()
         with pytest.raises(ValidationError, match=r"shot.*asset|for_entity"):

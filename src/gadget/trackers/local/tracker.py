@@ -460,11 +460,17 @@ class LocalTracker(Tracker):
     ) -> Record:
         """Add a shot or asset (with a preview) to a playlist; returns the playlist record.
 
-        An entity already in the playlist keeps its place and takes the new preview.
+        The entity must be of the playlist's ``for_entity`` kind and in its
+        project (ValidationError otherwise). An entity already in the playlist keeps its place and takes the new preview.
         """
         with self._db.write() as conn:
             playlist = records.get(conn, "playlist", playlist_id)
-            _, project_id = writes.entity_of(conn, entity_id)
+            kind, project_id = writes.entity_of(conn, entity_id)
+            wanted = playlist["for_entity"] or "shot"
+            if kind != wanted:
+                raise ValidationError(
+                    f"a {wanted} playlist takes {wanted}s, not {kind} {entity_id}"
+                )
             if project_id != playlist["project_id"]:
                 raise ValidationError(
                     f"entity {entity_id} is not in the playlist's project {playlist['project_id']}"
