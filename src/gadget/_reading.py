@@ -10,6 +10,7 @@ siblings in one call, and loads the fields partial records left out.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import gc
 import logging
@@ -251,9 +252,18 @@ class _Reading:
         self._queries: TTLCache[_Key, list[Any]] = TTLCache(cache_size, cache_ttl)
         # when the cache is off, prefetched sibling results wait here until read once
         self._prefetched: dict[_Key, list[Any]] = {}
-        self._prefetch = prefetch
+        # per thread / context: ``no_prefetch()`` in one thread leaves the others alone
+        # (a new thread starts from the session's setting)
+        self._prefetch_var: contextvars.ContextVar[bool] = contextvars.ContextVar(
+            f"gadget_prefetch_{id(self):x}", default=prefetch
+        )
         self._generation = 0
         self._me: Person | None = None
+
+    @property
+    def _prefetch(self) -> bool:
+        """Whether sibling prefetch is on in the calling thread (context)."""
+        return self._prefetch_var.get()
 
     # -- binding -----------------------------------------------------------
     def _values(self, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:

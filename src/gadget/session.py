@@ -146,12 +146,17 @@ class Session(_Writing):
 
     @contextlib.contextmanager
     def no_prefetch(self) -> Iterator[Session]:
-        """Within the block, child collections load one parent at a time."""
-        before, self._prefetch = self._prefetch, False
+        """Within the block, child collections load one parent at a time.
+
+        Only the calling thread (or asyncio task) reads without prefetch:
+        the switch is a context variable, so other threads of the session
+        keep prefetching. Blocks nest; each restores what it found.
+        """
+        token = self._prefetch_var.set(False)
         try:
             yield self
         finally:
-            self._prefetch = before
+            self._prefetch_var.reset(token)
 
     # -- casting, time spent, playlists, team, files -----------------------
     def _casting(self, shot: Shot) -> list[CastingEntry]:
