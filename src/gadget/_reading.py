@@ -24,7 +24,9 @@ from cachetools import TTLCache
 
 from gadget._kinds import KINDS
 from gadget.collections import Collection, Items, matches
+from gadget.config import mask_url
 from gadget.entities import ENTITY_CLASSES, ChecklistItem, Entity
+from gadget.errors import TrackerUnavailable
 from gadget.trackers.base import MISSING, Record
 
 if TYPE_CHECKING:
@@ -243,7 +245,7 @@ class _Reading:
         cache_size: int = 20_000,
         prefetch: bool = True,
     ) -> None:
-        self.tracker = tracker
+        self._tracker = tracker
         self._lock = threading.RLock()
         self._identity: weakref.WeakValueDictionary[tuple[str, str], Entity] = (
             weakref.WeakValueDictionary()
@@ -259,6 +261,19 @@ class _Reading:
         )
         self._generation = 0
         self._me: Person | None = None
+        self._closed = False
+
+    @property
+    def tracker(self) -> Tracker:
+        """The tracker behind this session (also the escape hatch to what gadget
+        does not wrap). Once the session is closed, TrackerUnavailable: nothing
+        asks a closed tracker."""
+        if self._closed:
+            raise TrackerUnavailable(
+                f"this session is closed (the {self._tracker.name} tracker at "
+                f"{mask_url(self._tracker.config.url)}); connect again"
+            )
+        return self._tracker
 
     @property
     def _prefetch(self) -> bool:

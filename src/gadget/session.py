@@ -68,15 +68,16 @@ class Session(_Writing):
     # -- public surface ----------------------------------------------------
     @property
     def config(self) -> TrackerConfig:
-        return self.tracker.config
+        return self._tracker.config
 
     @property
     def capabilities(self) -> frozenset[str]:
         """What the tracker offers beyond the core (see ``trackers.base.CAPABILITIES``)."""
-        return self.tracker.capabilities
+        return self._tracker.capabilities
 
     def __repr__(self) -> str:
-        return f"<Session {self.tracker.name} {mask_url(self.config.url)}>"
+        closed = " (closed)" if self._closed else ""
+        return f"<Session {self._tracker.name} {mask_url(self.config.url)}{closed}>"
 
     def __enter__(self) -> Session:
         return self
@@ -84,9 +85,23 @@ class Session(_Writing):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has run."""
+        return self._closed
+
     def close(self) -> None:
-        """Close the tracker connection."""
-        self.tracker.close()
+        """Close the tracker connection (a Kitsu password session logs out).
+
+        Closing twice is harmless. Entities of the session keep the values
+        they hold; anything that would ask the tracker afterwards (and
+        :attr:`tracker` itself) raises :class:`~gadget.errors.TrackerUnavailable`.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._tracker.close()
 
     def _top(self, kind: str) -> Collection[Any]:
         return Collection(self, kind, {}, label=f"the {KINDS[kind].plural.replace('_', ' ')}")
@@ -356,4 +371,8 @@ def project_from_env(name: str | None = None, **options: Any) -> Project:
             f"(settings came from {config.source}); set it or pass Project.from_env(name=...)"
         )
     session = connect(config=config, **options)
-    return session.projects.fetch(wanted)
+    try:
+        return session.projects.fetch(wanted)
+    except BaseException:
+        session.close()  # nobody else holds this session: not left open
+        raise

@@ -36,11 +36,22 @@ class Project(Entity):
     def from_env(cls, name: str | None = None, **connect_options: Any) -> Project:
         """Connect with the environment / adm_env.yml settings and open TRACKER_PROJECT.
 
-        ``name`` overrides TRACKER_PROJECT. Costs the login plus one lookup.
+        ``name`` overrides TRACKER_PROJECT; ``connect_options`` go to
+        :func:`gadget.connect` (``cache``, ``prefetch``, ``options`` ...).
+        Costs the login plus one lookup. The project owns the session it
+        opened: ``with Project.from_env() as project:`` closes it at the end
+        of the block (or call ``project.session.close()``).
         """
         from gadget.session import project_from_env
 
         return project_from_env(name, **connect_options)
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the project's session (every entity of that session shares it)."""
+        self.session.close()
 
     @property
     def is_open(self) -> bool:

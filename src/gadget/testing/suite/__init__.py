@@ -24,6 +24,7 @@ from gadget.testing.suite.behaviour import (
     TestIdentity,
     TestLaziness,
     TestPrefetch,
+    TestSessions,
 )
 from gadget.testing.suite.production import (
     TestAssets,
@@ -78,6 +79,7 @@ __all__ = [
     "TestPublishMany",
     "TestSearch",
     "TestSequences",
+    "TestSessions",
     "TestShots",
     "TestTaskAssignees",
     "TestTaskDates",
