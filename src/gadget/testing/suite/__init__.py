@@ -17,6 +17,7 @@ from gadget.testing.fixtures import (
     gadget_spy,
     gadget_studio,
 )
+from gadget.testing.suite.api import TestWritesReturnTheEntity
 from gadget.testing.suite.behaviour import (
     TestCaching,
     TestCapabilities,
@@ -89,6 +90,7 @@ __all__ = [
     "TestTasks",
     "TestTeam",
     "TestTimeSpent",
+    "TestWritesReturnTheEntity",
     "gadget_capability_check",
     "gadget_names",
     "gadget_spy",
