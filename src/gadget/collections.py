@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+from gadget._lists import ReadOnlyList
 from gadget.errors import MultipleFound, NotFound, closest_names
 
 if TYPE_CHECKING:
@@ -95,9 +96,14 @@ def _fmt(criteria: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in criteria.items())
 
 
-class Items(_Base[T]):
-    """An already-loaded list (a comment's previews, an asset's cast-in shots)
-    with the same reading methods as a :class:`Collection`."""
+class Items(_Base[T], ReadOnlyList[T]):
+    """An already-loaded list (a comment's previews, an asset's cast-in shots,
+    a playlist's entries) with the same reading methods as a :class:`Collection`.
+
+    A read-only :class:`collections.abc.Sequence`: indexing, slicing (to a
+    list), ``len``, ``reversed``, ``index``, ``count``, ``in``; equal to a
+    list holding the same items. No I/O: it holds what was read.
+    """
 
     def __init__(self, items: Iterable[T], label: str = "items") -> None:
         self._items = list(items)

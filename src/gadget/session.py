@@ -270,16 +270,17 @@ class Session(_Writing):
         self._invalidate("task")
         return TimeSpent(self._ref("person", rec["person_id"]), rec["date"], rec["duration"])
 
-    def _playlist_entries(self, playlist: Any) -> list[PlaylistEntry]:
+    def _playlist_entries(self, playlist: Any) -> Items[PlaylistEntry]:
         kind = playlist.for_entity or "shot"
         within = {"project_id": playlist.project_id}
-        return [
+        entries = [
             PlaylistEntry(
                 self._ref(kind, e["entity_id"], within),
                 self._ref("preview", e.get("preview_id")),
             )
             for e in playlist._entries
         ]
+        return Items(entries, f"entries of {playlist!r}")
 
     def _playlist_add(self, playlist: Any, entity: Any, preview: Any) -> None:
         self.tracker.require("playlists")

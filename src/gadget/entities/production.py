@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from gadget._lists import ReadOnlyList
 from gadget.entities.base import Entity
 
 if TYPE_CHECKING:
@@ -242,35 +243,34 @@ class CastingEntry:
     label: str = ""
 
 
-class Casting:
-    """A shot's casting: iterate for :class:`CastingEntry` values, ``set()`` to replace.
+class Casting(ReadOnlyList[CastingEntry]):
+    """A shot's casting: a read-only sequence of :class:`CastingEntry`; ``set()`` replaces it.
 
-    Reading loads the casting of the shot and, for a shot of a loaded
-    collection, of its siblings in the same request.
+    Getting ``shot.casting`` costs nothing; the first read of its entries
+    (iterating, ``len``, indexing, ``==``) loads the casting of the shot and,
+    for a shot of a loaded collection, of its siblings in the same request.
+    This object keeps what it read; ``shot.casting`` again reads afresh
+    (from the session's cache).
     """
 
     def __init__(self, shot: Shot) -> None:
         self._shot = shot
+        self._label = f"casting of {shot!r}"
+        self._loaded: list[CastingEntry] | None = None
 
-    def _entries(self) -> list[CastingEntry]:
-        return self._shot.session._casting(self._shot)
-
-    def __iter__(self) -> Any:
-        return iter(self._entries())
-
-    def __len__(self) -> int:
-        return len(self._entries())
-
-    def __getitem__(self, index: int) -> CastingEntry:
-        return self._entries()[index]
+    def _all(self) -> list[CastingEntry]:
+        if self._loaded is None:
+            self._loaded = self._shot.session._casting(self._shot)
+        return self._loaded
 
     def __repr__(self) -> str:
-        return f"<casting of {self._shot!r}>"
+        return f"<{self._label}>"
 
     @property
     def assets(self) -> list[Asset]:
-        return [e.asset for e in self._entries()]
+        return [e.asset for e in self._all()]
 
     def set(self, entries: Iterable[CastingEntry | Asset | tuple[Any, int]]) -> None:
         """Replace the casting: entries are CastingEntry, assets, or (asset, count)."""
         self._shot.session._set_casting({self._shot: list(entries)})
+        self._loaded = None  # the next read sees the new casting

@@ -17,7 +17,10 @@ from gadget.testing.fixtures import (
     gadget_spy,
     gadget_studio,
 )
-from gadget.testing.suite.api import TestWritesReturnTheEntity
+from gadget.testing.suite.api import (
+    TestLoadedLists,
+    TestWritesReturnTheEntity,
+)
 from gadget.testing.suite.behaviour import (
     TestCaching,
     TestCapabilities,
@@ -72,6 +75,7 @@ __all__ = [
     "TestErrors",
     "TestIdentity",
     "TestLaziness",
+    "TestLoadedLists",
     "TestPersons",
     "TestPlaylists",
     "TestPrefetch",
