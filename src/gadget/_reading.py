@@ -400,8 +400,6 @@ class _Reading:
         defaults: Mapping[str, Any] | None = None,
     ) -> Collection[Any]:
         plural = KINDS[kind].plural.replace("_", " ")
-        if kind == "person" and "project_id" in scope:
-            plural = "team"
         label = f"{plural} of {_describe(owner)}" if owner is not None else plural
         return Collection(
             cast("Session", self), kind, scope, label=label, owner=owner, defaults=defaults

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from gadget._ids import get_id, looks_like_id
 from gadget._kinds import KINDS
-from gadget._reading import _key
+from gadget._reading import _describe, _key
 from gadget._writing import _date, _int, _Writing
-from gadget.collections import Collection, Items
+from gadget.collections import Collection, Items, Team
 from gadget.config import TrackerConfig, load_config, mask_url
 from gadget.entities import Entity
 from gadget.entities.production import CastingEntry
@@ -37,7 +37,6 @@ from gadget.entities.review import PlaylistEntry
 from gadget.entities.task import TimeSpent
 from gadget.errors import (
     ConfigError,
-    GadgetError,
     NotFound,
     Unsupported,
     ValidationError,
@@ -293,13 +292,13 @@ class Session(_Writing):
         self._invalidate("playlist")
         self._bind("playlist", record)
 
-    def _team(self, coll: Collection[Any], person: Any, member: bool) -> None:
-        if coll.kind != "person" or "project_id" not in coll._scope:
-            raise GadgetError("add()/remove() are for a project's team: project.team.add(person)")
+    def _team_of(self, project: Project) -> Team[Person]:
+        scope = {"project_id": project.id}
+        return Team(self, "person", scope, label=f"team of {_describe(project)}", owner=project)
+
+    def _set_team_member(self, project_id: str, person: Any, member: bool) -> None:
         self.tracker.require("team")
-        self.tracker.set_team_member(
-            coll._scope["project_id"], self._resolve("person", person), member
-        )
+        self.tracker.set_team_member(project_id, self._resolve("person", person), member)
         self._invalidate("person")
 
     def _download(self, entity: Entity, path: Path) -> Path:

@@ -12,7 +12,7 @@ from gadget.entities.base import Entity
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from gadget.collections import Collection, Items
+    from gadget.collections import Collection, Items, Team
     from gadget.entities.comment import Preview
     from gadget.entities.people import Person
     from gadget.entities.review import Playlist
@@ -80,9 +80,10 @@ class Project(Entity):
         return self.session._collection("playlist", {"project_id": self.id}, owner=self)
 
     @property
-    def team(self) -> Collection[Person]:
-        """The people on the project; ``project.team.add(person)`` / ``.remove(person)``."""
-        return self.session._collection("person", {"project_id": self.id}, owner=self)
+    def team(self) -> Team[Person]:
+        """The people on the project, a collection of its own:
+        ``project.team.add(person)`` / ``.remove(person)``."""
+        return self.session._team_of(self)
 
     @property
     def tasks(self) -> Collection[Task]:

@@ -19,6 +19,7 @@ from gadget.testing.fixtures import (
 )
 from gadget.testing.suite.api import (
     TestLoadedLists,
+    TestTeamCollection,
     TestWritesReturnTheEntity,
 )
 from gadget.testing.suite.behaviour import (
@@ -93,6 +94,7 @@ __all__ = [
     "TestTaskTypes",
     "TestTasks",
     "TestTeam",
+    "TestTeamCollection",
     "TestTimeSpent",
     "TestWritesReturnTheEntity",
     "gadget_capability_check",

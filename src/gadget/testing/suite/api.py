@@ -3,7 +3,9 @@
 Writes on an entity return that entity (typed: ``shot.update(...)`` is a
 Shot to a type checker); every loaded list (a comment's checklist, a task's
 assignees, a shot's casting, an asset's cast-in shots, a task's time spent,
-a playlist's entries) is a read-only :class:`collections.abc.Sequence`.
+a playlist's entries) is a read-only :class:`collections.abc.Sequence`; a
+project's team is a collection of its own, the only one with ``add`` and
+``remove``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from gadget import (
     Session,
     Shot,
     Task,
+    Team,
     TimeSpent,
 )
 from gadget.testing.fixtures import Studio, requires
@@ -33,7 +36,7 @@ else:
         return value
 
 
-__all__ = ["TestLoadedLists", "TestWritesReturnTheEntity"]
+__all__ = ["TestLoadedLists", "TestTeamCollection", "TestWritesReturnTheEntity"]
 
 
 def check_read_only_sequence(value: Any, expected: list[Any]) -> None:
@@ -155,3 +158,21 @@ class TestLoadedLists:
         review.add(sh2).add(sh1)
         check_read_only_sequence(review.entries, list(review.entries))
         assert [e.entity for e in review.entries] == [sh2, sh1]
+
+
+@requires("team")
+class TestTeamCollection:
+    def test_only_a_team_adds_and_removes(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        project = gadget_studio.project()
+        me = gadget_session.me
+        assert isinstance(project.team, Team)
+        project.team.add(me)
+        assert me in project.team
+        project.team.remove(me)
+        assert me not in project.team
+        assert not hasattr(project.team.filter(email=me.email), "add")  # a query of the team
+        for plain in (gadget_session.persons, project.shots, gadget_session.projects):
+            assert not hasattr(plain, "add")
+            assert not hasattr(plain, "remove")
