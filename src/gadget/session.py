@@ -25,6 +25,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from gadget._ids import get_id, looks_like_id
 from gadget._kinds import KINDS
 from gadget._reading import _describe, _key
@@ -343,11 +345,16 @@ def connect(
     cache_ttl: float = 300.0,
     prefetch: bool = True,
     config: TrackerConfig | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Session:
     """Open a session and authenticate at once.
 
     With no ``url``, settings come from the environment / ``adm_env.yml``
     (see :mod:`gadget.config`). Bad credentials raise AuthenticationError here.
+    ``options`` are the tracker's own settings (Kitsu: ``timeout``,
+    ``upload_timeout``, ``retries``, ``ssl_verify``; the local tracker:
+    ``timeout``, ``journal_mode``), added to those of ``config``; a key the
+    tracker does not know is a ConfigError naming the ones it does.
     """
     if config is None:
         if url is None:
@@ -356,13 +363,24 @@ def connect(
             config = TrackerConfig(
                 url=url, login=login, password=password, token=token, project=project
             )
+    if options is not None:
+        if not isinstance(options, Mapping):
+            raise ConfigError(
+                f"options is a mapping such as {{'timeout': 60}}, not {type(options).__name__}"
+            )
+        config = attrs.evolve(config, options={**config.options, **options})
     tracker = resolve(config.url)(config)
     tracker.open()
     return Session(tracker, cache=cache, cache_ttl=cache_ttl, prefetch=prefetch)
 
 
 def project_from_env(name: str | None = None, **options: Any) -> Project:
-    """Connect from the environment and return TRACKER_PROJECT (or ``name``)."""
+    """Connect from the environment and return TRACKER_PROJECT (or ``name``).
+
+    ``options`` go to :func:`connect` (``cache``, ``prefetch``, ``options``
+    for the tracker ...). The project owns the session: ``with`` it, or
+    ``project.session.close()``.
+    """
     config = load_config()
     wanted = name or config.project
     if not wanted:
