@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gadget._ids import get_id
-    from gadget.collections import Collection, Items
+    from gadget.collections import Collection, Items, Team
     from gadget.config import TrackerConfig, load_config
     from gadget.entities import (
         Asset,
@@ -66,6 +66,7 @@ _HOMES = {
     "get_id": "gadget._ids",
     "Collection": "gadget.collections",
     "Items": "gadget.collections",
+    "Team": "gadget.collections",
     "TrackerConfig": "gadget.config",
     "load_config": "gadget.config",
     "Session": "gadget.session",
@@ -160,6 +161,7 @@ __all__ = [
     "Task",
     "TaskStatus",
     "TaskType",
+    "Team",
     "TimeSpent",
     "TrackerConfig",
     "TrackerUnavailable",

@@ -10,6 +10,7 @@ siblings in one call, and loads the fields partial records left out.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import gc
 import logging
@@ -23,7 +24,9 @@ from cachetools import TTLCache
 
 from gadget._kinds import KINDS
 from gadget.collections import Collection, Items, matches
+from gadget.config import mask_url
 from gadget.entities import ENTITY_CLASSES, ChecklistItem, Entity
+from gadget.errors import TrackerUnavailable
 from gadget.trackers.base import MISSING, Record
 
 if TYPE_CHECKING:
@@ -242,7 +245,7 @@ class _Reading:
         cache_size: int = 20_000,
         prefetch: bool = True,
     ) -> None:
-        self.tracker = tracker
+        self._tracker = tracker
         self._lock = threading.RLock()
         self._identity: weakref.WeakValueDictionary[tuple[str, str], Entity] = (
             weakref.WeakValueDictionary()
@@ -251,9 +254,31 @@ class _Reading:
         self._queries: TTLCache[_Key, list[Any]] = TTLCache(cache_size, cache_ttl)
         # when the cache is off, prefetched sibling results wait here until read once
         self._prefetched: dict[_Key, list[Any]] = {}
-        self._prefetch = prefetch
+        # per thread / context: ``no_prefetch()`` in one thread leaves the others alone
+        # (a new thread starts from the session's setting)
+        self._prefetch_var: contextvars.ContextVar[bool] = contextvars.ContextVar(
+            f"gadget_prefetch_{id(self):x}", default=prefetch
+        )
         self._generation = 0
         self._me: Person | None = None
+        self._closed = False
+
+    @property
+    def tracker(self) -> Tracker:
+        """The tracker behind this session (also the escape hatch to what gadget
+        does not wrap). Once the session is closed, TrackerUnavailable: nothing
+        asks a closed tracker."""
+        if self._closed:
+            raise TrackerUnavailable(
+                f"this session is closed (the {self._tracker.name} tracker at "
+                f"{mask_url(self._tracker.config.url)}); connect again"
+            )
+        return self._tracker
+
+    @property
+    def _prefetch(self) -> bool:
+        """Whether sibling prefetch is on in the calling thread (context)."""
+        return self._prefetch_var.get()
 
     # -- binding -----------------------------------------------------------
     def _values(self, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -375,8 +400,6 @@ class _Reading:
         defaults: Mapping[str, Any] | None = None,
     ) -> Collection[Any]:
         plural = KINDS[kind].plural.replace("_", " ")
-        if kind == "person" and "project_id" in scope:
-            plural = "team"
         label = f"{plural} of {_describe(owner)}" if owner is not None else plural
         return Collection(
             cast("Session", self), kind, scope, label=label, owner=owner, defaults=defaults

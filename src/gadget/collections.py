@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+from gadget._lists import ReadOnlyList
 from gadget.errors import MultipleFound, NotFound, closest_names
 
 if TYPE_CHECKING:
     from gadget.session import Session
 
-__all__ = ["Collection", "Items", "matches"]
+__all__ = ["Collection", "Items", "Team", "matches"]
 
 T = TypeVar("T")
 
@@ -95,9 +96,14 @@ def _fmt(criteria: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in criteria.items())
 
 
-class Items(_Base[T]):
-    """An already-loaded list (a comment's previews, an asset's cast-in shots)
-    with the same reading methods as a :class:`Collection`."""
+class Items(_Base[T], ReadOnlyList[T]):
+    """An already-loaded list (a comment's previews, an asset's cast-in shots,
+    a playlist's entries) with the same reading methods as a :class:`Collection`.
+
+    A read-only :class:`collections.abc.Sequence`: indexing, slicing (to a
+    list), ``len``, ``reversed``, ``index``, ``count``, ``in``; equal to a
+    list holding the same items. No I/O: it holds what was read.
+    """
 
     def __init__(self, items: Iterable[T], label: str = "items") -> None:
         self._items = list(items)
@@ -224,11 +230,20 @@ class Collection(_Base[T]):
         """The existing entity with this natural key, else a new one (get-or-create)."""
         return self._session._ensure(self, fields)  # type: ignore[no-any-return]
 
-    # -- team membership (project.team) -----------------------------------
+
+class Team(Collection[T]):
+    """A project's team: the people on it, and the one collection with
+    :meth:`add` and :meth:`remove` (``project.team.add(jane)``).
+
+    It reads like any collection (a person filtered on the project); what
+    :meth:`filter` returns is a plain, read-only query of the team. People
+    are created on the session (``session.persons.new(...)``), not here.
+    """
+
     def add(self, person: Any) -> None:
-        """Add a person to a project's team (``project.team.add(jane)``)."""
-        self._session._team(self, person, True)
+        """Put a person (entity, id or e-mail) on the team; one request."""
+        self._session._set_team_member(self._scope["project_id"], person, True)
 
     def remove(self, person: Any) -> None:
-        """Remove a person from a project's team."""
-        self._session._team(self, person, False)
+        """Take a person off the team; one request."""
+        self._session._set_team_member(self._scope["project_id"], person, False)

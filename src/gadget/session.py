@@ -25,11 +25,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from gadget._ids import get_id, looks_like_id
 from gadget._kinds import KINDS
 from gadget._reading import _describe, _key
 from gadget._writing import ALSO_KEYED_BY, _date, _int, _Writing
-from gadget.collections import Collection, Items
+from gadget.collections import Collection, Items, Team
 from gadget.config import TrackerConfig, load_config, mask_url
 from gadget.entities import Entity
 from gadget.entities.production import CastingEntry
@@ -37,7 +39,6 @@ from gadget.entities.review import PlaylistEntry
 from gadget.entities.task import TimeSpent
 from gadget.errors import (
     ConfigError,
-    GadgetError,
     NotFound,
     Unsupported,
     ValidationError,
@@ -68,15 +69,16 @@ class Session(_Writing):
     # -- public surface ----------------------------------------------------
     @property
     def config(self) -> TrackerConfig:
-        return self.tracker.config
+        return self._tracker.config
 
     @property
     def capabilities(self) -> frozenset[str]:
         """What the tracker offers beyond the core (see ``trackers.base.CAPABILITIES``)."""
-        return self.tracker.capabilities
+        return self._tracker.capabilities
 
     def __repr__(self) -> str:
-        return f"<Session {self.tracker.name} {mask_url(self.config.url)}>"
+        closed = " (closed)" if self._closed else ""
+        return f"<Session {self._tracker.name} {mask_url(self.config.url)}{closed}>"
 
     def __enter__(self) -> Session:
         return self
@@ -84,9 +86,23 @@ class Session(_Writing):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has run."""
+        return self._closed
+
     def close(self) -> None:
-        """Close the tracker connection."""
-        self.tracker.close()
+        """Close the tracker connection (a Kitsu password session logs out).
+
+        Closing twice is harmless. Entities of the session keep the values
+        they hold; anything that would ask the tracker afterwards (and
+        :attr:`tracker` itself) raises :class:`~gadget.errors.TrackerUnavailable`.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._tracker.close()
 
     def _top(self, kind: str) -> Collection[Any]:
         return Collection(self, kind, {}, label=f"the {KINDS[kind].plural.replace('_', ' ')}")
@@ -146,12 +162,17 @@ class Session(_Writing):
 
     @contextlib.contextmanager
     def no_prefetch(self) -> Iterator[Session]:
-        """Within the block, child collections load one parent at a time."""
-        before, self._prefetch = self._prefetch, False
+        """Within the block, child collections load one parent at a time.
+
+        Only the calling thread (or asyncio task) reads without prefetch:
+        the switch is a context variable, so other threads of the session
+        keep prefetching. Blocks nest; each restores what it found.
+        """
+        token = self._prefetch_var.set(False)
         try:
             yield self
         finally:
-            self._prefetch = before
+            self._prefetch_var.reset(token)
 
     # -- casting, time spent, playlists, team, files -----------------------
     def _casting(self, shot: Shot) -> list[CastingEntry]:
@@ -250,16 +271,17 @@ class Session(_Writing):
         self._invalidate("task")
         return TimeSpent(self._ref("person", rec["person_id"]), rec["date"], rec["duration"])
 
-    def _playlist_entries(self, playlist: Any) -> list[PlaylistEntry]:
+    def _playlist_entries(self, playlist: Any) -> Items[PlaylistEntry]:
         kind = playlist.for_entity or "shot"
         within = {"project_id": playlist.project_id}
-        return [
+        entries = [
             PlaylistEntry(
                 self._ref(kind, e["entity_id"], within),
                 self._ref("preview", e.get("preview_id")),
             )
             for e in playlist._entries
         ]
+        return Items(entries, f"entries of {playlist!r}")
 
     def _playlist_add(self, playlist: Any, entity: Any, preview: Any) -> None:
         self.tracker.require("playlists")
@@ -300,13 +322,13 @@ class Session(_Writing):
             )
         return target
 
-    def _team(self, coll: Collection[Any], person: Any, member: bool) -> None:
-        if coll.kind != "person" or "project_id" not in coll._scope:
-            raise GadgetError("add()/remove() are for a project's team: project.team.add(person)")
+    def _team_of(self, project: Project) -> Team[Person]:
+        scope = {"project_id": project.id}
+        return Team(self, "person", scope, label=f"team of {_describe(project)}", owner=project)
+
+    def _set_team_member(self, project_id: str, person: Any, member: bool) -> None:
         self.tracker.require("team")
-        self.tracker.set_team_member(
-            coll._scope["project_id"], self._resolve("person", person), member
-        )
+        self.tracker.set_team_member(project_id, self._resolve("person", person), member)
         self._invalidate("person")
 
     def _download(self, entity: Entity, path: Path) -> Path:
@@ -360,11 +382,16 @@ def connect(
     cache_ttl: float = 300.0,
     prefetch: bool = True,
     config: TrackerConfig | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Session:
     """Open a session and authenticate at once.
 
     With no ``url``, settings come from the environment / ``adm_env.yml``
     (see :mod:`gadget.config`). Bad credentials raise AuthenticationError here.
+    ``options`` are the tracker's own settings (Kitsu: ``timeout``,
+    ``upload_timeout``, ``retries``, ``ssl_verify``; the local tracker:
+    ``timeout``, ``journal_mode``), added to those of ``config``; a key the
+    tracker does not know is a ConfigError naming the ones it does.
     """
     if config is None:
         if url is None:
@@ -373,13 +400,24 @@ def connect(
             config = TrackerConfig(
                 url=url, login=login, password=password, token=token, project=project
             )
+    if options is not None:
+        if not isinstance(options, Mapping):
+            raise ConfigError(
+                f"options is a mapping such as {{'timeout': 60}}, not {type(options).__name__}"
+            )
+        config = attrs.evolve(config, options={**config.options, **options})
     tracker = resolve(config.url)(config)
     tracker.open()
     return Session(tracker, cache=cache, cache_ttl=cache_ttl, prefetch=prefetch)
 
 
 def project_from_env(name: str | None = None, **options: Any) -> Project:
-    """Connect from the environment and return TRACKER_PROJECT (or ``name``)."""
+    """Connect from the environment and return TRACKER_PROJECT (or ``name``).
+
+    ``options`` go to :func:`connect` (``cache``, ``prefetch``, ``options``
+    for the tracker ...). The project owns the session: ``with`` it, or
+    ``project.session.close()``.
+    """
     config = load_config()
     wanted = name or config.project
     if not wanted:
@@ -388,4 +426,8 @@ def project_from_env(name: str | None = None, **options: Any) -> Project:
             f"(settings came from {config.source}); set it or pass Project.from_env(name=...)"
         )
     session = connect(config=config, **options)
-    return session.projects.fetch(wanted)
+    try:
+        return session.projects.fetch(wanted)
+    except BaseException:
+        session.close()  # nobody else holds this session: not left open
+        raise

@@ -529,12 +529,13 @@ class TestRegistry:
         assert registry.resolve("NULL://anywhere") is NullTracker
         assert "null" in registry.available_schemes()
         with gadget.connect("null://anywhere") as session:
-            assert isinstance(session.tracker, NullTracker)
-            assert session.tracker.opened  # connect() opens at once
+            tracker = session.tracker
+            assert isinstance(tracker, NullTracker)
+            assert tracker.opened  # connect() opens at once
             assert session.capabilities == frozenset({"search"})
             assert list(session.projects) == []
             assert session.me.name == "Null User"
-        assert not session.tracker.opened
+        assert not tracker.opened
 
     def test_register_a_dotted_path(self, clean_registry: None) -> None:
         registry.register("nullpath", f"{__name__}:NullTracker")

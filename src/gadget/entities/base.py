@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
 
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from gadget.session import Session
 
 __all__ = ["Entity"]
+
+#: an entity's own type: ``shot.update(...)`` is a Shot to a type checker
+_E = TypeVar("_E", bound="Entity")
 
 
 @attrs.define(eq=False, kw_only=True, repr=False)
@@ -90,8 +93,9 @@ class Entity:
         return f"{type(self).__name__}({shown}id={self.id!r})"
 
     # -- writes ------------------------------------------------------------
-    def update(self, **fields: Any) -> Any:
-        """Write the given fields through to the tracker and return ``self``.
+    def update(self: _E, **fields: Any) -> _E:
+        """Write the given fields through to the tracker; returns this same
+        object, holding what the tracker stored (``shot.update(...).nb_frames``).
 
         Relations accept entities, ids or names (``sequence=seq``);
         ``custom_data`` is merged into the existing dict. One request.
@@ -103,7 +107,8 @@ class Entity:
         """Delete this entity on the tracker (and what depends on it). One request."""
         self.session._delete(self)
 
-    def refresh(self) -> Any:
-        """Reload this entity's fields from the tracker. One request."""
+    def refresh(self: _E) -> _E:
+        """Reload this entity's fields from the tracker, in place; returns this
+        same object. One request."""
         self.session._reload(self)
         return self

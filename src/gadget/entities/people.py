@@ -9,7 +9,7 @@ import attrs
 from gadget.entities.base import Entity
 
 if TYPE_CHECKING:
-    from gadget.collections import Collection
+    from gadget.collections import Collection, Items
 
 __all__ = ["Department", "Person"]
 
@@ -33,8 +33,10 @@ class Person(Entity):
     full_name = name
 
     @property
-    def departments(self) -> list[Department]:
-        return [self.session._ref("department", d) for d in self.department_ids]
+    def departments(self) -> Items[Department]:
+        """The person's departments (a read-only sequence)."""
+        found = [self.session._ref("department", d) for d in self.department_ids]
+        return self.session._items(found, f"departments of {self!r}")
 
 
 @attrs.define(eq=False, kw_only=True, repr=False)

@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from gadget._lists import ReadOnlyList
 from gadget.entities.base import Entity
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from gadget.collections import Collection, Items
+    from gadget.collections import Collection, Items, Team
     from gadget.entities.comment import Preview
     from gadget.entities.people import Person
     from gadget.entities.review import Playlist
@@ -36,11 +37,22 @@ class Project(Entity):
     def from_env(cls, name: str | None = None, **connect_options: Any) -> Project:
         """Connect with the environment / adm_env.yml settings and open TRACKER_PROJECT.
 
-        ``name`` overrides TRACKER_PROJECT. Costs the login plus one lookup.
+        ``name`` overrides TRACKER_PROJECT; ``connect_options`` go to
+        :func:`gadget.connect` (``cache``, ``prefetch``, ``options`` ...).
+        Costs the login plus one lookup. The project owns the session it
+        opened: ``with Project.from_env() as project:`` closes it at the end
+        of the block (or call ``project.session.close()``).
         """
         from gadget.session import project_from_env
 
         return project_from_env(name, **connect_options)
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the project's session (every entity of that session shares it)."""
+        self.session.close()
 
     @property
     def is_open(self) -> bool:
@@ -68,9 +80,10 @@ class Project(Entity):
         return self.session._collection("playlist", {"project_id": self.id}, owner=self)
 
     @property
-    def team(self) -> Collection[Person]:
-        """The people on the project; ``project.team.add(person)`` / ``.remove(person)``."""
-        return self.session._collection("person", {"project_id": self.id}, owner=self)
+    def team(self) -> Team[Person]:
+        """The people on the project, a collection of its own:
+        ``project.team.add(person)`` / ``.remove(person)``."""
+        return self.session._team_of(self)
 
     @property
     def tasks(self) -> Collection[Task]:
@@ -231,35 +244,34 @@ class CastingEntry:
     label: str = ""
 
 
-class Casting:
-    """A shot's casting: iterate for :class:`CastingEntry` values, ``set()`` to replace.
+class Casting(ReadOnlyList[CastingEntry]):
+    """A shot's casting: a read-only sequence of :class:`CastingEntry`; ``set()`` replaces it.
 
-    Reading loads the casting of the shot and, for a shot of a loaded
-    collection, of its siblings in the same request.
+    Getting ``shot.casting`` costs nothing; the first read of its entries
+    (iterating, ``len``, indexing, ``==``) loads the casting of the shot and,
+    for a shot of a loaded collection, of its siblings in the same request.
+    This object keeps what it read; ``shot.casting`` again reads afresh
+    (from the session's cache).
     """
 
     def __init__(self, shot: Shot) -> None:
         self._shot = shot
+        self._label = f"casting of {shot!r}"
+        self._loaded: list[CastingEntry] | None = None
 
-    def _entries(self) -> list[CastingEntry]:
-        return self._shot.session._casting(self._shot)
-
-    def __iter__(self) -> Any:
-        return iter(self._entries())
-
-    def __len__(self) -> int:
-        return len(self._entries())
-
-    def __getitem__(self, index: int) -> CastingEntry:
-        return self._entries()[index]
+    def _all(self) -> list[CastingEntry]:
+        if self._loaded is None:
+            self._loaded = self._shot.session._casting(self._shot)
+        return self._loaded
 
     def __repr__(self) -> str:
-        return f"<casting of {self._shot!r}>"
+        return f"<{self._label}>"
 
     @property
     def assets(self) -> list[Asset]:
-        return [e.asset for e in self._entries()]
+        return [e.asset for e in self._all()]
 
     def set(self, entries: Iterable[CastingEntry | Asset | tuple[Any, int]]) -> None:
         """Replace the casting: entries are CastingEntry, assets, or (asset, count)."""
         self._shot.session._set_casting({self._shot: list(entries)})
+        self._loaded = None  # the next read sees the new casting

@@ -9,6 +9,7 @@ import attrs
 from gadget.entities.base import Entity
 
 if TYPE_CHECKING:
+    from gadget.collections import Items
     from gadget.entities.comment import Preview
     from gadget.entities.production import Project
 
@@ -40,8 +41,8 @@ class Playlist(Entity):
         return self.session._ref("project", self.project_id)
 
     @property
-    def entries(self) -> list[PlaylistEntry]:
-        """The entries in order, entities and previews resolved."""
+    def entries(self) -> Items[PlaylistEntry]:
+        """The entries in order, entities and previews resolved (a read-only sequence)."""
         return self.session._playlist_entries(self)
 
     def add(self, entity: Any, preview: Any = None) -> Playlist:

@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from gadget._lists import ReadOnlyList
 from gadget.entities.base import Entity
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from gadget.collections import Collection
+    from gadget.collections import Collection, Items
     from gadget.entities.comment import Comment
     from gadget.entities.people import Department, Person
     from gadget.entities.production import Project
@@ -86,8 +85,10 @@ class Task(Entity):
         return self.session._ref("task_status", self.status_id)
 
     @property
-    def assignees(self) -> list[Person]:
-        return [self.session._ref("person", pid) for pid in self.assignee_ids]
+    def assignees(self) -> Items[Person]:
+        """The people assigned (a read-only sequence; ``assign()`` / ``unassign()`` write)."""
+        people = [self.session._ref("person", pid) for pid in self.assignee_ids]
+        return self.session._items(people, f"assignees of {self!r}")
 
     @property
     def entity(self) -> Any:
@@ -135,27 +136,31 @@ class TimeSpent:
     duration: dt.timedelta
 
 
-class TimeSpentLog:
-    """A task's time spent: iterate for :class:`TimeSpent`; ``add()`` / ``set()`` write."""
+class TimeSpentLog(ReadOnlyList[TimeSpent]):
+    """A task's time spent: a read-only sequence of :class:`TimeSpent`;
+    ``add()`` / ``set()`` write.
+
+    Getting ``task.time_spent`` costs nothing; the first read of its entries
+    (iterating, ``len``, ``total``, ``==``) is one request, and this object
+    keeps what it read until it writes.
+    """
 
     def __init__(self, task: Task) -> None:
         self._task = task
+        self._label = f"time spent on {task!r}"
+        self._loaded: list[TimeSpent] | None = None
 
-    def _items(self) -> list[TimeSpent]:
-        return self._task.session._time_spent(self._task)
-
-    def __iter__(self) -> Iterator[TimeSpent]:
-        return iter(self._items())
-
-    def __len__(self) -> int:
-        return len(self._items())
+    def _all(self) -> list[TimeSpent]:
+        if self._loaded is None:
+            self._loaded = self._task.session._time_spent(self._task)
+        return self._loaded
 
     def __repr__(self) -> str:
-        return f"<time spent on {self._task!r}>"
+        return f"<{self._label}>"
 
     @property
     def total(self) -> dt.timedelta:
-        return sum((t.duration for t in self._items()), dt.timedelta())
+        return sum((t.duration for t in self._all()), dt.timedelta())
 
     def add(
         self,
@@ -167,6 +172,7 @@ class TimeSpentLog:
         duration: dt.timedelta | None = None,
     ) -> TimeSpent:
         """Add time for a person on a day (added to what is there). One request."""
+        self._loaded = None
         return self._task.session._set_time_spent(
             self._task, person, date, duration, hours, minutes, add=True
         )
@@ -181,6 +187,7 @@ class TimeSpentLog:
         duration: dt.timedelta | None = None,
     ) -> TimeSpent:
         """Set a person's time on a day (replacing what is there). One request."""
+        self._loaded = None
         return self._task.session._set_time_spent(
             self._task, person, date, duration, hours, minutes, add=False
         )

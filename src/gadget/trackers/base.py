@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from gadget.errors import PartialWrite, Unsupported
+from gadget.errors import ConfigError, PartialWrite, Unsupported
 
 if TYPE_CHECKING:
     from gadget.config import TrackerConfig
@@ -115,9 +115,20 @@ class Tracker(abc.ABC):
     #: reference lists a bulk listing points at (task types and statuses of
     #: the tasks of :meth:`list_with_children`) while that listing is in flight.
     concurrent_reads: ClassVar[bool] = False
+    #: The keys of ``TrackerConfig.options`` (``gadget.connect(options=...)``)
+    #: this tracker reads. Any other key is a ConfigError when the tracker is
+    #: built, naming these; a tracker checks the values itself.
+    option_names: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, config: TrackerConfig) -> None:
         self.config = config
+        unknown = sorted(str(key) for key in config.options if key not in self.option_names)
+        if unknown:
+            known = ", ".join(sorted(self.option_names)) or "none"
+            raise ConfigError(
+                f"the {self.name} tracker has no option {', '.join(map(repr, unknown))} "
+                f"(its options: {known})"
+            )
 
     def require(self, capability: str) -> None:
         """Raise :class:`Unsupported` unless ``capability`` is declared."""

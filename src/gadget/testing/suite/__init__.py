@@ -17,6 +17,11 @@ from gadget.testing.fixtures import (
     gadget_spy,
     gadget_studio,
 )
+from gadget.testing.suite.api import (
+    TestLoadedLists,
+    TestTeamCollection,
+    TestWritesReturnTheEntity,
+)
 from gadget.testing.suite.behaviour import (
     TestCaching,
     TestCapabilities,
@@ -24,6 +29,7 @@ from gadget.testing.suite.behaviour import (
     TestIdentity,
     TestLaziness,
     TestPrefetch,
+    TestSessions,
 )
 from gadget.testing.suite.production import (
     TestAssets,
@@ -70,6 +76,7 @@ __all__ = [
     "TestErrors",
     "TestIdentity",
     "TestLaziness",
+    "TestLoadedLists",
     "TestPersons",
     "TestPlaylists",
     "TestPrefetch",
@@ -78,6 +85,7 @@ __all__ = [
     "TestPublishMany",
     "TestSearch",
     "TestSequences",
+    "TestSessions",
     "TestShots",
     "TestTaskAssignees",
     "TestTaskDates",
@@ -86,7 +94,9 @@ __all__ = [
     "TestTaskTypes",
     "TestTasks",
     "TestTeam",
+    "TestTeamCollection",
     "TestTimeSpent",
+    "TestWritesReturnTheEntity",
     "gadget_capability_check",
     "gadget_names",
     "gadget_spy",

@@ -20,6 +20,7 @@ from gadget import (
     Sequence,
     Session,
     Shot,
+    TrackerUnavailable,
     ValidationError,
 )
 from gadget.testing.fixtures import Studio, TrackerSpy, requires
@@ -32,6 +33,7 @@ __all__ = [
     "TestIdentity",
     "TestLaziness",
     "TestPrefetch",
+    "TestSessions",
 ]
 
 
@@ -216,6 +218,21 @@ class TestIdentity:
         shot = gadget_studio.shot()
         with pytest.raises(TypeError):
             shot.raw["name"] = "x"  # type: ignore[index]
+
+
+class TestSessions:
+    def test_close_is_final_and_idempotent(self, gadget_session: Session) -> None:
+        session = gadget.connect(config=gadget_session.config)  # a session of its own
+        with session as same:
+            assert same is session
+            assert not session.closed
+            me = session.me
+        assert session.closed
+        assert me.email  # entities stay readable as they were
+        with pytest.raises(TrackerUnavailable):
+            session.task_statuses.all()  # not read before: the tracker is asked
+        session.close()  # a second close does nothing
+        assert session.closed
 
 
 class TestLaziness:

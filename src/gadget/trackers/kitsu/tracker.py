@@ -185,6 +185,9 @@ class KitsuTracker(Tracker):
     )
     name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})
     concurrent_reads: ClassVar[bool] = True  # one HTTP pool, shared by threads
+    option_names: ClassVar[frozenset[str]] = frozenset(
+        {"timeout", "upload_timeout", "retries", "ssl_verify"}
+    )
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
@@ -197,13 +200,25 @@ class KitsuTracker(Tracker):
         )
 
         options = dict(config.options or {})
+        for name in ("timeout", "upload_timeout"):
+            value = options.get(name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+            ):
+                raise ConfigError(f"{name} is a number of seconds above 0, not {value!r}")
+        retries = options.get("retries", DEFAULT_RETRIES)
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ConfigError(f"retries is a whole number (0 or more), not {retries!r}")
+        ssl_verify = options.get("ssl_verify", True)
+        if not isinstance(ssl_verify, bool):
+            raise ConfigError(f"ssl_verify is True or False, not {ssl_verify!r}")
         try:
             self._conn: KitsuConnection = KitsuConnection(
                 config.url,
                 timeout=float(options.get("timeout", DEFAULT_TIMEOUT)),
                 upload_timeout=float(options.get("upload_timeout", UPLOAD_TIMEOUT)),
-                retries=int(options.get("retries", DEFAULT_RETRIES)),
-                ssl_verify=bool(options.get("ssl_verify", True)),
+                retries=retries,
+                ssl_verify=ssl_verify,
             )
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"bad Kitsu tracker option: {exc}") from exc

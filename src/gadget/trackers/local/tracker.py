@@ -72,12 +72,15 @@ class LocalTracker(Tracker):
     name: ClassVar[str] = "local"
     capabilities: ClassVar[frozenset[str]] = CAPABILITIES
     name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})
+    option_names: ClassVar[frozenset[str]] = frozenset({"timeout", "journal_mode"})
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
         self.location: Location = parse_url(config.url)
         options = config.options
-        timeout = float(options.get("timeout", DEFAULT_TIMEOUT))
+        timeout = options.get("timeout", DEFAULT_TIMEOUT)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+            raise ConfigError(f"timeout is a number of seconds (0 or more), not {timeout!r}")
         journal_mode = str(options.get("journal_mode", "WAL")).upper()
         if journal_mode not in _JOURNAL_MODES:
             raise ConfigError(
