@@ -155,6 +155,8 @@ class Tracker(abc.ABC):
         Returns ``{parent_id: [records]}`` with every parent id present (an
         empty list when it has no children). ``parent_field`` is the record
         field holding the parent id (``entity_id`` for the tasks of shots).
+        Each list in the order ``list`` gives: comments newest first by the
+        exact time, comments of one instant newest created first.
         """
 
     def list_with_children(
