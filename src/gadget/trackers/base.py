@@ -115,6 +115,10 @@ class Tracker(abc.ABC):
     #: reference lists a bulk listing points at (task types and statuses of
     #: the tasks of :meth:`list_with_children`) while that listing is in flight.
     concurrent_reads: ClassVar[bool] = False
+    #: People other than admins see only the projects whose team they are on
+    #: (Kitsu). A lookup of a project that finds nothing then says that the
+    #: project may exist, for such a person (``Session.sees_all_projects``).
+    projects_by_team: ClassVar[bool] = False
 
     def __init__(self, config: TrackerConfig) -> None:
         self.config = config

@@ -186,6 +186,7 @@ class KitsuTracker(Tracker):
     )
     name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})
     concurrent_reads: ClassVar[bool] = True  # one HTTP pool, shared by threads
+    projects_by_team: ClassVar[bool] = True  # Zou lists non-admins their teams' projects
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
