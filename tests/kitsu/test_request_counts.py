@@ -15,6 +15,7 @@ makes its own assets.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -105,8 +106,15 @@ def studio(kitsu_server: KitsuServer) -> Studio:
         for t in tasks
         if t["entity_id"] == small.shots[0]["id"] and t["task_type_id"] == type_ids[1]
     )
+    # seconds apart, as one person's comments are: comments of one second cost one
+    # more request each, counted by a test of their own
+    start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(minutes=1)
     for i in range(3):
-        raw.post(f"actions/tasks/{hero['id']}/comment", {"task_status_id": wip, "comment": f"n{i}"})
+        at = (start + dt.timedelta(seconds=i)).strftime("%Y-%m-%d %H:%M:%S")
+        raw.post(
+            f"actions/tasks/{hero['id']}/comment",
+            {"task_status_id": wip, "comment": f"n{i}", "created_at": at},
+        )
     for task in tasks[::10]:  # a few other tasks move on
         if task["id"] != hero["id"]:
             raw.post(
