@@ -40,6 +40,8 @@ _PRODUCTION_TYPES = ("short", "featurefilm", "tvshow")
 #: reads (``fetch``) and writes alike: a status by its display name
 #: ("Approved" as well as "app"), a person by full name as well as e-mail
 ALSO_KEYED_BY = {"task_status": "name", "person": "name"}
+#: a project's status on every tracker (written in any case, stored lower-case)
+_PROJECT_STATUSES = ("open", "closed")
 
 
 def _date(value: Any, what: str) -> dt.date:
@@ -242,6 +244,14 @@ class _Writing(_Reading):
             raise ValidationError(
                 f"production_type must be one of {', '.join(_PRODUCTION_TYPES)}, not {data['production_type']!r}"
             )
+        if kind == "project" and "status" in data:
+            status = data["status"]
+            if not isinstance(status, str) or status.lower() not in _PROJECT_STATUSES:
+                raise ValidationError(
+                    f"a project's status is {' or '.join(_PROJECT_STATUSES)} (any case), "
+                    f"not {status!r}"
+                )
+            data["status"] = status.lower()
         if kind == "person" and "email" in data and "@" not in data["email"]:
             raise ValidationError(f"{data['email']!r} is not an e-mail address")
         for name in ("start_date", "due_date"):

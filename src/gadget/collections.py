@@ -74,7 +74,13 @@ class _Base(Generic[T]):
         items = self._all()
         return items[0] if items else None
 
-    def _pick(self, found: list[T], criteria: Mapping[str, Any], pool: Iterable[Any]) -> T:
+    def _pick(
+        self,
+        found: list[T],
+        criteria: Mapping[str, Any],
+        pool: Iterable[Any],
+        hint: str | None = None,
+    ) -> T:
         if len(found) == 1:
             return found[0]
         if not found:
@@ -82,7 +88,7 @@ class _Base(Generic[T]):
             names = [str(getattr(x, field, "") or "") for x in pool]
             target = str(criteria.get(field, ""))
             close = closest_names(target, names) if target else []
-            raise NotFound(self._what(), dict(criteria), self._label, close)
+            raise NotFound(self._what(), dict(criteria), self._label, close, hint)
         raise MultipleFound(
             f"{len(found)} {self._what()} match {_fmt(criteria)} in {self._label}: "
             + ", ".join(repr(x) for x in found[:5])
@@ -201,9 +207,12 @@ class Collection(_Base[T]):
             raise TypeError("get() needs at least one field, e.g. get(name='sh0010')")
         criteria = self._session._normalize_filters(self.kind, fields, self._scope)
         found: list[T] = self._session._query(self.kind, {**self._query, **criteria})
-        # only the error path lists the whole scope, to name the closest matches
-        pool = self._session._query(self.kind, self._query) if not found else []
-        return self._pick(found, fields, pool)
+        if found:
+            return self._pick(found, fields, [])
+        # only the error path lists the whole scope, to name the closest matches,
+        # and asks why what was looked for may exist all the same
+        pool = self._session._query(self.kind, self._query)
+        return self._pick(found, fields, pool, self._session._not_found_hint(self.kind))
 
     def fetch(self, key: str) -> T:
         """``get()`` by the natural key: a shot's name (or "sequence/shot"), a

@@ -59,6 +59,8 @@ class NotFound(GadgetError, LookupError):
 
     ``what`` is the kind looked for, ``criteria`` the fields asked for,
     ``where`` the scope searched and ``closest`` the nearest existing names.
+    ``hint``, when not None, says why it may exist all the same (a project
+    whose team the logged-in person is not on, on a tracker that hides those).
     """
 
     def __init__(
@@ -67,11 +69,13 @@ class NotFound(GadgetError, LookupError):
         criteria: dict[str, Any] | str | None = None,
         where: str | None = None,
         closest: Iterable[str] = (),
+        hint: str | None = None,
     ) -> None:
         self.what = what
         self.criteria = criteria
         self.where = where
         self.closest = list(closest)
+        self.hint = hint
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -84,6 +88,8 @@ class NotFound(GadgetError, LookupError):
             msg += f" in {self.where}"
         if self.closest:
             msg += "; closest: " + ", ".join(repr(n) for n in self.closest)
+        if self.hint:
+            msg += f"; {self.hint}"
         return msg
 
 

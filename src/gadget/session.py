@@ -39,6 +39,7 @@ from gadget.entities.review import PlaylistEntry
 from gadget.entities.task import TimeSpent
 from gadget.errors import (
     ConfigError,
+    GadgetError,
     NotFound,
     Unsupported,
     ValidationError,
@@ -138,6 +139,36 @@ class Session(_Writing):
             self._me = self._bind("person", self.tracker.whoami())  # type: ignore[assignment]
         assert self._me is not None
         return self._me
+
+    @property
+    def sees_all_projects(self) -> bool:
+        """Whether ``session.projects`` holds every project of the tracker.
+
+        False on a tracker that shows people other than admins only the
+        projects whose team they are on (``Tracker.projects_by_team``: Kitsu),
+        for such a person. Reads :attr:`me` (on Kitsu 1 request, the first time).
+        """
+        return not self.tracker.projects_by_team or self.me.role == "admin"
+
+    def _not_found_hint(self, kind: str) -> str | None:
+        """Why a lookup of ``kind`` that found nothing may have missed what exists."""
+        if kind != "project":
+            return None
+        try:
+            if self.sees_all_projects:
+                return None
+            me = self.me
+        except GadgetError:  # the error being raised matters more than the hint
+            return None
+        who = me.name or me.email or "this person"
+        if me.email and me.email != who:
+            who += f" <{me.email}>"
+        return (
+            f"the project may exist but {who} (role {me.role}) is not on its team: on "
+            f"{self.tracker.name} people other than admins see only the projects whose team "
+            "they are on; ask an admin or a manager of the project to add them "
+            "(project.team.add(person))"
+        )
 
     @property
     def events(self) -> Any:

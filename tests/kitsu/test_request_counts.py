@@ -15,6 +15,8 @@ makes its own assets.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,8 +106,15 @@ def studio(kitsu_server: KitsuServer) -> Studio:
         for t in tasks
         if t["entity_id"] == small.shots[0]["id"] and t["task_type_id"] == type_ids[1]
     )
+    # seconds apart, as one person's comments are: comments of one second cost one
+    # more request each, counted by a test of their own
+    start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(minutes=1)
     for i in range(3):
-        raw.post(f"actions/tasks/{hero['id']}/comment", {"task_status_id": wip, "comment": f"n{i}"})
+        at = (start + dt.timedelta(seconds=i)).strftime("%Y-%m-%d %H:%M:%S")
+        raw.post(
+            f"actions/tasks/{hero['id']}/comment",
+            {"task_status_id": wip, "comment": f"n{i}", "created_at": at},
+        )
     for task in tasks[::10]:  # a few other tasks move on
         if task["id"] != hero["id"]:
             raw.post(
@@ -222,6 +231,47 @@ def test_read_by_name_after_the_walk_costs_at_most_1_request(
     assert len(comments) == studio.nb_comments
     # the comments of this shot's tasks only, not of every task the walk loaded
     assert after.requests <= 1, after.requests
+
+
+def test_comments_of_a_walk_ask_again_only_the_tasks_with_ties(
+    kitsu_server: KitsuServer,
+) -> None:
+    """The bulk comment route gives times to the second, in no order: a task with
+    two comments in one second is asked again (its own route orders by the exact
+    time), one request each; a task without a tie is not."""
+    raw, names = kitsu_server.raw, Names()
+    type_ids = [
+        raw.post("data/task-types", {"name": names(base), "for_entity": "Shot"})["id"]
+        for base in ("Layout", "Anim3D")
+    ]
+    seeded = _seed_project(raw, names("Ties"), 4, type_ids)
+    tasks = [t["id"] for t in raw.get("data/tasks", project_id=seeded.id)]
+    wip = raw.get("data/task-status", short_name="wip")[0]["id"]
+    tied, single = tasks[:2], tasks[2:5]
+    for task_id in tied:
+        # three comments in one request: well within 2 seconds, so two share one
+        batch = [{"task_status_id": wip, "text": f"c{i}", "checklist": []} for i in (1, 2, 3)]
+        raw.post(f"actions/tasks/{task_id}/batch-comment", {"comments": batch})
+    for task_id in single:
+        raw.post(f"actions/tasks/{task_id}/comment", {"task_status_id": wip, "comment": "one"})
+    stamps = [
+        (c["object_id"], c["created_at"])
+        for c in raw.get("data/comments", object_id=json.dumps(tasks))
+    ]
+    assert {task for task, at in stamps if stamps.count((task, at)) > 1} == set(tied)
+
+    with kitsu_server.connect() as session:
+        project = session.projects.fetch(seeded.name)
+        walked = [task for shot in project.shots for task in shot.tasks]
+        with counted(kitsu_server) as comments:
+            read = {task.id: [c.text for c in task.comments] for task in walked}
+    assert len(read) == seeded.nb_tasks == 8
+    for task_id in tied:
+        exact = [c["text"] for c in raw.get(f"data/tasks/{task_id}/comments")]
+        assert read[task_id] == exact == ["c3", "c2", "c1"]
+    assert all(read[task_id] == ["one"] for task_id in single)
+    # the comments of every task, then one request per task with a tie
+    assert comments.requests == 1 + len(tied), comments.requests
 
 
 # -- (c): publish ------------------------------------------------------------------------------

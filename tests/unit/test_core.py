@@ -50,6 +50,7 @@ from gadget.entities import ENTITY_CLASSES
 from gadget.errors import closest_names
 from gadget.trackers import registry
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
+from gadget.trackers.local import LocalTracker
 
 PASSWORD = "Hunter2-s3cret!"
 TOKEN = "eyJ-very-secret-token"
@@ -140,6 +141,12 @@ class TestErrors:
         assert str(NotFound("project")) == "no project"
         assert str(NotFound("task", "Anim")) == "no task with 'Anim'"
         assert NotFound("task").closest == []
+
+    def test_not_found_hint(self) -> None:
+        err = NotFound("project", {"name": "Demo"}, "the projects", [], "it may be hidden")
+        assert str(err) == "no project with name='Demo' in the projects; it may be hidden"
+        assert err.hint == "it may be hidden"
+        assert NotFound("project").hint is None
 
     def test_closest_names(self) -> None:
         names = ["sh0010", "sh0020", "Anim3D", "Lighting"]
@@ -648,6 +655,35 @@ class TestMemorySession:
             assert [p.name for p in one.projects] == ["Mine"]
             assert list(two.projects) == []
             assert one.tracker is not two.tracker
+
+    @pytest.mark.parametrize("by_team", [True, False])
+    def test_a_missing_project_may_be_off_the_team(self, by_team: bool) -> None:
+        """On a tracker that shows non-admins only their teams' projects, a project
+        lookup that finds nothing says the project may exist, to such a person only."""
+
+        class Scoped(LocalTracker):
+            projects_by_team = by_team
+
+        tracker = Scoped(TrackerConfig(url="memory://"))
+        tracker.open()
+        with gadget.Session(tracker) as session:
+            session.projects.new(name="Demo", production_type="short")
+            hints = {}
+            for role in ("user", "manager", "admin"):
+                session.me.update(role=role)
+                with pytest.raises(NotFound) as info:
+                    session.projects.fetch("Demo2")
+                assert info.value.closest == ["Demo"]
+                hints[role] = (session.sees_all_projects, info.value.hint)
+            assert session.projects.fetch("Demo").name == "Demo"
+        assert hints["admin"] == (True, None)
+        if not by_team:
+            assert hints == {role: (True, None) for role in ("user", "manager", "admin")}
+            return
+        for role in ("user", "manager"):
+            seen, hint = hints[role]
+            assert seen is False and hint is not None
+            assert f"(role {role}) is not on its team" in hint and session.me.email in hint
 
     def test_the_default_statuses(self) -> None:
         with gadget.connect("memory://") as session:

@@ -33,6 +33,7 @@ from gadget.testing import write_png
 from gadget.trackers.base import CAPABILITIES, CommentDraft, Tracker
 from gadget.trackers.local import LocalTracker
 from gadget.trackers.local import records as local_records
+from gadget.trackers.local import schema as local_schema
 from gadget.trackers.local import writes as local_writes
 from gadget.trackers.local.location import parse_url
 
@@ -491,6 +492,41 @@ def test_update_validates(tracker: LocalTracker, prod: dict[str, Any]) -> None:
     with pytest.raises(NotFound):
         tracker.update("shot", "ghost", {"name": "x"})
     assert tracker.get("shot", sid)["name"] == "sh010"
+
+
+def test_project_status_is_open_or_closed_in_lower_case(tracker: LocalTracker) -> None:
+    """Through the tracker itself too (the session checks first): Kitsu's spellings."""
+    project = tracker.create("project", {"name": "Demo"})
+    assert project["status"] == "open"
+    assert tracker.update("project", project["id"], {"status": "CLOSED"})["status"] == "closed"
+    assert [p["id"] for p in tracker.list("project", {"status": "closed"})] == [project["id"]]
+    for bad in ("Archived", None, 1):
+        with pytest.raises(ValidationError, match=rf"project\.status must be .*{bad!r}"):
+            tracker.update("project", project["id"], {"status": bad, "code": "X"})
+        with pytest.raises(ValidationError, match=r"project\.status"):
+            tracker.create("project", {"name": "Other", "status": bad})
+    assert tracker.get("project", project["id"])["code"] is None
+    assert [p["name"] for p in tracker.list("project", {})] == ["Demo"]
+
+
+def test_version_1_project_statuses_are_migrated_to_lower_case() -> None:
+    """Version 1 wrote "Open" (and a status given as None stayed NULL)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for statement in local_schema.MIGRATIONS[0]:
+            conn.execute(statement)
+        for name, status in (("A", "Open"), ("B", "Closed"), ("C", None), ("D", "open")):
+            conn.execute(
+                "INSERT INTO project (id, created_at, updated_at, name, status) "
+                "VALUES (?, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', ?, ?)",
+                [name.lower(), name, status],
+            )
+        for statement in local_schema.MIGRATIONS[1]:
+            conn.execute(statement)
+        rows = conn.execute("SELECT name, status FROM project ORDER BY name").fetchall()
+    finally:
+        conn.close()
+    assert rows == [("A", "open"), ("B", "closed"), ("C", "open"), ("D", "open")]
 
 
 def test_create_many_is_all_or_nothing(tracker: LocalTracker, prod: dict[str, Any]) -> None:

@@ -168,17 +168,26 @@ def _check_project(state: _State) -> Check:
             "TRACKER_PROJECT is not set (Project.from_env() and `gadget ls shots` will need it "
             "or --project)",
         )
+    session = state.session
     try:
-        project = state.session.projects.fetch(name)
+        project = session.projects.fetch(name)
     except NotFound as exc:
-        names = [p.name for p in state.session.projects]
+        names = [p.name for p in session.projects]
         listed = ", ".join(repr(n) for n in names[:10]) + (" ..." if len(names) > 10 else "")
-        return Check(
-            "project",
-            FAIL,
-            str(exc),
-            f"set TRACKER_PROJECT to one of: {listed}" if names else "create the project first",
-        )
+        fix = f"set TRACKER_PROJECT to one of: {listed}" if names else "create the project first"
+        try:
+            hidden = not session.sees_all_projects  # this person sees only their teams' projects
+        except GadgetError:
+            hidden = False
+        if hidden:
+            me = session.me
+            fix = (
+                f"ask an admin or a manager of {name!r} to add you ({me.email or me.name}) "
+                f"to its team (on {session.tracker.name} people other than admins see only "
+                "the projects whose team they are on)"
+                + (f"; or set TRACKER_PROJECT to one of yours: {listed}" if names else "")
+            )
+        return Check("project", FAIL, str(exc), fix)
     return Check("project", OK, f"project {project.name!r} found (id {project.id})")
 
 

@@ -23,7 +23,8 @@ __all__ = ["Asset", "AssetType", "CastingEntry", "Episode", "Project", "Sequence
 
 @attrs.define(eq=False, kw_only=True, repr=False)
 class Project(Entity):
-    """A production. ``production_type`` is short, featurefilm or tvshow."""
+    """A production. ``production_type`` is short, featurefilm or tvshow;
+    ``status`` is "open" (a new project) or "closed" on every tracker."""
 
     kind: ClassVar[str] = "project"
     name: str = ""

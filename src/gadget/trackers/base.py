@@ -119,6 +119,10 @@ class Tracker(abc.ABC):
     #: this tracker reads. Any other key is a ConfigError when the tracker is
     #: built, naming these; a tracker checks the values itself.
     option_names: ClassVar[frozenset[str]] = frozenset()
+    #: People other than admins see only the projects whose team they are on
+    #: (Kitsu). A lookup of a project that finds nothing then says that the
+    #: project may exist, for such a person (``Session.sees_all_projects``).
+    projects_by_team: ClassVar[bool] = False
 
     def __init__(self, config: TrackerConfig) -> None:
         self.config = config
@@ -166,6 +170,8 @@ class Tracker(abc.ABC):
         Returns ``{parent_id: [records]}`` with every parent id present (an
         empty list when it has no children). ``parent_field`` is the record
         field holding the parent id (``entity_id`` for the tasks of shots).
+        Each list in the order ``list`` gives: comments newest first by the
+        exact time, comments of one instant newest created first.
         """
 
     def list_with_children(

@@ -149,6 +149,30 @@ class TestProjects:
             gadget_session.projects.new(name=name, production_type="anime")
         assert gadget_session.projects.filter(name=name).first() is None
 
+    def test_status_is_open_or_closed_in_lower_case(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        """One spelling on every tracker, so one filter finds the same projects."""
+        project = gadget_studio.project()
+        assert project.status == "open"
+        assert project in gadget_session.projects.filter(status="open")
+        project.update(status="Closed")  # written in any case, as Kitsu takes it
+        assert project.status == "closed" and not project.is_open
+        assert project in gadget_session.projects.filter(status="closed")
+        assert project not in gadget_session.projects.filter(status="open")
+        again = Session(gadget_session.tracker).projects.get(id=project.id)  # as stored
+        assert again.status == "closed"
+        description = project.description
+        for bad in ("archived", None, 1):
+            with pytest.raises(ValidationError, match=f"open or closed.*{bad!r}"):
+                project.update(status=bad, description="not written")
+        project.refresh()
+        assert (project.status, project.description) == ("closed", description)
+        name = gadget_studio.names("Archived")
+        with pytest.raises(ValidationError, match="archived"):
+            gadget_session.projects.new(name=name, status="archived")
+        assert gadget_session.projects.filter(name=name).first() is None
+
 
 @requires("episodes")
 class TestEpisodes:

@@ -18,7 +18,7 @@ from gadget import (
     Shot,
     ValidationError,
 )
-from gadget.testing.fixtures import Studio, requires
+from gadget.testing.fixtures import Studio, TrackerSpy, requires
 
 __all__ = [
     "TestAttachments",
@@ -87,6 +87,39 @@ class TestComments:
         assert task.comments.first() is posted[-1]
         gadget_session.clear_cache()
         assert [c.id for c in task.comments] == [c.id for c in reversed(posted)]
+
+    def test_newest_first_in_a_walk_too_ties_included(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        """Comments posted in quick succession (within one second: a tracker whose
+        bulk answer keeps time to the second ties them) read newest first through
+        the task and through a walk, whose prefetch reads the comments of every
+        task at once."""
+        seq = gadget_studio.sequence()
+        layout, anim = gadget_studio.task_type("Layout"), gadget_studio.task_type("Anim")
+        shots = [gadget_studio.shot(seq, name=f"sh{n:04d}") for n in (10, 20, 30)]
+        tasks = [gadget_studio.task(shot, anim) for shot in shots]
+        others = [gadget_studio.task(shot, layout) for shot in shots]
+        tasks[0].comments.new(comment="elsewhere", status="wip")
+        posted = [tasks[1].comments.new(comment=f"c{n}", status="wip") for n in (1, 2, 3)]
+        tasks[2].comments.new(comment="elsewhere too", status="wip")
+        newest_first = [c.id for c in reversed(posted)]
+        assert [c.id for c in tasks[1].comments] == newest_first
+        assert tasks[1].comments.first() is posted[-1]
+
+        walker = Session(gadget_session.tracker)  # nothing loaded yet
+        with TrackerSpy(walker.tracker) as spy:
+            walked = {
+                task.id: ([c.id for c in task.comments], task.comments.first())
+                for shot in walker.projects.get(id=seq.project.id).shots
+                for task in shot.tasks
+            }
+        bulk = spy.of("list_children", "comment")
+        assert len(bulk) == 1, spy
+        assert set(bulk[0].args[2]) == {t.id for t in (*tasks, *others)}
+        order, first = walked[tasks[1].id]
+        assert order == newest_first
+        assert first is not None and first.id == posted[-1].id and first.text == "c3"
 
     @requires("create_persons")
     def test_author(self, gadget_studio: Studio) -> None:

@@ -15,7 +15,8 @@ What the calls cost (N parents, loopback or not, each line is requests):
                                        ``/data/projects/{id}/tasks`` beyond 60 parents
 ``list_children("comment", ...)``      1 GET per task for one task; for many, 1 GET
                                        ``/data/comments?object_id=[...]`` + 1 for their
-                                       previews + 1 for their attachments (admins;
+                                       previews + 1 for their attachments + 1 per task
+                                       with two comments in one second (admins;
                                        others 1 GET per task)
 ``create("shot")``                     1 POST ``/data/projects/{id}/shots`` (all fields)
 ``create("task")``                     1 POST ``/data/tasks`` (+1 GET project settings
@@ -188,6 +189,7 @@ class KitsuTracker(Tracker):
     option_names: ClassVar[frozenset[str]] = frozenset(
         {"timeout", "upload_timeout", "retries", "ssl_verify"}
     )
+    projects_by_team: ClassVar[bool] = True  # Zou lists non-admins their teams' projects
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
@@ -575,7 +577,8 @@ class KitsuTracker(Tracker):
         raise ValidationError("comments are listed by task (task_id=...) or by id")
 
     def _comments_of(self, task_ids: _Ids) -> Records:
-        """One GET ``data/tasks/{id}/comments``, or for many tasks GET ``data/comments`` (IN)."""
+        """One GET ``data/tasks/{id}/comments``, or for many tasks GET ``data/comments`` (IN),
+        whose order :meth:`_break_ties` then makes exact."""
         if len(task_ids) > 1:
             try:
                 payloads: _Payloads = []
@@ -586,13 +589,41 @@ class KitsuTracker(Tracker):
                             {"object_id": json.dumps(chunk), "relations": "true"},
                         )
                     )
-                return self._comment_records(payloads)
+                return self._break_ties(self._comment_records(payloads))
             except PermissionDenied:  # data/comments is for admins
                 pass
         payloads = []
         for task_id in task_ids:
             payloads.extend(self._conn.get(f"data/tasks/{task_id}/comments"))
         return self._comment_records(payloads)
+
+    def _break_ties(self, records: Records) -> Records:
+        """Newest first by the exact time, for comments read in bulk.
+
+        ``data/comments`` gives ``created_at`` to the second only and in no
+        particular order, so two comments of one task posted within a second
+        cannot be ordered from it. Zou's per-task route sorts by the exact
+        time (it too shows only seconds): one GET ``data/tasks/{id}/comments``
+        per task with such a tie (only those tasks) gives their order.
+        """
+        seen: set[tuple[Any, Any]] = set()
+        tied: dict[str, None] = {}
+        for record in records:
+            moment = (record.get("task_id"), record.get("created_at"))
+            if moment in seen:
+                tied[str(moment[0])] = None
+            seen.add(moment)
+        if not tied:
+            return records
+        rank: dict[str, int] = {}
+        for task_id in tied:
+            try:
+                rows = self._conn.get(f"data/tasks/{task_id}/comments")
+            except NotFound:  # the task went meanwhile: its comments keep the bulk order
+                continue
+            rank.update((str(row["id"]), i) for i, row in enumerate(rows))
+        # stable sorts: by the per-task order, then newest first (ties keep that order)
+        return _newest_first(sorted(records, key=lambda r: rank.get(r["id"], len(rank))))
 
     def _list_attachments(self, filters: Mapping[str, Any]) -> Records:
         if "comment_id" in filters:

@@ -195,8 +195,15 @@ _V1: tuple[str, ...] = (
     "CREATE INDEX team_person ON team (person_id)",
 )
 
+#: Project statuses are "open" / "closed" on every tracker (version 1 wrote
+#: "Open"); a project without one is open, as Kitsu has none without.
+_V2: tuple[str, ...] = (
+    "UPDATE project SET status = lower(status) WHERE status IS NOT NULL",
+    "UPDATE project SET status = 'open' WHERE status IS NULL",
+)
+
 #: ``MIGRATIONS[n]`` moves a database from ``user_version`` n to n + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 FieldType = Literal[

@@ -37,11 +37,13 @@ __all__ = ["entity_of", "insert", "insert_row", "now", "update"]
 #: Kinds holding a ``project_id`` (refs between them must stay in one project).
 PROJECT_KINDS = frozenset(k for k, types in FIELD_TYPES.items() if "project_id" in types)
 PRODUCTION_TYPES = ("short", "featurefilm", "tvshow")
+#: A project's status, as on Kitsu: written in any case, stored lower-case.
+PROJECT_STATUSES = ("open", "closed")
 ENTITY_KINDS = ("shot", "asset")
 
 #: Values of fields a caller did not give on create (every other field is None).
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "project": {"production_type": "short", "status": "Open"},
+    "project": {"production_type": "short", "status": "open"},
     "task_type": {"priority": 1},
     "task_status": {
         "is_done": False,
@@ -190,6 +192,14 @@ def derive(
                 f"project.production_type must be one of {', '.join(PRODUCTION_TYPES)}, "
                 f"not {production!r}"
             )
+        if "status" in given:
+            status = values.get("status")
+            if not isinstance(status, str) or status.lower() not in PROJECT_STATUSES:
+                raise ValidationError(
+                    f"project.status must be {' or '.join(PROJECT_STATUSES)} (any case), "
+                    f"not {status!r}"
+                )
+            values["status"] = status.lower()
     elif kind == "task_status":
         if values.get("name") is None:
             values["name"] = values.get("short_name")
