@@ -25,6 +25,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from gadget._ids import get_id, looks_like_id
 from gadget._kinds import KINDS
 from gadget._reading import _key
@@ -323,11 +325,17 @@ def connect(
     cache_ttl: float = 300.0,
     prefetch: bool = True,
     config: TrackerConfig | None = None,
+    create: bool = False,
 ) -> Session:
     """Open a session and authenticate at once.
 
     With no ``url``, settings come from the environment / ``adm_env.yml``
     (see :mod:`gadget.config`). Bad credentials raise AuthenticationError here.
+
+    ``create=True`` lets the local tracker make a new database when its
+    ``sqlite:///`` file does not exist (without it a missing file is a
+    ConfigError and nothing is created); ``login``, if given, becomes the new
+    database's first admin. Trackers with a server ignore it.
     """
     if config is None:
         if url is None:
@@ -336,6 +344,8 @@ def connect(
             config = TrackerConfig(
                 url=url, login=login, password=password, token=token, project=project
             )
+    if create and not config.create:
+        config = attrs.evolve(config, create=True)
     tracker = resolve(config.url)(config)
     tracker.open()
     return Session(tracker, cache=cache, cache_ttl=cache_ttl, prefetch=prefetch)

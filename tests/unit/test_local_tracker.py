@@ -40,8 +40,10 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 # -- helpers -----------------------------------------------------------------
-def make_tracker(url: str, login: str | None = "tester@studio.com") -> LocalTracker:
-    tracker = LocalTracker(TrackerConfig(url=url, login=login))
+def make_tracker(
+    url: str, login: str | None = "tester@studio.com", *, create: bool = False
+) -> LocalTracker:
+    tracker = LocalTracker(TrackerConfig(url=url, login=login, create=create))
     tracker.open()
     return tracker
 
@@ -129,7 +131,7 @@ def test_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_constructor_does_no_io(tmp_path: Path) -> None:
     db = tmp_path / "sub" / "studio.db"
-    tracker = LocalTracker(TrackerConfig(url=f"sqlite:///{db}"))
+    tracker = LocalTracker(TrackerConfig(url=f"sqlite:///{db}", create=True))
     assert not db.parent.exists()
     assert repr(tracker) == f"LocalTracker('sqlite:///{db}')"
     tracker.open()
@@ -179,7 +181,7 @@ def test_acting_person_defaults_to_os_user(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_acting_person_from_login_created_once(file_url: str) -> None:
-    tracker = make_tracker(file_url, login="jane.doe@studio.com")
+    tracker = make_tracker(file_url, login="jane.doe@studio.com", create=True)
     me = tracker.whoami()
     assert me["email"] == "jane.doe@studio.com" and me["first_name"] == "jane.doe"
     tracker.close()
@@ -509,7 +511,7 @@ def test_create_many_is_all_or_nothing(tracker: LocalTracker, prod: dict[str, An
 
 
 def test_failed_create_leaves_nothing(file_url: str, tmp_path: Path) -> None:
-    tracker = make_tracker(file_url)
+    tracker = make_tracker(file_url, create=True)
     try:
         project = tracker.create("project", {"name": "Demo"})
         with pytest.raises(ValidationError):
@@ -589,7 +591,7 @@ def test_comment_with_status_previews_attachments_checklist(
 
 
 def test_files_live_beside_the_database(file_url: str, tmp_path: Path) -> None:
-    tracker = make_tracker(file_url)
+    tracker = make_tracker(file_url, create=True)
     try:
         project = tracker.create("project", {"name": "P"})
         seq = tracker.create("sequence", {"name": "sq", "project_id": project["id"]})
@@ -977,7 +979,7 @@ def test_search(tracker: LocalTracker, prod: dict[str, Any]) -> None:
 
 # -- persistence, processes, threads, isolation -------------------------------------------
 def test_persistence_across_reopen(file_url: str, tmp_path: Path) -> None:
-    tracker = make_tracker(file_url)
+    tracker = make_tracker(file_url, create=True)
     project = tracker.create("project", {"name": "Demo", "custom_data": {"k": [1, 2]}})
     tracker.close()
     tracker = make_tracker(file_url)
@@ -997,7 +999,7 @@ def test_persistence_across_reopen(file_url: str, tmp_path: Path) -> None:
 
 
 def test_newer_schema_is_refused(file_url: str, tmp_path: Path) -> None:
-    make_tracker(file_url).close()
+    make_tracker(file_url, create=True).close()
     conn = sqlite3.connect(tmp_path / "studio.db")
     conn.execute("PRAGMA user_version = 999")
     conn.close()
@@ -1007,7 +1009,7 @@ def test_newer_schema_is_refused(file_url: str, tmp_path: Path) -> None:
 
 def test_journal_mode_option(tmp_path: Path) -> None:
     db = tmp_path / "share.db"
-    config = TrackerConfig(url=f"sqlite:///{db}", options={"journal_mode": "delete"})
+    config = TrackerConfig(url=f"sqlite:///{db}", options={"journal_mode": "delete"}, create=True)
     tracker = LocalTracker(config)
     tracker.open()
     tracker.close()
@@ -1028,7 +1030,8 @@ def test_not_a_database_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_two_instances_on_one_file_see_each_other(file_url: str) -> None:
-    a = make_tracker(file_url)
+    a = make_tracker(file_url, create=True)
+    a.create("person", {"email": "other@studio.com"})
     b = make_tracker(file_url, login="other@studio.com")
     try:
         project = a.create("project", {"name": "Shared"})
@@ -1047,7 +1050,7 @@ def test_two_instances_on_one_file_see_each_other(file_url: str) -> None:
 
 
 def test_two_processes_write_one_file(file_url: str, tmp_path: Path) -> None:
-    tracker = make_tracker(file_url)
+    tracker = make_tracker(file_url, create=True)
     try:
         project = tracker.create("project", {"name": "Busy"})
         seq = tracker.create("sequence", {"name": "sq", "project_id": project["id"]})

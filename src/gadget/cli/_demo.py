@@ -2,7 +2,8 @@
 
 The build uses only the public API and only idempotent forms (``ensure``,
 ``set``, comments posted on a task only while it has none), so running the
-demo again on the same database changes nothing. The walk is what pipeline
+demo again on the same database changes nothing. The database is made with
+``connect(url, create=True)``. The walk is what pipeline
 code does (``project.shots`` -> ``shot.tasks`` -> ``task.status`` ...) in a
 fresh session whose tracker calls are counted, to show the prefetch at work.
 """
@@ -358,7 +359,7 @@ def run(args: argparse.Namespace) -> int:
 
     with (
         _timer() as build_time,
-        connect(url) as session,
+        connect(url, create=True) as session,
         TemporaryDirectory(prefix="gadget-demo-") as tmp,
     ):
         existed = session.projects.filter(name=PROJECT).first() is not None

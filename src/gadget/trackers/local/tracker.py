@@ -8,9 +8,10 @@ transaction: a read sees one consistent snapshot, a write is all or nothing
 none grows with the number of records (only id lists longer than SQLite's
 variable limit are split).
 
-There are no passwords: :meth:`LocalTracker.open` acts as the person whose
-email is the configured login (``<user>@localhost`` by default), creating it
-on first use.
+A missing database file is an error unless the caller asks to create it
+(``gadget.connect(url, create=True)``). There are no passwords:
+:meth:`LocalTracker.open` acts as the person whose email is the configured
+login (``<user>@localhost`` by default), creating it on first use.
 
 The work is split by concern: :mod:`.records` (reads and filters),
 :mod:`.writes` (validation, create, update), :mod:`.cascade` (delete),
@@ -94,12 +95,22 @@ class LocalTracker(Tracker):
     def open(self) -> None:
         """Connect, create or migrate the schema and set the acting person.
 
-        A new database gets the default task statuses (todo, wip, wfa,
-        retake, done). The acting person is the one whose email is
-        ``config.login`` (``<os user>@localhost`` when unset), created on
-        first use. There is no password to check.
+        A ``sqlite:///`` file that does not exist is a ConfigError naming its
+        absolute path, and nothing is created, unless ``config.create``
+        (``gadget.connect(url, create=True)``). A new database gets the
+        default task statuses (todo, wip, wfa, retake, done). The acting
+        person is the one whose email is ``config.login`` (``<os
+        user>@localhost`` when unset), created on first use. There is no
+        password to check.
         """
-        self._db.connect(seed=_seed)
+        database = self.location.database
+        if database is not None and not self.config.create and not database.exists():
+            raise ConfigError(
+                f"the local tracker database {database} does not exist ({self.location.url}; "
+                "sqlite:///x is relative to the working directory, sqlite:////x is absolute): "
+                "check the path, or pass create=True to gadget.connect() to make a new database"
+            )
+        self._db.connect(seed=_seed, create=self.config.create)
         try:
             if self._files is None:
                 files_dir = self.location.files_dir

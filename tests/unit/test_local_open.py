@@ -1,0 +1,82 @@
+"""Opening the local tracker: URL forms and create=True.
+
+Through the public ``gadget.connect()``, on SQLite files under tmp_path and on
+memory://.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import gadget
+from gadget.errors import ConfigError
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+# -- a missing file ------------------------------------------------------------------------
+@pytest.mark.parametrize("where", ["studio.db", "new/folder/studio.db"])
+def test_a_missing_file_is_an_error_and_nothing_is_created(tmp_path: Path, where: str) -> None:
+    before = tree(tmp_path)
+    db = tmp_path / where
+    with pytest.raises(ConfigError) as info:
+        gadget.connect(f"sqlite:///{db}")
+    message = str(info.value)
+    assert str(db) in message and "does not exist" in message
+    assert "create=True" in message
+    assert "sqlite:///x is relative" in message and "sqlite:////x is absolute" in message
+    assert tree(tmp_path) == before  # no folder, no database, no -wal, no files folder
+
+
+def test_a_missing_file_with_a_login_is_still_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        gadget.connect(f"sqlite:///{tmp_path / 'studio.db'}", login="lead@studio.example")
+    assert tree(tmp_path) == []
+
+
+def test_create_makes_the_folder_and_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "folder" / "studio.db"
+    with gadget.connect(f"sqlite:///{db}", create=True) as session:
+        session.projects.new(name="Made", production_type="short")
+    assert db.is_file()
+    with gadget.connect(f"sqlite:///{db}") as again:  # now it exists: no create needed
+        assert [p.name for p in again.projects] == ["Made"]
+    with gadget.connect(f"sqlite:///{db}", create=True) as third:  # an existing file is kept
+        assert [p.name for p in third.projects] == ["Made"]
+
+
+# -- URL forms ----------------------------------------------------------------------------
+def test_three_slashes_are_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, elsewhere = tmp_path / "here", tmp_path / "elsewhere"
+    here.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(here)
+    with gadget.connect("sqlite:///tmp/rel.db", create=True) as session:
+        session.projects.new(name="Relative", production_type="short")
+    assert (here / "tmp" / "rel.db").is_file()  # not /tmp/rel.db
+    monkeypatch.chdir(elsewhere)
+    with pytest.raises(ConfigError) as info:
+        gadget.connect("sqlite:///tmp/rel.db")
+    assert str(elsewhere / "tmp" / "rel.db") in str(info.value)
+    assert tree(elsewhere) == []
+
+
+def test_four_slashes_are_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "abs" / "studio.db"
+    url = "sqlite:////" + db.as_posix().lstrip("/")
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    with gadget.connect(url, create=True) as session:
+        session.projects.new(name="Absolute", production_type="short")
+    assert db.is_file()
+    assert tree(other) == []
+    monkeypatch.chdir(tmp_path)
+    with gadget.connect(url) as again:
+        assert [p.name for p in again.projects] == ["Absolute"]
