@@ -93,6 +93,16 @@ def test_doctor_missing_database_named_in_adm_env_yml(
     assert sorted(p.name for p in isolated.iterdir()) == ["adm_env.yml"]
 
 
+def test_doctor_unknown_login_on_a_local_database(
+    demo_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRACKER_LOGIN", "nobody@studio.example")
+    assert main(["doctor"]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "FAIL login" in out and "nobody@studio.example" in out
+    assert "unset it to act as its first admin" in out
+
+
 def test_doctor_env_file_with_an_unset_variable(
     isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

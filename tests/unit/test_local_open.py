@@ -1,4 +1,4 @@
-"""Opening the local tracker: URL forms and create=True.
+"""Opening the local tracker: URL forms, create=True, who it acts as.
 
 Through the public ``gadget.connect()``, on SQLite files under tmp_path and on
 memory://.
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import gadget
-from gadget.errors import ConfigError
+from gadget.errors import AuthenticationError, ConfigError
 
 
 def tree(root: Path) -> list[str]:
@@ -80,3 +80,62 @@ def test_four_slashes_are_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(tmp_path)
     with gadget.connect(url) as again:
         assert [p.name for p in again.projects] == ["Absolute"]
+
+
+# -- who the tracker acts as ------------------------------------------------------------------
+def test_create_with_a_login_makes_it_the_first_admin(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'studio.db'}"
+    with gadget.connect(url, login="lead@studio.example", create=True) as session:
+        me = session.me
+        assert (me.email, me.role) == ("lead@studio.example", "admin")
+        assert [p.email for p in session.persons] == ["lead@studio.example"]
+    with gadget.connect(url, login="lead@studio.example") as again:
+        assert again.me.email == "lead@studio.example"
+    with gadget.connect(url) as no_login:
+        assert no_login.me.email == "lead@studio.example"
+
+
+def test_create_without_a_login_makes_the_os_user_the_first_admin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "alice")
+    with gadget.connect(f"sqlite:///{tmp_path / 'studio.db'}", create=True) as session:
+        assert (session.me.email, session.me.role) == ("alice@localhost", "admin")
+        assert [p.email for p in session.persons] == ["alice@localhost"]
+
+
+def test_an_unknown_login_is_an_authentication_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'studio.db'}"
+    with gadget.connect(url, login="lead@studio.example", create=True) as session:
+        session.persons.new(first_name="Jane", last_name="Doe", email="jane@studio.example")
+    with gadget.connect(url, login="jane@studio.example") as jane:  # a known person: accepted
+        assert jane.me.email == "jane@studio.example"
+    for create in (False, True):  # create=True makes new databases, never new people
+        with pytest.raises(AuthenticationError) as info:
+            gadget.connect(url, login="typo@studio.example", create=create)
+        assert "typo@studio.example" in str(info.value)
+        assert "session.persons.new" in str(info.value)
+    with gadget.connect(url) as session:
+        assert "typo@studio.example" not in {p.email for p in session.persons}
+
+
+def test_without_a_login_it_acts_as_the_first_admin(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'studio.db'}"
+    with gadget.connect(url, login="lead@studio.example", create=True) as session:
+        session.persons.new(first_name="Al", email="artist@studio.example", role="user")
+        session.persons.new(first_name="Bo", email="boss@studio.example", role="admin")
+        session.persons.new(first_name="Cy", email="later@studio.example", role="admin")
+    with gadget.connect(url) as session:
+        assert session.me.email == "lead@studio.example"  # the earliest-created admin
+        session.me.update(role="user")
+    with gadget.connect(url) as session:
+        assert session.me.email == "boss@studio.example"  # not the artist made before
+        assert session.me.role == "admin"
+
+
+def test_memory_with_a_login_makes_it_the_first_admin() -> None:
+    with gadget.connect("memory://", login="lead@studio.example") as session:
+        assert (session.me.email, session.me.role) == ("lead@studio.example", "admin")
+        assert [p.email for p in session.persons] == ["lead@studio.example"]
+    with gadget.connect("memory://", login="other@studio.example") as fresh:  # always new
+        assert [p.email for p in fresh.persons] == ["other@studio.example"]

@@ -180,7 +180,7 @@ def test_acting_person_defaults_to_os_user(monkeypatch: pytest.MonkeyPatch) -> N
         tracker.close()
 
 
-def test_acting_person_from_login_created_once(file_url: str) -> None:
+def test_acting_person_from_login_is_the_first_admin(file_url: str) -> None:
     tracker = make_tracker(file_url, login="jane.doe@studio.com", create=True)
     me = tracker.whoami()
     assert me["email"] == "jane.doe@studio.com" and me["first_name"] == "jane.doe"
@@ -988,6 +988,7 @@ def test_persistence_across_reopen(file_url: str, tmp_path: Path) -> None:
         assert again["name"] == "Demo" and again["custom_data"] == {"k": [1, 2]}
         assert again["created_at"] == project["created_at"]
         assert len(tracker.list("task_status", {})) == 5  # not seeded twice
+        assert len(tracker.list("person", {})) == 1  # the first admin, made once
     finally:
         tracker.close()
     conn = sqlite3.connect(tmp_path / "studio.db")
@@ -1058,7 +1059,7 @@ def test_two_processes_write_one_file(file_url: str, tmp_path: Path) -> None:
             f"""
             from gadget.config import TrackerConfig
             from gadget.trackers.local import LocalTracker
-            t = LocalTracker(TrackerConfig(url={file_url!r}, login="child@studio.com"))
+            t = LocalTracker(TrackerConfig(url={file_url!r}, login="tester@studio.com"))
             t.open()
             for i in range(25):
                 t.create("shot", {{"name": f"child{{i:03d}}", "sequence_id": {seq["id"]!r}}})

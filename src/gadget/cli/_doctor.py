@@ -126,12 +126,13 @@ def _check_login(state: _State) -> Check:
     try:
         session = connect(config=state.config)  # never creates a missing database
     except AuthenticationError as exc:
-        return Check(
-            "login",
-            FAIL,
-            f"{url} refused the login: {exc}",
-            "check TRACKER_LOGIN and TRACKER_PASSWORD (or TRACKER_TOKEN for a bot)",
-        )
+        fix = "check TRACKER_LOGIN and TRACKER_PASSWORD (or TRACKER_TOKEN for a bot)"
+        if database is not False:
+            fix = (
+                "set TRACKER_LOGIN to the email of a person of that database, or unset it to "
+                "act as its first admin (the local tracker checks no password)"
+            )
+        return Check("login", FAIL, f"{url} refused the login: {exc}", fix)
     except TrackerUnavailable as exc:
         return Check(
             "login",
