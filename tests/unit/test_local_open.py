@@ -1,4 +1,4 @@
-"""Opening the local tracker: URL forms, create=True, who it acts as.
+"""Opening the local tracker: URL forms, create=True, who it acts as, what a new database holds.
 
 Through the public ``gadget.connect()``, on SQLite files under tmp_path and on
 memory://.
@@ -12,6 +12,25 @@ import pytest
 
 import gadget
 from gadget.errors import AuthenticationError, ConfigError
+
+#: What a new Kitsu server (zou 1.0.97, ``zou init-data``) answers on GET
+#: /data/task-status: short name -> (name, the flags gadget reads that are set).
+#: Kitsu also sets is_default on "neutral", the default of its concept tasks
+#: (gadget has none); the local tracker keeps "todo" its only default.
+KITSU_STATUSES = {
+    "todo": ("Todo", {"is_default"}),
+    "wip": ("Work In Progress", {"is_wip"}),
+    "wfa": ("Waiting For Approval", {"is_feedback_request"}),
+    "retake": ("Retake", {"is_retake"}),
+    "done": ("Done", {"is_done"}),
+    "ready": ("Ready To Start", set()),
+    "neutral": ("Neutral", set()),
+    "approved": ("Approved", set()),
+    "rejected": ("Rejected", set()),
+}
+#: ... and on GET /data/asset-types.
+KITSU_ASSET_TYPES = {"Character", "Prop", "Environment", "FX"}
+FLAGS = ("is_default", "is_wip", "is_feedback_request", "is_retake", "is_done")
 
 
 def tree(root: Path) -> list[str]:
@@ -139,3 +158,25 @@ def test_memory_with_a_login_makes_it_the_first_admin() -> None:
         assert [p.email for p in session.persons] == ["lead@studio.example"]
     with gadget.connect("memory://", login="other@studio.example") as fresh:  # always new
         assert [p.email for p in fresh.persons] == ["other@studio.example"]
+
+
+# -- what a new database holds ------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_new_database_has_kitsus_statuses_and_asset_types(tmp_path: Path, kind: str) -> None:
+    url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path / 'studio.db'}"
+    with gadget.connect(url, create=True) as session:
+        statuses = {s.short_name: s for s in session.task_statuses}
+        assert set(statuses) == set(KITSU_STATUSES)
+        for short_name, (name, flags) in KITSU_STATUSES.items():
+            status = statuses[short_name]
+            assert status.name == name, short_name
+            assert {f for f in FLAGS if getattr(status, f)} == flags, short_name
+            assert (status.color or "").startswith("#")
+        assert {a.name for a in session.asset_types} == KITSU_ASSET_TYPES
+        # a script written for Kitsu runs unchanged
+        project = session.projects.new(name="Show", production_type="short")
+        hero = project.assets.new(name="Hero", asset_type="Character")
+        assert hero.asset_type.name == "Character"
+        assert project.assets.new(name="Tree", asset_type="Environment").asset_type.name == (
+            "Environment"
+        )

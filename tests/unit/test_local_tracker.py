@@ -35,6 +35,7 @@ from gadget.trackers.local import LocalTracker
 from gadget.trackers.local import records as local_records
 from gadget.trackers.local import writes as local_writes
 from gadget.trackers.local.location import parse_url
+from gadget.trackers.local.schema import DEFAULT_ASSET_TYPES, DEFAULT_STATUSES
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -87,7 +88,7 @@ def prod(tracker: LocalTracker) -> dict[str, Any]:
         )
         for name, seq in (("sh010", sq1), ("sh020", sq1), ("sh010", sq2))
     ]
-    character = tracker.create("asset_type", {"name": "Character"})
+    (character,) = tracker.list("asset_type", {"name": "Character"})  # a default
     hero = tracker.create(
         "asset", {"name": "Hero", "project_id": pid, "asset_type_id": character["id"]}
     )
@@ -154,10 +155,11 @@ def test_unopened_tracker_is_unavailable() -> None:
         tracker.list("project", {})
 
 
-def test_default_statuses_and_no_task_types(tracker: LocalTracker) -> None:
+def test_default_statuses_asset_types_and_no_task_types(tracker: LocalTracker) -> None:
     statuses = tracker.list("task_status", {})
     by_short = {s["short_name"]: s for s in statuses}
-    assert list(by_short) == ["todo", "wip", "wfa", "retake", "done"]
+    assert list(by_short)[:5] == ["todo", "wip", "wfa", "retake", "done"]
+    assert list(by_short) == [s["short_name"] for s in DEFAULT_STATUSES]
     assert by_short["todo"]["name"] == "Todo" and by_short["todo"]["is_default"] is True
     assert by_short["wip"]["name"] == "Work In Progress" and by_short["wip"]["is_wip"]
     assert by_short["wfa"]["name"] == "Waiting For Approval"
@@ -166,6 +168,7 @@ def test_default_statuses_and_no_task_types(tracker: LocalTracker) -> None:
     assert [s["short_name"] for s in statuses if s["is_default"]] == ["todo"]
     assert all(s["color"].startswith("#") for s in statuses)
     assert by_short["wip"]["is_done"] is False
+    assert [a["name"] for a in tracker.list("asset_type", {})] == list(DEFAULT_ASSET_TYPES)
     assert tracker.list("task_type", {}) == []
 
 
@@ -460,10 +463,10 @@ def test_task_type_for_entity_and_for_shots(tracker: LocalTracker) -> None:
 
 
 def test_one_default_status(tracker: LocalTracker) -> None:
-    ready = tracker.create("task_status", {"short_name": "ready", "is_default": True})
-    assert ready["name"] == "ready"
+    hold = tracker.create("task_status", {"short_name": "hold", "is_default": True})
+    assert hold["name"] == "hold"
     defaults = [s["short_name"] for s in tracker.list("task_status", {}) if s["is_default"]]
-    assert defaults == ["ready"]
+    assert defaults == ["hold"]
 
 
 def test_update_merges_custom_data(tracker: LocalTracker, prod: dict[str, Any]) -> None:
@@ -806,7 +809,7 @@ def test_delete_project_removes_everything(tracker: LocalTracker, prod: dict[str
         assert tracker.list(kind, {}) == [], kind
     assert tracker.list("person", {"project_id": pid}) == []
     assert len(tracker.list("task_type", {})) == 3  # shared reference data stays
-    assert len(tracker.list("asset_type", {})) == 1
+    assert len(tracker.list("asset_type", {})) == len(DEFAULT_ASSET_TYPES)
 
 
 def test_delete_clears_optional_refs(
@@ -832,7 +835,7 @@ def test_delete_status_in_use_is_refused(tracker: LocalTracker, task: dict[str, 
     with pytest.raises(ValidationError, match="still use"):
         tracker.delete("task_status", task["status_id"])
     tracker.delete("task_status", status_id(tracker, "done"))
-    assert len(tracker.list("task_status", {})) == 4
+    assert len(tracker.list("task_status", {})) == len(DEFAULT_STATUSES) - 1
 
 
 def test_delete_department_leaves_people(tracker: LocalTracker) -> None:
@@ -987,7 +990,8 @@ def test_persistence_across_reopen(file_url: str, tmp_path: Path) -> None:
         again = tracker.get("project", project["id"])
         assert again["name"] == "Demo" and again["custom_data"] == {"k": [1, 2]}
         assert again["created_at"] == project["created_at"]
-        assert len(tracker.list("task_status", {})) == 5  # not seeded twice
+        assert len(tracker.list("task_status", {})) == len(DEFAULT_STATUSES)  # not seeded twice
+        assert len(tracker.list("asset_type", {})) == len(DEFAULT_ASSET_TYPES)
         assert len(tracker.list("person", {})) == 1  # the first admin, made once
     finally:
         tracker.close()
@@ -1106,7 +1110,8 @@ def test_memory_trackers_are_isolated() -> None:
         same_name.create("project", {"name": "Only here"})
         assert b.list("project", {}) == []
         assert same_name_too.list("project", {}) == []
-        assert len(a.list("task_status", {})) == 5 and len(b.list("task_status", {})) == 5
+        assert len(a.list("task_status", {})) == len(b.list("task_status", {}))
+        assert len(b.list("task_status", {})) == len(DEFAULT_STATUSES)
     finally:
         for t in (a, b, same_name, same_name_too):
             t.close()

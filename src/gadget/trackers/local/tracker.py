@@ -10,7 +10,8 @@ variable limit are split).
 
 A missing database file is an error unless the caller asks to create it
 (``gadget.connect(url, create=True)``); the given login, if any, becomes the
-new database's first admin (else ``<os user>@localhost``).
+new database's first admin (else ``<os user>@localhost``), and a new database
+starts with the task statuses and asset types of a new Kitsu server.
 :meth:`LocalTracker.open` acts as the person whose email is the configured
 login (an unknown one is an AuthenticationError) or, without a login, as the
 first admin. It checks no password: a local database is not a security
@@ -48,7 +49,7 @@ from gadget.trackers.local.database import Database, fold
 from gadget.trackers.local.files import FileStore
 from gadget.trackers.local.location import Location, parse_url
 from gadget.trackers.local.records import chunks, marks, q
-from gadget.trackers.local.schema import DEFAULT_STATUSES
+from gadget.trackers.local.schema import DEFAULT_ASSET_TYPES, DEFAULT_STATUSES
 from gadget.trackers.local.values import normalize
 
 if TYPE_CHECKING:
@@ -103,8 +104,8 @@ class LocalTracker(Tracker):
         A ``sqlite:///`` file that does not exist is a ConfigError naming its
         absolute path, and nothing is created, unless ``config.create``
         (``gadget.connect(url, create=True)``). A new database (and every
-        ``memory://`` one) gets the default task statuses (todo, wip, wfa,
-        retake, done) and one first admin: the person whose email is
+        ``memory://`` one) gets Kitsu's default task statuses and asset
+        types, and one first admin: the person whose email is
         ``config.login``, or ``<os user>@localhost`` without a login.
 
         The acting person is the one whose email is ``config.login`` (an
@@ -565,9 +566,12 @@ class LocalTracker(Tracker):
 
 
 def _seed(conn: sqlite3.Connection, first_admin: str) -> None:
-    """What a new database starts with: the default task statuses and its first admin."""
+    """What a new database starts with: Kitsu's default task statuses and asset
+    types, and its first admin."""
     for status in DEFAULT_STATUSES:
         writes.insert(conn, "task_status", status, None)
+    for name in DEFAULT_ASSET_TYPES:
+        writes.insert(conn, "asset_type", {"name": name}, None)
     fields = {"email": first_admin, "first_name": first_admin.split("@", 1)[0], "role": "admin"}
     writes.insert(conn, "person", fields, None)
 
