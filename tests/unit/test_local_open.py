@@ -1,4 +1,4 @@
-"""Opening the local tracker: URL forms, create=True, who it acts as, what a new database holds.
+"""The local tracker: URL forms, create=True, who it acts as, what a new database holds, roles.
 
 Through the public ``gadget.connect()``, on SQLite files under tmp_path and on
 memory://.
@@ -12,6 +12,8 @@ import pytest
 
 import gadget
 from gadget.errors import AuthenticationError, ConfigError
+from gadget.testing import write_png
+from gadget.trackers.base import CAPABILITIES
 
 #: What a new Kitsu server (zou 1.0.97, ``zou init-data``) answers on GET
 #: /data/task-status: short name -> (name, the flags gadget reads that are set).
@@ -180,3 +182,25 @@ def test_a_new_database_has_kitsus_statuses_and_asset_types(tmp_path: Path, kind
         assert project.assets.new(name="Tree", asset_type="Environment").asset_type.name == (
             "Environment"
         )
+
+
+# -- roles ----------------------------------------------------------------------------------
+def test_the_local_tracker_enforces_no_role(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'studio.db'}"
+    with gadget.connect(url, create=True) as admin:
+        assert "roles" in CAPABILITIES and "roles" not in admin.capabilities
+        assert admin.capabilities == CAPABILITIES - {"roles"}
+        admin.persons.new(first_name="Cli", email="client@studio.example", role="client")
+        project = admin.projects.new(name="Show", production_type="short")
+        shot = project.shots.new(name="sh0010", sequence=project.sequences.new(name="sq010"))
+        admin.task_types.new(name="Anim", for_shots=True)
+        shot.tasks.new(task_type="Anim")
+    png = write_png(tmp_path / "client.png")
+    with gadget.connect(url, login="client@studio.example") as client:
+        assert client.me.role == "client"
+        task = client.projects.fetch("Show").shots.fetch("sq010/sh0010").tasks.fetch("Anim")
+        note = task.comments.new(comment="from the client", preview=[png], set_main_preview=True)
+    with gadget.connect(url) as admin:
+        shot = admin.projects.fetch("Show").shots.fetch("sq010/sh0010")
+        assert shot.main_preview is not None and shot.main_preview.id == note.previews[0].id
+        assert shot.tasks.fetch("Anim").comments.first().author.email == "client@studio.example"

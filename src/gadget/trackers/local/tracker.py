@@ -2,11 +2,11 @@
 
 It is the embedded default the demo and the tests run on: a ``sqlite:///``
 file (shareable by several processes) or a private ``memory://`` database.
-It declares every capability. Every public method runs in one SQLite
-transaction: a read sees one consistent snapshot, a write is all or nothing
-(``BEGIN IMMEDIATE``). Each method's docstring states its cost in queries;
-none grows with the number of records (only id lists longer than SQLite's
-variable limit are split).
+It declares every capability but ``roles``: any person may do anything.
+Every public method runs in one SQLite transaction: a read sees one
+consistent snapshot, a write is all or nothing (``BEGIN IMMEDIATE``). Each
+method's docstring states its cost in queries; none grows with the number of
+records (only id lists longer than SQLite's variable limit are split).
 
 A missing database file is an error unless the caller asks to create it
 (``gadget.connect(url, create=True)``); the given login, if any, becomes the
@@ -14,9 +14,9 @@ new database's first admin (else ``<os user>@localhost``), and a new database
 starts with the task statuses and asset types of a new Kitsu server.
 :meth:`LocalTracker.open` acts as the person whose email is the configured
 login (an unknown one is an AuthenticationError) or, without a login, as the
-first admin. It checks no password: a local database is not a security
-boundary, whoever can read the file can read the studio (and whoever can
-write it can change it, as anyone).
+first admin. It checks no password and enforces no role: a local database is
+not a security boundary, whoever can read the file can read the studio (and
+whoever can write it can change it, as anyone).
 
 The work is split by concern: :mod:`.records` (reads and filters),
 :mod:`.writes` (validation, create, update), :mod:`.cascade` (delete),
@@ -77,7 +77,8 @@ class LocalTracker(Tracker):
     """
 
     name: ClassVar[str] = "local"
-    capabilities: ClassVar[frozenset[str]] = CAPABILITIES
+    #: every capability but "roles": any person may do anything
+    capabilities: ClassVar[frozenset[str]] = CAPABILITIES - {"roles"}
     name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})
 
     def __init__(self, config: TrackerConfig) -> None:
