@@ -55,6 +55,9 @@ class TrackerConfig:
 
     ``password`` and ``token`` are masked in the repr. ``source`` says where
     the settings came from (for error messages and ``gadget doctor``).
+    ``create`` asks a tracker that keeps its data in a file to make a new one
+    when it is missing (``gadget.connect(url, create=True)``); the local
+    tracker reads it, the others ignore it.
     """
 
     url: str = attrs.field(repr=lambda url: repr(mask_url(url)))
@@ -65,6 +68,7 @@ class TrackerConfig:
     events_url: str | None = None
     source: str = "arguments"
     options: Mapping[str, Any] = attrs.field(factory=dict)
+    create: bool = False
 
     @property
     def scheme(self) -> str:

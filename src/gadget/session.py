@@ -414,6 +414,7 @@ def connect(
     prefetch: bool = True,
     config: TrackerConfig | None = None,
     options: Mapping[str, Any] | None = None,
+    create: bool = False,
 ) -> Session:
     """Open a session and authenticate at once.
 
@@ -423,6 +424,11 @@ def connect(
     ``upload_timeout``, ``retries``, ``ssl_verify``; the local tracker:
     ``timeout``, ``journal_mode``), added to those of ``config``; a key the
     tracker does not know is a ConfigError naming the ones it does.
+
+    ``create=True`` lets the local tracker make a new database when its
+    ``sqlite:///`` file does not exist (without it a missing file is a
+    ConfigError and nothing is created); ``login``, if given, becomes the new
+    database's first admin. Trackers with a server ignore it.
     """
     if config is None:
         if url is None:
@@ -437,6 +443,8 @@ def connect(
                 f"options is a mapping such as {{'timeout': 60}}, not {type(options).__name__}"
             )
         config = attrs.evolve(config, options={**config.options, **options})
+    if create and not config.create:
+        config = attrs.evolve(config, create=True)
     tracker = resolve(config.url)(config)
     tracker.open()
     return Session(tracker, cache=cache, cache_ttl=cache_ttl, prefetch=prefetch)

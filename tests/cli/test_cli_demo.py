@@ -105,6 +105,42 @@ def test_demo_fresh_starts_over(tmp_path: Path) -> None:
     assert len(after["comments"]) == 19  # type: ignore[arg-type]
 
 
+def test_demo_makes_tracker_login_its_first_admin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "studio.db"
+    monkeypatch.setenv("TRACKER_LOGIN", "lead@studio.example")
+    assert main(["demo", "--db", str(db)]) == 0
+    with gadget.connect(db_url(db)) as session:  # no login: the first admin
+        assert (session.me.email, session.me.role) == ("lead@studio.example", "admin")
+    monkeypatch.setenv("TRACKER_URL", db_url(db))
+    capsys.readouterr()
+    assert main(["ls", "projects", "--json"]) == 0  # the same settings log in
+    assert '"Demo"' in capsys.readouterr().out
+    assert main(["demo", "--db", str(db)]) == 0  # again: idempotent, the login is known
+
+    monkeypatch.setenv("TRACKER_LOGIN", "someone.else@studio.example")
+    capsys.readouterr()
+    assert main(["demo", "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "someone.else@studio.example" in err and "gadget demo --fresh" in err
+    assert main(["demo", "--db", str(db), "--fresh"]) == 0
+    with gadget.connect(db_url(db)) as session:
+        assert session.me.email == "someone.else@studio.example"
+
+
+def test_demo_without_a_login_makes_the_os_user_its_first_admin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "alice")
+    db = tmp_path / "studio.db"
+    assert main(["demo", "--db", str(db)]) == 0
+    with gadget.connect(db_url(db)) as session:
+        assert (session.me.email, session.me.role) == ("alice@localhost", "admin")
+        admins = [p.email for p in session.persons if p.role == "admin"]
+        assert admins == ["alice@localhost"]
+
+
 def test_demo_default_database_is_in_the_working_directory(isolated: Path) -> None:
     assert main(["demo"]) == 0
     assert (isolated / "gadget-demo.db").is_file()

@@ -75,9 +75,32 @@ def test_doctor_missing_database_is_not_created(
 ) -> None:
     monkeypatch.setenv("TRACKER_URL", "sqlite:///missing.db")
     assert main(["doctor"]) == 1
-    out = capsys.readouterr().out
-    assert "does not exist" in out and "gadget demo" in out
-    assert not (isolated / "missing.db").exists()
+    out = " ".join(capsys.readouterr().out.split())
+    assert str(isolated / "missing.db") in out and "does not exist" in out
+    assert "gadget demo" in out and "create=True" in out
+    assert verdicts() == {"config": OK, "tracker": OK, "login": FAIL, "project": SKIP}
+    assert list(isolated.iterdir()) == []
+
+
+def test_doctor_missing_database_named_in_adm_env_yml(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (isolated / "adm_env.yml").write_text("TRACKER_URL: sqlite:///db/studio.db\n", "utf-8")
+    assert main(["doctor"]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert str(isolated / "db" / "studio.db") in out  # relative to the working directory
+    assert "gadget demo" in out and "create=True" in out
+    assert sorted(p.name for p in isolated.iterdir()) == ["adm_env.yml"]
+
+
+def test_doctor_unknown_login_on_a_local_database(
+    demo_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRACKER_LOGIN", "nobody@studio.example")
+    assert main(["doctor"]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "FAIL login" in out and "nobody@studio.example" in out
+    assert "unset it to act as its first admin" in out
 
 
 def test_doctor_env_file_with_an_unset_variable(

@@ -130,11 +130,22 @@ def test_ls_without_config(capsys: pytest.CaptureFixture[str]) -> None:
     assert err.startswith("error: TRACKER_URL is not set")
 
 
+def test_ls_on_a_missing_database_creates_nothing(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRACKER_URL", "sqlite:///sub/missing.db")
+    assert main(["ls", "projects"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the local tracker database")
+    assert str(isolated / "sub" / "missing.db") in err and "create=True" in err
+    assert list(isolated.iterdir()) == []
+
+
 def test_ls_json_dates_and_durations(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = db_url(tmp_path / "small.db")
-    with gadget.connect(url) as session:
+    with gadget.connect(url, create=True) as session:
         project = session.projects.new(name="Small", production_type="short")
         seq = project.sequences.new(name="sq001")
         shot = project.shots.new(name="sh001", sequence=seq, frame_in=1, frame_out=10)

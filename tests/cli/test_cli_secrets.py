@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from gadget.cli import main
+from gadget.cli._demo import JANE
 from gadget.cli._output import mask_url, redact
 
 SECRET = "Sup3r-s3cret-pa55word"
@@ -25,7 +26,7 @@ def run_all(capsys: pytest.CaptureFixture[str], *commands: list[str]) -> str:
 def test_password_and_token_from_the_environment(
     demo_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("TRACKER_LOGIN", "pipeline@mystudio.com")
+    monkeypatch.setenv("TRACKER_LOGIN", JANE)  # a person of the demo: the login is accepted
     monkeypatch.setenv("TRACKER_PASSWORD", SECRET)
     monkeypatch.setenv("TRACKER_TOKEN", TOKEN)
     printed = run_all(

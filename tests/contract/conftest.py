@@ -1,7 +1,7 @@
 """The ``gadget_session`` the contract suite needs, for the local trackers.
 
-Parametrized over ``memory://`` and a SQLite file in the test's temporary
-directory, so every contract test runs against both. A colleague's Kitsu
+Parametrized over ``memory://`` and a new SQLite file in the test's temporary
+directory (made with ``create=True``), so every contract test runs against both. A colleague's Kitsu
 conftest provides the same fixture for a real server.
 """
 
@@ -23,7 +23,7 @@ def _url(kind: str, tmp_path: Path) -> str:
 
 @pytest.fixture(params=["memory", "sqlite"])
 def gadget_session(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[gadget.Session]:
-    session = gadget.connect(_url(request.param, tmp_path))
+    session = gadget.connect(_url(request.param, tmp_path), create=True)
     try:
         yield session
     finally:

@@ -10,7 +10,7 @@ from gadget.testing.suite import *  # noqa: F403
 
 def test_sqlite_keeps_data_across_sessions(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'studio.db'}"
-    with gadget.connect(url) as first:
+    with gadget.connect(url, create=True) as first:
         project = first.projects.new(name="Persisted", production_type="short")
         seq = project.sequences.new(name="sq010")
         shot = project.shots.new(

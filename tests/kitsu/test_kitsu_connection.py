@@ -31,7 +31,7 @@ from gadget.config import TrackerConfig
 from gadget.testing import Names, write_pdf, write_png
 from gadget.trackers.kitsu.client import TimeoutSession, api_host, events_host, web_root
 
-from .conftest import KitsuServer, RawKitsu
+from .conftest import KitsuServer, RawKitsu, _seed_person
 
 
 # -- imports ------------------------------------------------------------------------
@@ -141,6 +141,35 @@ def test_permission_denied_for_an_artist(kitsu_server: KitsuServer) -> None:
         assert artist.email in str(info.value)
         with pytest.raises(gadget.PermissionDenied):
             session.task_types.new(name=Names()("Forbidden"), for_shots=True)
+
+
+def test_a_client_may_not_set_the_main_preview(kitsu_server: KitsuServer, tmp_path: Path) -> None:
+    """Kitsu enforces roles (the declared capability "roles"): a client's publish that
+    asks for the main preview is refused, and the shot keeps no thumbnail."""
+    names = Names()
+    client, password = _seed_person(kitsu_server.raw, "Client", "client")
+    with kitsu_server.connect() as admin:
+        assert "roles" in admin.capabilities
+        project = admin.projects.new(name=names("Client"), production_type="short")
+        project.team.add(client["email"])
+        shot = project.shots.new(name="sh0010", sequence=project.sequences.new(name="sq010"))
+        anim = admin.task_types.new(name=names("Anim"), for_shots=True)
+        shot.tasks.new(task_type=anim)
+    with gadget.connect(
+        f"kitsu+{kitsu_server.api_url}", login=client["email"], password=password
+    ) as session:
+        assert session.me.role == "client"
+        task = (
+            session.projects.fetch(project.name).shots.fetch("sq010/sh0010").tasks.fetch(anim.name)
+        )
+        with pytest.raises(gadget.PermissionDenied) as info:
+            task.comments.new(
+                comment="from the client",
+                preview=[write_png(tmp_path / "client.png")],
+                set_main_preview=True,
+            )
+        assert client["email"] in str(info.value)
+    assert kitsu_server.raw.get(f"data/shots/{shot.id}")["preview_file_id"] is None
 
 
 # -- isolation ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 
 import gadget
 from gadget.testing import Names, write_pdf, write_png
+from gadget.trackers.local.schema import DEFAULT_ASSET_TYPES, DEFAULT_STATUSES
 
 from .conftest import KitsuServer, RawKitsu
 
@@ -40,6 +41,24 @@ def studio(kitsu: gadget.Session, names: Names) -> dict[str, object]:
     )
     anim = kitsu.task_types.new(name=names("Anim3D"), for_shots=True)
     return {"project": project, "episode": episode, "sequence": seq, "shot": shot, "anim": anim}
+
+
+def test_the_local_trackers_defaults_are_kitsus(kitsu: gadget.Session, raw: RawKitsu) -> None:
+    """A new local database starts with the statuses and asset types of a new Kitsu
+    (``zou init-data``): the same short names, names and flags; the same type names."""
+    by_short = {s["short_name"]: s for s in raw.get("data/task-status")}
+    for local in DEFAULT_STATUSES:
+        kitsu_status = by_short[str(local["short_name"])]
+        assert kitsu_status["name"] == local["name"]
+        assert str(kitsu_status["color"]).lower() == str(local["color"]).lower()
+        for flag in ("is_done", "is_retake", "is_wip", "is_feedback_request"):
+            assert kitsu_status[flag] == bool(local.get(flag)), (local["short_name"], flag)
+        if not kitsu_status["for_concept"]:  # Kitsu's concept default is not gadget's
+            assert kitsu_status["is_default"] == bool(local.get("is_default"))
+    kitsu_types = {t["name"] for t in raw.get("data/asset-types")}
+    assert set(DEFAULT_ASSET_TYPES) <= kitsu_types
+    assert {s.short_name for s in kitsu.task_statuses} >= set(by_short)
+    assert {t.name for t in kitsu.asset_types} == kitsu_types
 
 
 def test_a_new_tvshow_project_starts_without_episodes(kitsu: gadget.Session, raw: RawKitsu) -> None:

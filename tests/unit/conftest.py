@@ -17,5 +17,5 @@ def sqlite_url(tmp_path: Path) -> str:
     way a pipeline tool does.
     """
     url = f"sqlite:///{tmp_path / 'studio.db'}"
-    gadget.connect(url).close()
+    gadget.connect(url, create=True).close()
     return url

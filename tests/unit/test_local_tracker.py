@@ -36,13 +36,16 @@ from gadget.trackers.local import records as local_records
 from gadget.trackers.local import schema as local_schema
 from gadget.trackers.local import writes as local_writes
 from gadget.trackers.local.location import parse_url
+from gadget.trackers.local.schema import DEFAULT_ASSET_TYPES, DEFAULT_STATUSES
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 # -- helpers -----------------------------------------------------------------
-def make_tracker(url: str, login: str | None = "tester@studio.com") -> LocalTracker:
-    tracker = LocalTracker(TrackerConfig(url=url, login=login))
+def make_tracker(
+    url: str, login: str | None = "tester@studio.com", *, create: bool = False
+) -> LocalTracker:
+    tracker = LocalTracker(TrackerConfig(url=url, login=login, create=create))
     tracker.open()
     return tracker
 
@@ -86,7 +89,7 @@ def prod(tracker: LocalTracker) -> dict[str, Any]:
         )
         for name, seq in (("sh010", sq1), ("sh020", sq1), ("sh010", sq2))
     ]
-    character = tracker.create("asset_type", {"name": "Character"})
+    (character,) = tracker.list("asset_type", {"name": "Character"})  # a default
     hero = tracker.create(
         "asset", {"name": "Hero", "project_id": pid, "asset_type_id": character["id"]}
     )
@@ -130,7 +133,7 @@ def test_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_constructor_does_no_io(tmp_path: Path) -> None:
     db = tmp_path / "sub" / "studio.db"
-    tracker = LocalTracker(TrackerConfig(url=f"sqlite:///{db}"))
+    tracker = LocalTracker(TrackerConfig(url=f"sqlite:///{db}", create=True))
     assert not db.parent.exists()
     assert repr(tracker) == f"LocalTracker('sqlite:///{db}')"
     tracker.open()
@@ -140,9 +143,9 @@ def test_constructor_does_no_io(tmp_path: Path) -> None:
         tracker.close()
 
 
-def test_declares_every_capability() -> None:
+def test_declares_every_capability_but_roles() -> None:
     assert LocalTracker.name == "local"
-    assert LocalTracker.capabilities == CAPABILITIES
+    assert LocalTracker.capabilities == CAPABILITIES - {"roles"}  # any person may do anything
     assert issubclass(LocalTracker, Tracker)
     LocalTracker(TrackerConfig(url="memory://")).require("playlists")  # no Unsupported
 
@@ -153,10 +156,11 @@ def test_unopened_tracker_is_unavailable() -> None:
         tracker.list("project", {})
 
 
-def test_default_statuses_and_no_task_types(tracker: LocalTracker) -> None:
+def test_default_statuses_asset_types_and_no_task_types(tracker: LocalTracker) -> None:
     statuses = tracker.list("task_status", {})
     by_short = {s["short_name"]: s for s in statuses}
-    assert list(by_short) == ["todo", "wip", "wfa", "retake", "done"]
+    assert list(by_short)[:5] == ["todo", "wip", "wfa", "retake", "done"]
+    assert list(by_short) == [s["short_name"] for s in DEFAULT_STATUSES]
     assert by_short["todo"]["name"] == "Todo" and by_short["todo"]["is_default"] is True
     assert by_short["wip"]["name"] == "Work In Progress" and by_short["wip"]["is_wip"]
     assert by_short["wfa"]["name"] == "Waiting For Approval"
@@ -165,6 +169,7 @@ def test_default_statuses_and_no_task_types(tracker: LocalTracker) -> None:
     assert [s["short_name"] for s in statuses if s["is_default"]] == ["todo"]
     assert all(s["color"].startswith("#") for s in statuses)
     assert by_short["wip"]["is_done"] is False
+    assert [a["name"] for a in tracker.list("asset_type", {})] == list(DEFAULT_ASSET_TYPES)
     assert tracker.list("task_type", {}) == []
 
 
@@ -179,8 +184,8 @@ def test_acting_person_defaults_to_os_user(monkeypatch: pytest.MonkeyPatch) -> N
         tracker.close()
 
 
-def test_acting_person_from_login_created_once(file_url: str) -> None:
-    tracker = make_tracker(file_url, login="jane.doe@studio.com")
+def test_acting_person_from_login_is_the_first_admin(file_url: str) -> None:
+    tracker = make_tracker(file_url, login="jane.doe@studio.com", create=True)
     me = tracker.whoami()
     assert me["email"] == "jane.doe@studio.com" and me["first_name"] == "jane.doe"
     tracker.close()
@@ -459,10 +464,10 @@ def test_task_type_for_entity_and_for_shots(tracker: LocalTracker) -> None:
 
 
 def test_one_default_status(tracker: LocalTracker) -> None:
-    ready = tracker.create("task_status", {"short_name": "ready", "is_default": True})
-    assert ready["name"] == "ready"
+    hold = tracker.create("task_status", {"short_name": "hold", "is_default": True})
+    assert hold["name"] == "hold"
     defaults = [s["short_name"] for s in tracker.list("task_status", {}) if s["is_default"]]
-    assert defaults == ["ready"]
+    assert defaults == ["hold"]
 
 
 def test_update_merges_custom_data(tracker: LocalTracker, prod: dict[str, Any]) -> None:
@@ -545,7 +550,7 @@ def test_create_many_is_all_or_nothing(tracker: LocalTracker, prod: dict[str, An
 
 
 def test_failed_create_leaves_nothing(file_url: str, tmp_path: Path) -> None:
-    tracker = make_tracker(file_url)
+    tracker = make_tracker(file_url, create=True)
     try:
         project = tracker.create("project", {"name": "Demo"})
         with pytest.raises(ValidationError):
@@ -625,7 +630,7 @@ def test_comment_with_status_previews_attachments_checklist(
 
 
 def test_files_live_beside_the_database(file_url: str, tmp_path: Path) -> None:
-    tracker = make_tracker(file_url)
+    tracker = make_tracker(file_url, create=True)
     try:
         project = tracker.create("project", {"name": "P"})
         seq = tracker.create("sequence", {"name": "sq", "project_id": project["id"]})
@@ -840,7 +845,7 @@ def test_delete_project_removes_everything(tracker: LocalTracker, prod: dict[str
         assert tracker.list(kind, {}) == [], kind
     assert tracker.list("person", {"project_id": pid}) == []
     assert len(tracker.list("task_type", {})) == 3  # shared reference data stays
-    assert len(tracker.list("asset_type", {})) == 1
+    assert len(tracker.list("asset_type", {})) == len(DEFAULT_ASSET_TYPES)
 
 
 def test_delete_clears_optional_refs(
@@ -866,7 +871,7 @@ def test_delete_status_in_use_is_refused(tracker: LocalTracker, task: dict[str, 
     with pytest.raises(ValidationError, match="still use"):
         tracker.delete("task_status", task["status_id"])
     tracker.delete("task_status", status_id(tracker, "done"))
-    assert len(tracker.list("task_status", {})) == 4
+    assert len(tracker.list("task_status", {})) == len(DEFAULT_STATUSES) - 1
 
 
 def test_delete_department_leaves_people(tracker: LocalTracker) -> None:
@@ -1013,7 +1018,7 @@ def test_search(tracker: LocalTracker, prod: dict[str, Any]) -> None:
 
 # -- persistence, processes, threads, isolation -------------------------------------------
 def test_persistence_across_reopen(file_url: str, tmp_path: Path) -> None:
-    tracker = make_tracker(file_url)
+    tracker = make_tracker(file_url, create=True)
     project = tracker.create("project", {"name": "Demo", "custom_data": {"k": [1, 2]}})
     tracker.close()
     tracker = make_tracker(file_url)
@@ -1021,7 +1026,9 @@ def test_persistence_across_reopen(file_url: str, tmp_path: Path) -> None:
         again = tracker.get("project", project["id"])
         assert again["name"] == "Demo" and again["custom_data"] == {"k": [1, 2]}
         assert again["created_at"] == project["created_at"]
-        assert len(tracker.list("task_status", {})) == 5  # not seeded twice
+        assert len(tracker.list("task_status", {})) == len(DEFAULT_STATUSES)  # not seeded twice
+        assert len(tracker.list("asset_type", {})) == len(DEFAULT_ASSET_TYPES)
+        assert len(tracker.list("person", {})) == 1  # the first admin, made once
     finally:
         tracker.close()
     conn = sqlite3.connect(tmp_path / "studio.db")
@@ -1033,7 +1040,7 @@ def test_persistence_across_reopen(file_url: str, tmp_path: Path) -> None:
 
 
 def test_newer_schema_is_refused(file_url: str, tmp_path: Path) -> None:
-    make_tracker(file_url).close()
+    make_tracker(file_url, create=True).close()
     conn = sqlite3.connect(tmp_path / "studio.db")
     conn.execute("PRAGMA user_version = 999")
     conn.close()
@@ -1043,7 +1050,7 @@ def test_newer_schema_is_refused(file_url: str, tmp_path: Path) -> None:
 
 def test_journal_mode_option(tmp_path: Path) -> None:
     db = tmp_path / "share.db"
-    config = TrackerConfig(url=f"sqlite:///{db}", options={"journal_mode": "delete"})
+    config = TrackerConfig(url=f"sqlite:///{db}", options={"journal_mode": "delete"}, create=True)
     tracker = LocalTracker(config)
     tracker.open()
     tracker.close()
@@ -1064,7 +1071,8 @@ def test_not_a_database_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_two_instances_on_one_file_see_each_other(file_url: str) -> None:
-    a = make_tracker(file_url)
+    a = make_tracker(file_url, create=True)
+    a.create("person", {"email": "other@studio.com"})
     b = make_tracker(file_url, login="other@studio.com")
     try:
         project = a.create("project", {"name": "Shared"})
@@ -1083,7 +1091,7 @@ def test_two_instances_on_one_file_see_each_other(file_url: str) -> None:
 
 
 def test_two_processes_write_one_file(file_url: str, tmp_path: Path) -> None:
-    tracker = make_tracker(file_url)
+    tracker = make_tracker(file_url, create=True)
     try:
         project = tracker.create("project", {"name": "Busy"})
         seq = tracker.create("sequence", {"name": "sq", "project_id": project["id"]})
@@ -1091,7 +1099,7 @@ def test_two_processes_write_one_file(file_url: str, tmp_path: Path) -> None:
             f"""
             from gadget.config import TrackerConfig
             from gadget.trackers.local import LocalTracker
-            t = LocalTracker(TrackerConfig(url={file_url!r}, login="child@studio.com"))
+            t = LocalTracker(TrackerConfig(url={file_url!r}, login="tester@studio.com"))
             t.open()
             for i in range(25):
                 t.create("shot", {{"name": f"child{{i:03d}}", "sequence_id": {seq["id"]!r}}})
@@ -1138,7 +1146,8 @@ def test_memory_trackers_are_isolated() -> None:
         same_name.create("project", {"name": "Only here"})
         assert b.list("project", {}) == []
         assert same_name_too.list("project", {}) == []
-        assert len(a.list("task_status", {})) == 5 and len(b.list("task_status", {})) == 5
+        assert len(a.list("task_status", {})) == len(b.list("task_status", {}))
+        assert len(b.list("task_status", {})) == len(DEFAULT_STATUSES)
     finally:
         for t in (a, b, same_name, same_name_too):
             t.close()

@@ -13,7 +13,9 @@ from gadget.testing import TrackerSpy
 
 @pytest.mark.parametrize("url", ["memory://", "sqlite"])
 def test_threads_share_one_session(url: str, tmp_path: Path) -> None:
-    session = gadget.connect(url if url != "sqlite" else f"sqlite:///{tmp_path / 's.db'}")
+    session = gadget.connect(
+        url if url != "sqlite" else f"sqlite:///{tmp_path / 's.db'}", create=True
+    )
     project = session.projects.new(name="Threads", production_type="short")
     seq = project.sequences.new(name="sq010")
     anim = session.task_types.new(name="Anim", for_shots=True)

@@ -2,7 +2,10 @@
 
 The build uses only the public API and only idempotent forms (``ensure``,
 ``set``, comments posted on a task only while it has none), so running the
-demo again on the same database changes nothing. The walk is what pipeline
+demo again on the same database changes nothing. The database is made with
+``connect(url, create=True)``; ``TRACKER_LOGIN``, when set (environment or
+adm_env.yml), becomes the new database's first admin, so ``gadget ls`` with
+the same settings acts as that person. The walk is what pipeline
 code does (``project.shots`` -> ``shot.tasks`` -> ``task.status`` ...) in a
 fresh session whose tracker calls are counted, to show the prefetch at work.
 """
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from gadget._png import RGB, write_gradient_png
 from gadget._spy import TrackerSpy
-from gadget.errors import ConfigError
+from gadget.errors import AuthenticationError, ConfigError
 from gadget.session import Session, connect
 from gadget.trackers.local.location import parse_url
 
@@ -33,6 +36,7 @@ __all__ = [
     "Walk",
     "build_studio",
     "db_url",
+    "demo_login",
     "remove_database",
     "run",
     "walk",
@@ -320,10 +324,12 @@ def walk(project: Project) -> Walk:
     return seen
 
 
-def counted_walk(url: str, *, prefetch: bool = True) -> tuple[Walk, dict[str, int]]:
+def counted_walk(
+    url: str, *, prefetch: bool = True, login: str | None = None
+) -> tuple[Walk, dict[str, int]]:
     """Walk the demo project in a fresh session; the tracker reads it made, by method."""
     with (
-        connect(url) as session,
+        connect(url, login=login) as session,
         TrackerSpy(session.tracker, READS) as spy,
         contextlib.nullcontext() if prefetch else session.no_prefetch(),
     ):
@@ -332,6 +338,25 @@ def counted_walk(url: str, *, prefetch: bool = True) -> tuple[Walk, dict[str, in
 
 
 # -- the command -------------------------------------------------------------
+def demo_login(url: str) -> str | None:
+    """``TRACKER_LOGIN`` from the environment or adm_env.yml (None when unset)."""
+    from gadget.config import load_config
+
+    return load_config(url=url).login  # the demo's URL: TRACKER_URL may be unset or elsewhere
+
+
+def _open(url: str, login: str | None) -> Session:
+    """The demo database, made when missing (``login`` its first admin)."""
+    try:
+        return connect(url, login=login, create=True)
+    except AuthenticationError as exc:  # an existing database that does not know the login
+        raise ConfigError(
+            f"{exc}. The demo database was built without TRACKER_LOGIN={login} among its "
+            "people: rebuild it with `gadget demo --fresh` to make that login its first admin, "
+            "or unset TRACKER_LOGIN"
+        ) from exc
+
+
 @contextlib.contextmanager
 def _timer() -> Iterator[list[float]]:
     box = [0.0]
@@ -353,12 +378,13 @@ def run(args: argparse.Namespace) -> int:
     out = console()
     path = Path(args.db).expanduser().absolute()
     url = db_url(path)
+    login = demo_login(url)
     if args.fresh and remove_database(path):
         out.print(f"removed the previous demo database {escape(str(path))}")
 
     with (
         _timer() as build_time,
-        connect(url) as session,
+        _open(url, login) as session,
         TemporaryDirectory(prefix="gadget-demo-") as tmp,
     ):
         existed = session.projects.filter(name=PROJECT).first() is not None
@@ -367,8 +393,8 @@ def run(args: argparse.Namespace) -> int:
     out.print(f"studio {verb} in [bold]{escape(str(path))}[/] in {build_time[0]:.2f} s")
 
     with _timer() as walk_time:
-        result, counts = counted_walk(url)
-    lazy, lazy_counts = counted_walk(url, prefetch=False)
+        result, counts = counted_walk(url, login=login)
+    lazy, lazy_counts = counted_walk(url, prefetch=False, login=login)
 
     table = Table(title=f"project {PROJECT}: shots and their tasks", title_justify="left")
     fixed = ("shot", "frames", "main preview", "task", "status", "assignees", "retakes")

@@ -123,23 +123,16 @@ def _check_login(state: _State) -> Check:
         database = _local_database(state.config.url)
     except GadgetError as exc:
         return Check("login", FAIL, str(exc), "fix TRACKER_URL (sqlite:///path/studio.db)")
-    if database and not database.is_file():
-        return Check(
-            "login",
-            FAIL,
-            f"the database {database} does not exist (connecting would create an empty one)",
-            "fix the path in TRACKER_URL (a relative sqlite:/// path is relative to the working "
-            "directory), or build the demo studio there with `gadget demo`",
-        )
     try:
-        session = connect(config=state.config)
+        session = connect(config=state.config)  # never creates a missing database
     except AuthenticationError as exc:
-        return Check(
-            "login",
-            FAIL,
-            f"{url} refused the login: {exc}",
-            "check TRACKER_LOGIN and TRACKER_PASSWORD (or TRACKER_TOKEN for a bot)",
-        )
+        fix = "check TRACKER_LOGIN and TRACKER_PASSWORD (or TRACKER_TOKEN for a bot)"
+        if database is not False:
+            fix = (
+                "set TRACKER_LOGIN to the email of a person of that database, or unset it to "
+                "act as its first admin (the local tracker checks no password)"
+            )
+        return Check("login", FAIL, f"{url} refused the login: {exc}", fix)
     except TrackerUnavailable as exc:
         return Check(
             "login",
@@ -148,6 +141,15 @@ def _check_login(state: _State) -> Check:
             "check that the tracker is up and that TRACKER_URL points at it",
         )
     except GadgetError as exc:
+        if database and not database.exists():
+            return Check(
+                "login",
+                FAIL,
+                str(exc),
+                "fix the path in TRACKER_URL (sqlite:///x is relative to the working directory, "
+                "sqlite:////x absolute), or build the demo studio there with `gadget demo --db "
+                f"{database}`, or make a new database with gadget.connect(url, create=True)",
+            )
         return Check("login", FAIL, str(exc), "check TRACKER_URL and the credentials")
     state.session = session
     try:

@@ -19,7 +19,8 @@ tests::
 
 ``pytest`` then collects every ``Test*`` class of :mod:`gadget.testing.suite`
 in your module. To run several trackers, parametrize the fixture
-(``@pytest.fixture(params=["memory://", "sqlite:///..."])``).
+(``@pytest.fixture(params=["memory://", "sqlite:///..."])``; a new SQLite
+file is made by ``gadget.connect(url, create=True)``).
 
 Rules the suite keeps, so it can run on a shared, persistent server:
 

@@ -6,10 +6,11 @@ Load it with ``pytest_plugins = ["gadget.testing.plugin"]`` in a conftest or
 the option ``--gadget-url`` (default: the ``GADGET_TEST_URL`` environment
 variable): when set, a ``gadget_session`` fixture connects to that URL, with
 ``GADGET_TEST_LOGIN`` / ``GADGET_TEST_PASSWORD`` / ``GADGET_TEST_TOKEN`` from
-the environment. A ``gadget_session`` fixture of your own overrides it, so a test module
+the environment (and ``create=True``: a local ``sqlite:///`` database is made
+when missing). A ``gadget_session`` fixture of your own overrides it, so a test module
 holding only ``from gadget.testing.suite import *`` runs against any URL::
 
-    pytest -p gadget.testing.plugin --gadget-url sqlite:///tmp/contract.db test_contract.py
+    pytest -p gadget.testing.plugin --gadget-url sqlite:////tmp/contract.db test_contract.py
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def gadget_session(request: pytest.FixtureRequest) -> Iterator[gadget.Session]:
         pytest.fail("no tracker to test: pass --gadget-url or set GADGET_TEST_URL", pytrace=False)
     session = gadget.connect(
         str(url),
+        create=True,  # a local tracker makes its database when the file is new
         login=os.environ.get("GADGET_TEST_LOGIN"),
         password=os.environ.get("GADGET_TEST_PASSWORD"),
         token=os.environ.get("GADGET_TEST_TOKEN"),

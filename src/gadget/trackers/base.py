@@ -70,6 +70,9 @@ CAPABILITIES = frozenset(
         "search",  # full-text search
         "delete",  # entity deletion
         "create_persons",  # persons can be created through the API
+        # the tracker enforces each person's role: what a user, supervisor, manager,
+        # vendor or client may do (PermissionDenied otherwise)
+        "roles",
     }
 )
 

@@ -182,6 +182,7 @@ class KitsuTracker(Tracker):
             "team",
             "delete",
             "create_persons",
+            "roles",
         }
     )
     name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})

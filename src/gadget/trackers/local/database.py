@@ -57,22 +57,33 @@ class Database:
         """True between :meth:`connect` and :meth:`close`."""
         return self._conn is not None
 
-    def connect(self, seed: Callable[[sqlite3.Connection], None] | None = None) -> None:
+    def connect(
+        self, seed: Callable[[sqlite3.Connection], None] | None = None, *, create: bool = False
+    ) -> None:
         """Open the connection and migrate the schema.
 
-        A new database gets the whole schema, and ``seed`` is called to fill
-        it, in one ``BEGIN IMMEDIATE`` transaction: two processes opening it
-        at once do not both build it, and a crash never leaves it half-made.
+        The file must exist unless ``create`` (then it and its folder are
+        made): without it SQLite opens the file read-write only and never
+        creates it. A new database gets the whole schema, and ``seed`` is
+        called to fill it, in one ``BEGIN IMMEDIATE`` transaction: two
+        processes opening it at once do not both build it, and a crash never
+        leaves it half-made.
         """
         with self._lock:
             if self._conn is not None:
                 return
-            target = ":memory:" if self.path is None else str(self.path)
+            target, uri = ":memory:", False
+            if self.path is not None:
+                target, uri = self.path.as_uri() + ("?mode=rwc" if create else "?mode=rw"), True
             try:
-                if self.path is not None:
+                if self.path is not None and create:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(
-                    target, timeout=self.timeout, isolation_level=None, check_same_thread=False
+                    target,
+                    timeout=self.timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    uri=uri,
                 )
             except (OSError, sqlite3.Error) as exc:
                 raise TrackerUnavailable(f"cannot open the database {self.label}: {exc}") from exc

@@ -1,10 +1,17 @@
 """Where a local tracker keeps its database and files, read from its URL.
 
-- ``sqlite:///studio.db``: ``studio.db`` relative to the working directory;
-- ``sqlite:////abs/path/studio.db``: an absolute path (SQLAlchemy's convention);
+The forms are SQLAlchemy's: what follows ``sqlite:///`` (three slashes) is a
+path, relative unless it starts with a fourth slash.
+
+- ``sqlite:///studio.db``: ``studio.db`` relative to the working directory
+  (``sqlite:///tmp/x.db`` is ``tmp/x.db`` there, not ``/tmp/x.db``);
+- ``sqlite:////abs/path/studio.db``: the absolute path ``/abs/path/studio.db``;
 - ``sqlite:///~/studio.db``: ``~`` is expanded;
 - ``memory://`` or ``memory://name`` (and SQLAlchemy's ``sqlite://``): a
   private in-memory database, one per tracker instance.
+
+Parsing touches no file; whether a missing database may be created is the
+tracker's decision (``gadget.connect(url, create=True)``).
 
 Files (previews, attachments) live beside the database in ``<stem>.files/``;
 an in-memory tracker keeps them in a temporary directory of its own.

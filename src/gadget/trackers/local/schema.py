@@ -23,6 +23,7 @@ from typing import Literal
 __all__ = [
     "AUX_DELETE",
     "AUX_NULL",
+    "DEFAULT_ASSET_TYPES",
     "DEFAULT_STATUSES",
     "DEPENDENTS",
     "EXTRA_COLUMNS",
@@ -404,7 +405,11 @@ AUX_NULL: dict[str, tuple[tuple[str, str], ...]] = {
     "preview": (("playlist_entry", "preview_id"),),
 }
 
-#: The task statuses a new database starts with (Kitsu's defaults and colors).
+#: The task statuses a new database starts with: those of a new Kitsu server
+#: (``zou init-data``), with their names, colors and flags. Kitsu's three
+#: concept statuses (neutral, approved, rejected) come too; Kitsu makes
+#: "neutral" the default of concept tasks, which gadget does not model, so
+#: here "todo" stays the one default status of new tasks.
 DEFAULT_STATUSES: tuple[dict[str, object], ...] = (
     {"short_name": "todo", "name": "Todo", "color": "#f5f5f5", "is_default": True},
     {"short_name": "wip", "name": "Work In Progress", "color": "#3273dc", "is_wip": True},
@@ -416,4 +421,11 @@ DEFAULT_STATUSES: tuple[dict[str, object], ...] = (
     },
     {"short_name": "retake", "name": "Retake", "color": "#ff3860", "is_retake": True},
     {"short_name": "done", "name": "Done", "color": "#22d160", "is_done": True},
+    {"short_name": "ready", "name": "Ready To Start", "color": "#fbc02d"},
+    {"short_name": "neutral", "name": "Neutral", "color": "#CCCCCC"},
+    {"short_name": "approved", "name": "Approved", "color": "#66BB6A"},
+    {"short_name": "rejected", "name": "Rejected", "color": "#E81123"},
 )
+
+#: The asset types a new database starts with: those of a new Kitsu server.
+DEFAULT_ASSET_TYPES: tuple[str, ...] = ("Character", "Prop", "Environment", "FX")

@@ -2,15 +2,21 @@
 
 It is the embedded default the demo and the tests run on: a ``sqlite:///``
 file (shareable by several processes) or a private ``memory://`` database.
-It declares every capability. Every public method runs in one SQLite
-transaction: a read sees one consistent snapshot, a write is all or nothing
-(``BEGIN IMMEDIATE``). Each method's docstring states its cost in queries;
-none grows with the number of records (only id lists longer than SQLite's
-variable limit are split).
+It declares every capability but ``roles``: any person may do anything.
+Every public method runs in one SQLite transaction: a read sees one
+consistent snapshot, a write is all or nothing (``BEGIN IMMEDIATE``). Each
+method's docstring states its cost in queries; none grows with the number of
+records (only id lists longer than SQLite's variable limit are split).
 
-There are no passwords: :meth:`LocalTracker.open` acts as the person whose
-email is the configured login (``<user>@localhost`` by default), creating it
-on first use.
+A missing database file is an error unless the caller asks to create it
+(``gadget.connect(url, create=True)``); the given login, if any, becomes the
+new database's first admin (else ``<os user>@localhost``), and a new database
+starts with the task statuses and asset types of a new Kitsu server.
+:meth:`LocalTracker.open` acts as the person whose email is the configured
+login (an unknown one is an AuthenticationError) or, without a login, as the
+first admin. It checks no password and enforces no role: a local database is
+not a security boundary, whoever can read the file can read the studio (and
+whoever can write it can change it, as anyone).
 
 The work is split by concern: :mod:`.records` (reads and filters),
 :mod:`.writes` (validation, create, update), :mod:`.cascade` (delete),
@@ -30,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from gadget.errors import (
+    AuthenticationError,
     ConfigError,
     GadgetError,
     NotFound,
@@ -42,7 +49,7 @@ from gadget.trackers.local.database import Database, fold
 from gadget.trackers.local.files import FileStore
 from gadget.trackers.local.location import Location, parse_url
 from gadget.trackers.local.records import chunks, marks, q
-from gadget.trackers.local.schema import DEFAULT_STATUSES
+from gadget.trackers.local.schema import DEFAULT_ASSET_TYPES, DEFAULT_STATUSES
 from gadget.trackers.local.values import normalize
 
 if TYPE_CHECKING:
@@ -70,7 +77,8 @@ class LocalTracker(Tracker):
     """
 
     name: ClassVar[str] = "local"
-    capabilities: ClassVar[frozenset[str]] = CAPABILITIES
+    #: every capability but "roles": any person may do anything
+    capabilities: ClassVar[frozenset[str]] = CAPABILITIES - {"roles"}
     name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})
     option_names: ClassVar[frozenset[str]] = frozenset({"timeout", "journal_mode"})
 
@@ -97,12 +105,27 @@ class LocalTracker(Tracker):
     def open(self) -> None:
         """Connect, create or migrate the schema and set the acting person.
 
-        A new database gets the default task statuses (todo, wip, wfa,
-        retake, done). The acting person is the one whose email is
-        ``config.login`` (``<os user>@localhost`` when unset), created on
-        first use. There is no password to check.
+        A ``sqlite:///`` file that does not exist is a ConfigError naming its
+        absolute path, and nothing is created, unless ``config.create``
+        (``gadget.connect(url, create=True)``). A new database (and every
+        ``memory://`` one) gets Kitsu's default task statuses and asset
+        types, and one first admin: the person whose email is
+        ``config.login``, or ``<os user>@localhost`` without a login.
+
+        The acting person is the one whose email is ``config.login`` (an
+        unknown login is an AuthenticationError), or without a login the
+        first admin (the earliest-created person whose role is admin). There
+        is no password to check.
         """
-        self._db.connect(seed=_seed)
+        database = self.location.database
+        if database is not None and not self.config.create and not database.exists():
+            raise ConfigError(
+                f"the local tracker database {database} does not exist ({self.location.url}; "
+                "sqlite:///x is relative to the working directory, sqlite:////x is absolute): "
+                "check the path, or pass create=True to gadget.connect() to make a new database"
+            )
+        first_admin = _email(self.config.login) or f"{_os_user()}@localhost"
+        self._db.connect(seed=lambda conn: _seed(conn, first_admin), create=self.config.create)
         try:
             if self._files is None:
                 files_dir = self.location.files_dir
@@ -115,21 +138,28 @@ class LocalTracker(Tracker):
             raise
 
     def _acting_person(self) -> str:
-        """The id of the person with the login's email, created when missing."""
-        email = self.config.login or f"{_os_user()}@localhost"
-        if "@" not in email:
-            email = f"{email}@localhost"
-        query = "SELECT id FROM person WHERE email = ?"
+        """The id of the person with the login's email, or of the first admin (one query)."""
+        email = _email(self.config.login)
         with self._db.read() as conn:
-            row = conn.execute(query, [email]).fetchone()
+            if email is None:
+                row = conn.execute(
+                    "SELECT id FROM person WHERE role = 'admin' ORDER BY seq LIMIT 1"
+                ).fetchone()
+            else:
+                row = conn.execute("SELECT id FROM person WHERE email = ?", [email]).fetchone()
         if row is not None:
             return str(row["id"])
-        with self._db.write() as conn:  # checked again: another process may have made it
-            row = conn.execute(query, [email]).fetchone()
-            if row is not None:
-                return str(row["id"])
-            fields = {"email": email, "first_name": email.split("@", 1)[0], "role": "admin"}
-            return writes.insert(conn, "person", fields, None)
+        if email is None:
+            raise AuthenticationError(
+                f"{self.location.label} has no admin to act as: connect with login= "
+                "set to the email of one of its persons"
+            )
+        raise AuthenticationError(
+            f"no person with the email {email!r} in {self.location.label}: the local tracker "
+            "checks no password but acts only as a person it knows. People come from "
+            "`gadget demo`, a copy of a database or session.persons.new(...); connect without "
+            "a login to act as the first admin"
+        )
 
     def close(self) -> None:
         """Close the connection; a memory:// tracker also drops its files."""
@@ -545,10 +575,22 @@ class LocalTracker(Tracker):
         return found
 
 
-def _seed(conn: sqlite3.Connection) -> None:
-    """What a new database starts with: the default task statuses."""
+def _seed(conn: sqlite3.Connection, first_admin: str) -> None:
+    """What a new database starts with: Kitsu's default task statuses and asset
+    types, and its first admin."""
     for status in DEFAULT_STATUSES:
         writes.insert(conn, "task_status", status, None)
+    for name in DEFAULT_ASSET_TYPES:
+        writes.insert(conn, "asset_type", {"name": name}, None)
+    fields = {"email": first_admin, "first_name": first_admin.split("@", 1)[0], "role": "admin"}
+    writes.insert(conn, "person", fields, None)
+
+
+def _email(login: str | None) -> str | None:
+    """The email a login names (``jane`` is ``jane@localhost``); None without a login."""
+    if not login:
+        return None
+    return login if "@" in login else f"{login}@localhost"
 
 
 def _casting_entry(
