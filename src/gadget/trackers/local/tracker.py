@@ -494,7 +494,8 @@ class LocalTracker(Tracker):
         """Add a shot or asset (with a preview) to a playlist; returns the playlist record.
 
         The entity must be of the playlist's ``for_entity`` kind and in its
-        project (ValidationError otherwise). An entity already in the playlist keeps its place and takes the new preview.
+        project (ValidationError otherwise). An entity already in the playlist
+        keeps its place and takes the new preview.
         """
         with self._db.write() as conn:
             playlist = records.get(conn, "playlist", playlist_id)
