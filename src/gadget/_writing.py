@@ -35,13 +35,10 @@ _LIST_REFS = {
     "assignees": ("assignee_ids", "person"),
     "departments": ("department_ids", "department"),
 }
-_PRODUCTION_TYPES = ("short", "featurefilm", "tvshow")
 #: kinds named by a second field when their natural key does not match, in
 #: reads (``fetch``) and writes alike: a status by its display name
 #: ("Approved" as well as "app"), a person by full name as well as e-mail
 ALSO_KEYED_BY = {"task_status": "name", "person": "name"}
-#: a project's status on every tracker (written in any case, stored lower-case)
-_PROJECT_STATUSES = ("open", "closed")
 
 
 def _date(value: Any, what: str) -> dt.date:
@@ -102,6 +99,12 @@ def _check_json(data: Any, what: str) -> None:
             )
 
     check(data, "")
+
+
+def _alternatives(values: Iterable[str]) -> str:
+    """``a, b or c``."""
+    shown = list(values)
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
 
 
 def _exists(kind: str, key: Any, label: str, existing: Any) -> AlreadyExists:
@@ -240,18 +243,8 @@ class _Writing(_Reading):
             or data["fps"] <= 0
         ):
             raise ValidationError(f"fps must be a positive number, not {data['fps']!r}")
-        if kind == "project" and data.get("production_type") not in (None, *_PRODUCTION_TYPES):
-            raise ValidationError(
-                f"production_type must be one of {', '.join(_PRODUCTION_TYPES)}, not {data['production_type']!r}"
-            )
-        if kind == "project" and "status" in data:
-            status = data["status"]
-            if not isinstance(status, str) or status.lower() not in _PROJECT_STATUSES:
-                raise ValidationError(
-                    f"a project's status is {' or '.join(_PROJECT_STATUSES)} (any case), "
-                    f"not {status!r}"
-                )
-            data["status"] = status.lower()
+        if kind == "project":
+            self._validate_project(data)
         if kind == "person" and "email" in data and "@" not in data["email"]:
             raise ValidationError(f"{data['email']!r} is not an e-mail address")
         for name in ("start_date", "due_date"):
@@ -270,6 +263,24 @@ class _Writing(_Reading):
             raise ValidationError(
                 f"a playlist is for 'shot' or 'asset', not {data['for_entity']!r}"
             )
+
+    def _validate_project(self, data: dict[str, Any]) -> None:
+        """A project's production type and status: values the tracker declares."""
+        tracker = self.tracker
+        production = data.get("production_type")
+        if production is not None and production not in tracker.production_types:
+            raise ValidationError(
+                f"production_type must be one of {_alternatives(tracker.production_types)} "
+                f"on the {tracker.name} tracker, not {production!r} (nothing was written)"
+            )
+        if "status" in data:
+            status = data["status"]
+            if not isinstance(status, str) or status.lower() not in tracker.project_statuses:
+                raise ValidationError(
+                    f"a project's status is {_alternatives(tracker.project_statuses)} (any case) "
+                    f"on the {tracker.name} tracker, not {status!r} (nothing was written)"
+                )
+            data["status"] = status.lower()
 
     # -- writing -----------------------------------------------------------
     def _prepare_new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> dict[str, Any]:

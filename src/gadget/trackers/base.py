@@ -77,6 +77,22 @@ CAPABILITIES = frozenset(
 )
 
 
+def _check_declarations(cls: type[Tracker]) -> None:
+    """Refuse, when a tracker class is built, enumerations that are not tuples
+    of non-empty strings."""
+    where = f"{cls.__module__}.{cls.__qualname__}"
+    for attribute in ("production_types", "project_statuses"):
+        values = getattr(cls, attribute)
+        if (
+            not isinstance(values, tuple)
+            or not values
+            or not all(isinstance(v, str) and v for v in values)
+        ):
+            raise TypeError(f"{where}.{attribute} is a tuple of non-empty strings, not {values!r}")
+    if any(v != v.lower() for v in cls.project_statuses):
+        raise TypeError(f"{where}.project_statuses are lower-case: {cls.project_statuses!r}")
+
+
 @attrs.define(frozen=True)
 class CommentDraft:
     """Everything one publish carries, in normalized form.
@@ -126,6 +142,16 @@ class Tracker(abc.ABC):
     #: (Kitsu). A lookup of a project that finds nothing then says that the
     #: project may exist, for such a person (``Session.sees_all_projects``).
     projects_by_team: ClassVar[bool] = False
+    #: The values a project's ``production_type`` takes on this tracker; the
+    #: session refuses any other, naming these, before anything is sent.
+    production_types: ClassVar[tuple[str, ...]] = ("short", "featurefilm", "tvshow")
+    #: The values of a project's ``status``, lower-case; the session accepts them
+    #: in any case, writes them lower-case and refuses any other, naming these.
+    project_statuses: ClassVar[tuple[str, ...]] = ("open", "closed")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _check_declarations(cls)
 
     def __init__(self, config: TrackerConfig) -> None:
         self.config = config

@@ -191,6 +191,15 @@ class KitsuTracker(Tracker):
         {"timeout", "upload_timeout", "retries", "ssl_verify"}
     )
     projects_by_team: ClassVar[bool] = True  # Zou lists non-admins their teams' projects
+    #: the production types Kitsu's web app offers (Zou itself stores any
+    #: string of up to 20 characters, so gadget checks)
+    production_types: ClassVar[tuple[str, ...]] = (
+        "short",
+        "featurefilm",
+        "tvshow",
+        "assets",
+        "shots",
+    )
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)

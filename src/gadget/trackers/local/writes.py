@@ -18,6 +18,7 @@ import datetime as dt
 import sqlite3
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from gadget._kinds import KINDS
@@ -32,14 +33,26 @@ from gadget.trackers.local.values import (
     to_db,
 )
 
-__all__ = ["entity_of", "insert", "insert_row", "now", "update"]
+__all__ = ["Rules", "entity_of", "insert", "insert_row", "now", "update"]
 
 #: Kinds holding a ``project_id`` (refs between them must stay in one project).
 PROJECT_KINDS = frozenset(k for k, types in FIELD_TYPES.items() if "project_id" in types)
-PRODUCTION_TYPES = ("short", "featurefilm", "tvshow")
+#: A project's production types: Kitsu's (those its web app offers; Zou
+#: stores any short string).
+PRODUCTION_TYPES = ("short", "featurefilm", "tvshow", "assets", "shots")
 #: A project's status, as on Kitsu: written in any case, stored lower-case.
 PROJECT_STATUSES = ("open", "closed")
 ENTITY_KINDS = ("shot", "asset")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the tracker declares that its writes check: the values a project's
+    production type and status take (``production_types``, ``project_statuses``)."""
+
+    production_types: tuple[str, ...]
+    project_statuses: tuple[str, ...]
+
 
 #: Values of fields a caller did not give on create (every other field is None).
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -80,7 +93,11 @@ def insert_row(conn: sqlite3.Connection, table: str, row: Mapping[str, Any]) -> 
 
 
 def insert(
-    conn: sqlite3.Connection, kind: str, fields: Mapping[str, Any], acting_id: str | None
+    conn: sqlite3.Connection,
+    kind: str,
+    fields: Mapping[str, Any],
+    acting_id: str | None,
+    rules: Rules,
 ) -> str:
     """Validate ``fields`` as a new ``kind`` record, insert it and return its new id.
 
@@ -95,7 +112,7 @@ def insert(
         values[field] = list(default) if isinstance(default, list) else default
     values.update({k: v for k, v in given.items() if k != "custom_data"})
     custom = {k: v for k, v in given.get("custom_data", {}).items() if v is not None}
-    validate(conn, kind, values, set(given), exclude_id=None, acting_id=acting_id)
+    validate(conn, kind, values, set(given), rules, exclude_id=None, acting_id=acting_id)
     new_id = str(uuid.uuid4())
     stamp = now()
     row = {f: to_db(types[f], values[f]) for f in types}
@@ -111,6 +128,7 @@ def update(
     id: str,
     fields: Mapping[str, Any],
     acting_id: str | None,
+    rules: Rules,
 ) -> None:
     """Validate and write ``fields`` on a record; ``custom_data`` is merged.
 
@@ -129,7 +147,7 @@ def update(
             custom.pop(key, None)
         else:
             custom[key] = value
-    validate(conn, kind, values, set(given), exclude_id=id, acting_id=acting_id)
+    validate(conn, kind, values, set(given), rules, exclude_id=id, acting_id=acting_id)
     assignments = ", ".join(f"{q(f)} = ?" for f in types)
     conn.execute(
         f"UPDATE {q(kind)} SET {assignments}, updated_at = ?, custom_data = ? WHERE id = ?",
@@ -163,12 +181,13 @@ def validate(
     kind: str,
     values: dict[str, Any],
     given: set[str],
+    rules: Rules,
     *,
     exclude_id: str | None,
     acting_id: str | None,
 ) -> None:
     """Complete derived fields, then check refs, required fields and uniqueness."""
-    derive(conn, kind, values, given, acting_id)
+    derive(conn, kind, values, given, acting_id, rules)
     check_refs(conn, kind, values)
     for field in REQUIRED.get(kind, ()):
         value = values.get(field)
@@ -183,20 +202,21 @@ def derive(
     values: dict[str, Any],
     given: set[str],
     acting_id: str | None,
+    rules: Rules,
 ) -> None:
     """Fill what follows from other fields (a task's project, a comment's author...)."""
     if kind == "project":
         production = values.get("production_type")
-        if production is not None and production not in PRODUCTION_TYPES:
+        if production is not None and production not in rules.production_types:
             raise ValidationError(
-                f"project.production_type must be one of {', '.join(PRODUCTION_TYPES)}, "
+                f"project.production_type must be one of {', '.join(rules.production_types)}, "
                 f"not {production!r}"
             )
         if "status" in given:
             status = values.get("status")
-            if not isinstance(status, str) or status.lower() not in PROJECT_STATUSES:
+            if not isinstance(status, str) or status.lower() not in rules.project_statuses:
                 raise ValidationError(
-                    f"project.status must be {' or '.join(PROJECT_STATUSES)} (any case), "
+                    f"project.status must be {' or '.join(rules.project_statuses)} (any case), "
                     f"not {status!r}"
                 )
             values["status"] = status.lower()
