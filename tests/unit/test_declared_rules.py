@@ -1,22 +1,24 @@
 """What each tracker declares and the session keeps to: the values a project's
 production type and status take (``Tracker.production_types``,
-``project_statuses``).
+``project_statuses``) and the uniqueness rule of each kind (``unique_keys``).
 
-Each test runs a subclass of the local tracker that declares other values:
-the session accepts and refuses by them, before anything is written, and the
-local tracker's own writes check what its class declares.
+Each test runs a subclass of the local tracker that declares other values or
+rules: the session accepts and refuses by them, before anything is written, and
+the local tracker's own writes check what its class declares.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import pytest
 
 import gadget
-from gadget import Session, ValidationError
+from gadget import AlreadyExists, Session, ValidationError
 from gadget.config import TrackerConfig
 from gadget.testing import TrackerSpy
+from gadget.trackers.base import Tracker
 from gadget.trackers.local import LocalTracker
 
 
@@ -31,6 +33,21 @@ class Commercials(LocalTracker):
 
     production_types: ClassVar[tuple[str, ...]] = ("commercial", "short")
     project_statuses: ClassVar[tuple[str, ...]] = ("open", "closed", "archived")
+
+
+class ShotNamesPerProject(LocalTracker):
+    """Shot names unique in the whole project, not only in their sequence."""
+
+    unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        **LocalTracker.unique_keys,
+        "shot": ("project_id", "name"),
+    }
+
+
+class DepartmentsByColor(LocalTracker):
+    """Two departments may share a name when their colors differ."""
+
+    unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {"department": ("name", "color")}
 
 
 # -- enumerated values -----------------------------------------------------------
@@ -90,7 +107,7 @@ class TestProjectStatuses:
 
 
 class TestDeclarationsAreChecked:
-    """A declaration that is not a tuple of strings fails when the class is built."""
+    """A declaration that names no kind or field fails when the class is built."""
 
     @pytest.mark.parametrize(
         ("attribute", "value", "complaint"),
@@ -99,9 +116,81 @@ class TestDeclarationsAreChecked:
             ("production_types", (), "tuple of non-empty strings"),
             ("production_types", ("short", ""), "tuple of non-empty strings"),
             ("project_statuses", ("Open", "closed"), "lower-case"),
+            ("unique_keys", {"shots": ("name",)}, "kind 'shots'"),
+            ("unique_keys", {"shot": ("nmae",)}, "fields of a shot"),
+            ("unique_keys", {"shot": ()}, "fields of a shot"),
+            ("unique_keys", {"shot": "name"}, "fields of a shot"),
+            ("field_defaults", {"task": {"nmae": "main"}}, "fields of a task"),
         ],
     )
     def test_a_wrong_declaration(self, attribute: str, value: Any, complaint: str) -> None:
         with pytest.raises(TypeError, match=complaint) as info:
             type("Wrong", (LocalTracker,), {attribute: value})
         assert f"Wrong.{attribute}" in str(info.value)
+
+
+# -- uniqueness rules --------------------------------------------------------------
+class TestUniqueFields:
+    def test_the_kinds_defaults_and_the_declared_rules(self) -> None:
+        assert Tracker.unique_fields("shot") == ("sequence_id", "name")
+        assert Tracker.unique_fields("task") == ("entity_id", "task_type_id")
+        assert Tracker.unique_fields("person") == ("email",)
+        assert Tracker.unique_fields("comment") == ()  # known by id only
+        assert ShotNamesPerProject.unique_fields("shot") == ("project_id", "name")
+        assert ShotNamesPerProject.unique_fields("task") == LocalTracker.unique_fields("task")
+
+
+class TestAStricterRule:
+    def test_new_ensure_new_many_and_update_keep_to_it(self) -> None:
+        with _session(ShotNamesPerProject) as session:
+            project = session.projects.new(name="Demo", production_type="short")
+            sq010 = project.sequences.new(name="sq010")
+            sq020 = project.sequences.new(name="sq020")
+            first = project.shots.new(name="sh0010", sequence=sq010)
+            with TrackerSpy(session.tracker) as spy, pytest.raises(AlreadyExists) as taken:
+                project.shots.new(name="sh0010", sequence=sq020)
+            assert spy.count("create") == 0
+            assert taken.value.existing is first
+            assert "name='sh0010'" in str(taken.value)
+            assert project.shots.ensure(name="sh0010", sequence=sq020) is first
+            with pytest.raises(AlreadyExists):
+                project.shots.new_many(
+                    [{"name": "sh0020", "sequence": sq010}, {"name": "sh0010", "sequence": sq020}]
+                )
+            with pytest.raises(ValidationError, match="given twice"):
+                project.shots.new_many(
+                    [{"name": "sh0030", "sequence": sq010}, {"name": "sh0030", "sequence": sq020}]
+                )
+            other = project.shots.new(name="sh0040", sequence=sq020)
+            with pytest.raises(AlreadyExists):
+                other.update(name="sh0010")
+            assert [s.name for s in project.shots] == ["sh0010", "sh0040"]
+            # the tracker's own writes keep to the rule it declares
+            with pytest.raises(AlreadyExists):
+                session.tracker.create("shot", {"name": "sh0010", "sequence_id": sq020.id})
+
+    def test_without_it_the_kinds_default_holds(self) -> None:
+        with gadget.connect("memory://") as session:
+            project = session.projects.new(name="Demo", production_type="short")
+            sq010 = project.sequences.new(name="sq010")
+            sq020 = project.sequences.new(name="sq020")
+            first = project.shots.new(name="sh0010", sequence=sq010)
+            second = project.shots.new(name="sh0010", sequence=sq020)  # another sequence
+            assert second is not first
+            assert project.shots.ensure(name="sh0010", sequence=sq020) is second
+
+
+class TestALooserRule:
+    def test_departments_told_apart_by_color(self) -> None:
+        with _session(DepartmentsByColor) as session:
+            red = session.departments.new(name="Anim", color="#ff0000")
+            blue = session.departments.new(name="Anim", color="#0000ff")
+            assert red is not blue
+            with pytest.raises(AlreadyExists) as taken:
+                session.departments.new(name="Anim", color="#ff0000")
+            assert taken.value.existing is red
+            assert session.departments.ensure(name="Anim", color="#0000ff") is blue
+        with gadget.connect("memory://") as plain:
+            plain.departments.new(name="Anim", color="#ff0000")
+            with pytest.raises(AlreadyExists):
+                plain.departments.new(name="Anim", color="#0000ff")

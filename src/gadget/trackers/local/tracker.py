@@ -49,7 +49,7 @@ from gadget.trackers.local.database import Database, fold
 from gadget.trackers.local.files import FileStore
 from gadget.trackers.local.location import Location, parse_url
 from gadget.trackers.local.records import chunks, marks, q
-from gadget.trackers.local.schema import DEFAULT_ASSET_TYPES, DEFAULT_STATUSES
+from gadget.trackers.local.schema import DEFAULT_ASSET_TYPES, DEFAULT_STATUSES, FIELD_TYPES
 from gadget.trackers.local.values import normalize
 
 if TYPE_CHECKING:
@@ -101,7 +101,11 @@ class LocalTracker(Tracker):
         self._files: FileStore | None = None
         self._me_id: str | None = None
         # what this class declares, as its writes check it
-        self._rules = writes.Rules(self.production_types, self.project_statuses)
+        self._rules = writes.Rules(
+            {kind: self.unique_fields(kind) for kind in FIELD_TYPES},
+            self.production_types,
+            self.project_statuses,
+        )
 
     def __repr__(self) -> str:
         return f"LocalTracker({self.location.url!r})"

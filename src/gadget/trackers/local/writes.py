@@ -47,9 +47,11 @@ ENTITY_KINDS = ("shot", "asset")
 
 @dataclass(frozen=True)
 class Rules:
-    """What the tracker declares that its writes check: the values a project's
-    production type and status take (``production_types``, ``project_statuses``)."""
+    """What the tracker declares that its writes check (``Tracker.unique_fields``,
+    ``production_types``, ``project_statuses``): kind -> the fields no two
+    records share all the values of (empty: none), and the accepted values."""
 
+    unique: Mapping[str, tuple[str, ...]]
     production_types: tuple[str, ...]
     project_statuses: tuple[str, ...]
 
@@ -193,7 +195,7 @@ def validate(
         value = values.get(field)
         if value is None or value == "":
             raise ValidationError(f"a {kind} needs {field}")
-    check_unique(conn, kind, values, exclude_id)
+    check_unique(conn, kind, values, exclude_id, rules.unique.get(kind, ()))
 
 
 def derive(
@@ -338,13 +340,17 @@ def check_refs(conn: sqlite3.Connection, kind: str, values: Mapping[str, Any]) -
 
 
 def check_unique(
-    conn: sqlite3.Connection, kind: str, values: Mapping[str, Any], exclude_id: str | None
+    conn: sqlite3.Connection,
+    kind: str,
+    values: Mapping[str, Any],
+    exclude_id: str | None,
+    columns: tuple[str, ...],
 ) -> None:
-    """AlreadyExists when another record has the same key in the same scope."""
+    """AlreadyExists when another record has the same values in every one of
+    ``columns`` (the tracker's uniqueness rule for ``kind``: its key in its scope)."""
     kind_spec = KINDS[kind]
-    if kind_spec.key == "id" or values.get(kind_spec.key) is None:
+    if not columns or values.get(kind_spec.key) is None:
         return
-    columns = [*kind_spec.scope, kind_spec.key]
     types = FIELD_TYPES[kind]
     where = " AND ".join(f"{q(c)} IS ?" for c in columns)
     params = [to_db(types[c], values.get(c)) for c in columns]
@@ -355,10 +361,11 @@ def check_unique(
     if row is None:
         return
     existing = get(conn, kind, str(row["id"]))
-    scope = ", ".join(f"{c}={values.get(c)!r}" for c in kind_spec.scope)
+    key = ", ".join(f"{c}={values.get(c)!r}" for c in columns if c not in kind_spec.scope)
+    scope = ", ".join(f"{c}={values.get(c)!r}" for c in columns if c in kind_spec.scope)
     raise AlreadyExists(
-        f"a {kind} with {kind_spec.key}={values[kind_spec.key]!r} already exists"
-        + (f" in {scope}" if scope else "")
+        f"a {kind} with {key or scope} already exists"
+        + (f" in {scope}" if scope and key else "")
         + f" (id {existing['id']})",
         existing=existing,
     )
