@@ -1,6 +1,7 @@
 """What each tracker declares and the session keeps to: the values a project's
 production type and status take (``Tracker.production_types``,
-``project_statuses``) and the uniqueness rule of each kind (``unique_keys``).
+``project_statuses``), the uniqueness rule of each kind (``unique_keys``) and
+the defaults that rule needs (``field_defaults``).
 
 Each test runs a subclass of the local tracker that declares other values or
 rules: the session accepts and refuses by them, before anything is written, and
@@ -9,7 +10,7 @@ the local tracker's own writes check what its class declares.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import pytest
@@ -18,6 +19,8 @@ import gadget
 from gadget import AlreadyExists, Session, ValidationError
 from gadget.config import TrackerConfig
 from gadget.testing import TrackerSpy
+from gadget.testing.fixtures import gadget_names, gadget_studio  # noqa: F401 (fixtures)
+from gadget.testing.suite import tasks as suite_tasks
 from gadget.trackers.base import Tracker
 from gadget.trackers.local import LocalTracker
 
@@ -48,6 +51,18 @@ class DepartmentsByColor(LocalTracker):
     """Two departments may share a name when their colors differ."""
 
     unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {"department": ("name", "color")}
+
+
+class OneTaskPerType(LocalTracker):
+    """The kinds' default rule: one task per task type per entity."""
+
+    unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+
+
+class TodoLists(LocalTracker):
+    """Tasks named "todo" when no name is given."""
+
+    field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = {"task": {"name": "todo"}}
 
 
 # -- enumerated values -----------------------------------------------------------
@@ -136,8 +151,10 @@ class TestUniqueFields:
         assert Tracker.unique_fields("task") == ("entity_id", "task_type_id")
         assert Tracker.unique_fields("person") == ("email",)
         assert Tracker.unique_fields("comment") == ()  # known by id only
+        assert LocalTracker.unique_fields("task") == ("entity_id", "task_type_id", "name")
         assert ShotNamesPerProject.unique_fields("shot") == ("project_id", "name")
         assert ShotNamesPerProject.unique_fields("task") == LocalTracker.unique_fields("task")
+        assert OneTaskPerType.unique_fields("task") == ("entity_id", "task_type_id")
 
 
 class TestAStricterRule:
@@ -194,3 +211,27 @@ class TestALooserRule:
             plain.departments.new(name="Anim", color="#ff0000")
             with pytest.raises(AlreadyExists):
                 plain.departments.new(name="Anim", color="#0000ff")
+
+
+class TestFieldDefaults:
+    def test_a_task_without_a_name_gets_the_declared_one(self) -> None:
+        with _session(TodoLists) as session:
+            project = session.projects.new(name="Demo", production_type="short")
+            shot = project.shots.new(name="sh0010", sequence=project.sequences.new(name="sq010"))
+            session.task_types.new(name="Anim", for_shots=True)
+            task = shot.tasks.new(task_type="Anim")
+            assert task.name == "todo"
+            assert shot.tasks.ensure(task_type="Anim") is task
+            with pytest.raises(AlreadyExists):
+                shot.tasks.new(task_type="Anim", name="todo")
+            assert shot.tasks.new(task_type="Anim", name="main").name == "main"
+
+
+class TestOnATrackerWithOneTaskPerType(suite_tasks.TestSeveralTasksOfOneType):
+    """The contract tests of several tasks of one type, on a tracker that
+    declares the kinds' default: there, a second task of a type is refused."""
+
+    @pytest.fixture
+    def gadget_session(self) -> Iterator[Session]:
+        with _session(OneTaskPerType) as session:
+            yield session

@@ -200,6 +200,11 @@ class KitsuTracker(Tracker):
         "assets",
         "shots",
     )
+    #: Zou's constraint: a task is unique by name, task type and entity
+    #: (several tasks of one type on a shot, "main" when no name is given)
+    unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "task": ("entity_id", "task_type_id", "name")
+    }
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)

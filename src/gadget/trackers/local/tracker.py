@@ -81,9 +81,11 @@ class LocalTracker(Tracker):
     capabilities: ClassVar[frozenset[str]] = CAPABILITIES - {"roles"}
     name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})
     option_names: ClassVar[frozenset[str]] = frozenset({"timeout", "journal_mode"})
-    #: Kitsu's values, so that a studio moves between the two unchanged
+    #: Kitsu's values and rules, so that a studio moves between the two unchanged:
+    #: its production types; several tasks of one type on an entity, by name
     production_types: ClassVar[tuple[str, ...]] = writes.PRODUCTION_TYPES
     project_statuses: ClassVar[tuple[str, ...]] = writes.PROJECT_STATUSES
+    unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = writes.UNIQUE_KEYS
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)

@@ -43,6 +43,9 @@ PRODUCTION_TYPES = ("short", "featurefilm", "tvshow", "assets", "shots")
 #: A project's status, as on Kitsu: written in any case, stored lower-case.
 PROJECT_STATUSES = ("open", "closed")
 ENTITY_KINDS = ("shot", "asset")
+#: Uniqueness rules that differ from the kinds' defaults, as on Kitsu: several
+#: tasks of one task type on an entity, told apart by their names.
+UNIQUE_KEYS: dict[str, tuple[str, ...]] = {"task": ("entity_id", "task_type_id", "name")}
 
 
 @dataclass(frozen=True)
