@@ -35,13 +35,10 @@ _LIST_REFS = {
     "assignees": ("assignee_ids", "person"),
     "departments": ("department_ids", "department"),
 }
-_PRODUCTION_TYPES = ("short", "featurefilm", "tvshow")
 #: kinds named by a second field when their natural key does not match, in
 #: reads (``fetch``) and writes alike: a status by its display name
 #: ("Approved" as well as "app"), a person by full name as well as e-mail
 ALSO_KEYED_BY = {"task_status": "name", "person": "name"}
-#: a project's status on every tracker (written in any case, stored lower-case)
-_PROJECT_STATUSES = ("open", "closed")
 
 
 def _date(value: Any, what: str) -> dt.date:
@@ -104,10 +101,22 @@ def _check_json(data: Any, what: str) -> None:
     check(data, "")
 
 
-def _exists(kind: str, key: Any, label: str, existing: Any) -> AlreadyExists:
-    spec = KINDS[kind]
+def _alternatives(values: Iterable[str]) -> str:
+    """``a, b or c``."""
+    shown = list(values)
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+
+
+def _exists(
+    kind: str, data: Mapping[str, Any], unique: Iterable[str], label: str, existing: Any
+) -> AlreadyExists:
+    """AlreadyExists naming the values of the uniqueness rule (the parent's are in
+    ``label``) and the entity that holds them."""
+    scope = KINDS[kind].scope
+    shown = [f for f in unique if f not in scope] or list(unique)
+    values = ", ".join(f"{f}={data.get(f)!r}" for f in shown)
     return AlreadyExists(
-        f"{kind.replace('_', ' ')} with {spec.key}={key!r} already exists in {label}: "
+        f"{kind.replace('_', ' ')} with {values} already exists in {label}: "
         f"{existing!r} (nothing was written)",
         existing=existing,
     )
@@ -240,18 +249,8 @@ class _Writing(_Reading):
             or data["fps"] <= 0
         ):
             raise ValidationError(f"fps must be a positive number, not {data['fps']!r}")
-        if kind == "project" and data.get("production_type") not in (None, *_PRODUCTION_TYPES):
-            raise ValidationError(
-                f"production_type must be one of {', '.join(_PRODUCTION_TYPES)}, not {data['production_type']!r}"
-            )
-        if kind == "project" and "status" in data:
-            status = data["status"]
-            if not isinstance(status, str) or status.lower() not in _PROJECT_STATUSES:
-                raise ValidationError(
-                    f"a project's status is {' or '.join(_PROJECT_STATUSES)} (any case), "
-                    f"not {status!r}"
-                )
-            data["status"] = status.lower()
+        if kind == "project":
+            self._validate_project(data)
         if kind == "person" and "email" in data and "@" not in data["email"]:
             raise ValidationError(f"{data['email']!r} is not an e-mail address")
         for name in ("start_date", "due_date"):
@@ -270,6 +269,24 @@ class _Writing(_Reading):
             raise ValidationError(
                 f"a playlist is for 'shot' or 'asset', not {data['for_entity']!r}"
             )
+
+    def _validate_project(self, data: dict[str, Any]) -> None:
+        """A project's production type and status: values the tracker declares."""
+        tracker = self.tracker
+        production = data.get("production_type")
+        if production is not None and production not in tracker.production_types:
+            raise ValidationError(
+                f"production_type must be one of {_alternatives(tracker.production_types)} "
+                f"on the {tracker.name} tracker, not {production!r} (nothing was written)"
+            )
+        if "status" in data:
+            status = data["status"]
+            if not isinstance(status, str) or status.lower() not in tracker.project_statuses:
+                raise ValidationError(
+                    f"a project's status is {_alternatives(tracker.project_statuses)} (any case) "
+                    f"on the {tracker.name} tracker, not {status!r} (nothing was written)"
+                )
+            data["status"] = status.lower()
 
     # -- writing -----------------------------------------------------------
     def _prepare_new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -300,17 +317,21 @@ class _Writing(_Reading):
             raise ValidationError("an asset needs an asset_type (name or entity)")
         if kind == "playlist":
             data.setdefault("for_entity", "shot")
+        # what the tracker would store anyway, known before the key is checked
+        for field, value in self.tracker.field_defaults.get(kind, {}).items():
+            if data.get(field) is None:
+                data[field] = value
         if spec.key not in data or data[spec.key] in (None, ""):
             raise ValidationError(f"a new {kind.replace('_', ' ')} needs {spec.key}")
         return data
 
     def _holders(self, kind: str, data: Mapping[str, Any], skip: str | None = None) -> list[Any]:
-        """The entities holding ``data``'s natural key under the same parent."""
-        spec = KINDS[kind]
-        if spec.key == "id":
+        """The entities holding ``data``'s values of the tracker's uniqueness rule
+        for ``kind`` (``Tracker.unique_fields``): its natural key under the same parent."""
+        unique = self.tracker.unique_fields(kind)
+        if not unique:
             return []
-        criteria = {f: data.get(f) for f in spec.scope}
-        criteria[spec.key] = data[spec.key]
+        criteria = {f: data.get(f) for f in unique}
         return [e for e in self._query(kind, criteria) if e.id != skip]
 
     def _check_free(
@@ -318,7 +339,7 @@ class _Writing(_Reading):
     ) -> None:
         taken = self._holders(kind, data, skip)
         if taken:
-            raise _exists(kind, data[KINDS[kind].key], label, taken[0])
+            raise _exists(kind, data, self.tracker.unique_fields(kind), label, taken[0])
 
     def _new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:
         if coll.kind == "comment":
@@ -337,21 +358,27 @@ class _Writing(_Reading):
             return [self._new_comment(coll, row) for row in rows]
         prepared = [self._prepare_new(coll, row) for row in rows]
         spec = KINDS[coll.kind]
+        unique = self.tracker.unique_fields(coll.kind)
+        # one lookup per parent, not one per row: the rule's fields the tracker
+        # filters on, but the natural key, which differs from row to row
+        parent = [f for f in unique if f in spec.filters and f != spec.key]
         seen: set[tuple[Any, ...]] = set()
-        taken: dict[tuple[Any, ...], dict[Any, Any]] = {}
+        taken: dict[tuple[Any, ...], dict[tuple[Any, ...], Any]] = {}
         for data in prepared:
-            scope = tuple(data.get(f) for f in spec.scope)
-            ident = (*scope, data[spec.key])
-            if ident in seen:
-                raise ValidationError(f"{data[spec.key]!r} is given twice")
+            ident = tuple(data.get(f) for f in unique)
+            if unique and ident in seen:
+                shown = [f for f in unique if f not in spec.scope] or unique
+                values = ", ".join(f"{f}={data.get(f)!r}" for f in shown)
+                raise ValidationError(f"{values} is given twice (nothing was written)")
             seen.add(ident)
-            if spec.key == "id":
+            if not unique:
                 continue
-            if scope not in taken:  # one lookup per parent, not one per row
-                siblings = self._query(coll.kind, dict(zip(spec.scope, scope, strict=True)))
-                taken[scope] = {getattr(e, spec.key): e for e in siblings}
-            if data[spec.key] in taken[scope]:
-                raise _exists(coll.kind, data[spec.key], coll._label, taken[scope][data[spec.key]])
+            group = tuple(data.get(f) for f in parent)
+            if group not in taken:
+                siblings = self._query(coll.kind, dict(zip(parent, group, strict=True)))
+                taken[group] = {tuple(getattr(e, f, None) for f in unique): e for e in siblings}
+            if ident in taken[group]:
+                raise _exists(coll.kind, data, unique, coll._label, taken[group][ident])
         try:  # all or nothing (else PartialWrite names what is left)
             records = self.tracker.create_many(coll.kind, prepared)
         finally:
@@ -365,7 +392,6 @@ class _Writing(_Reading):
 
     def _update(self, entity: Entity, fields: Mapping[str, Any]) -> None:
         kind = entity.kind
-        spec = KINDS[kind]
         scope = {"project_id": getattr(entity, "project_id", None)}
         data = self._normalize_write(kind, fields, scope)
         if not data:
@@ -381,8 +407,9 @@ class _Writing(_Reading):
                 if fout < fin:
                     raise ValidationError(f"frame_out {fout} is before frame_in {fin}")
                 data["nb_frames"] = fout - fin + 1
-        if spec.key in data and spec.key != "id":
-            merged = {f: data.get(f, getattr(entity, f, None)) for f in (*spec.scope, spec.key)}
+        unique = self.tracker.unique_fields(kind)
+        if data.keys() & set(unique):
+            merged = {f: data.get(f, getattr(entity, f, None)) for f in unique}
             self._check_free(kind, merged, "the same parent", skip=entity.id)
         record = self.tracker.update(kind, entity.id, data)
         self._invalidate(kind)

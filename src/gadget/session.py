@@ -40,6 +40,7 @@ from gadget.entities.task import TimeSpent
 from gadget.errors import (
     ConfigError,
     GadgetError,
+    MultipleFound,
     NotFound,
     Unsupported,
     ValidationError,
@@ -389,7 +390,13 @@ class Session(_Writing):
             if not found:
                 names = [t.task_type.name for t in self._query(kind, coll._query)]
                 raise NotFound("task", {"task_type": key}, coll._label, closest_names(key, names))
-            return coll._pick(found, {"task_type": key}, ())
+            # several tasks of one type (a tracker whose rule allows it): their
+            # names tell them apart (names a fast listing left out load here, once)
+            named = ", ".join(repr(t.name) for t in found)
+            raise MultipleFound(
+                f"{len(found)} tasks of task type {key!r} in {coll._label}: {named}; "
+                f"pick one by name: get(task_type={key!r}, name=...)"
+            )
         by_key = {KINDS[kind].key: key}
         if kind not in ALSO_KEYED_BY:
             return coll.get(**by_key)

@@ -74,7 +74,15 @@ class Task(Entity):
     description: str | None = None
 
     def __repr__(self) -> str:
-        return f"Task(task_type_id={self.task_type_id!r}, entity_id={self.entity_id!r}, id={self.id!r})"
+        try:  # never a read: a name a partial record left out is not shown
+            name = object.__getattribute__(self, "name")
+        except AttributeError:
+            name = None
+        shown = f"{name!r}, " if name else ""
+        return (
+            f"Task({shown}task_type_id={self.task_type_id!r}, entity_id={self.entity_id!r}, "
+            f"id={self.id!r})"
+        )
 
     @property
     def task_type(self) -> TaskType:

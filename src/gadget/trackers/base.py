@@ -37,10 +37,12 @@ import abc
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from gadget._kinds import COMMON_FIELDS, KINDS
 from gadget.errors import ConfigError, PartialWrite, Unsupported
 
 if TYPE_CHECKING:
@@ -75,6 +77,38 @@ CAPABILITIES = frozenset(
         "roles",
     }
 )
+
+
+def _check_declarations(cls: type[Tracker]) -> None:
+    """Refuse, when a tracker class is built, declarations that name no kind or
+    field, or enumerations that are not tuples of non-empty strings."""
+    where = f"{cls.__module__}.{cls.__qualname__}"
+    for attribute in ("production_types", "project_statuses"):
+        values = getattr(cls, attribute)
+        if (
+            not isinstance(values, tuple)
+            or not values
+            or not all(isinstance(v, str) and v for v in values)
+        ):
+            raise TypeError(f"{where}.{attribute} is a tuple of non-empty strings, not {values!r}")
+    if any(v != v.lower() for v in cls.project_statuses):
+        raise TypeError(f"{where}.project_statuses are lower-case: {cls.project_statuses!r}")
+    for attribute, table in (
+        ("unique_keys", cls.unique_keys),
+        ("field_defaults", cls.field_defaults),
+    ):
+        for kind, fields in table.items():
+            if kind not in KINDS:
+                raise TypeError(
+                    f"{where}.{attribute} names the kind {kind!r}; kinds: {', '.join(KINDS)}"
+                )
+            known = (*COMMON_FIELDS, *KINDS[kind].fields)
+            wrong = [f for f in fields if f not in known]
+            if wrong or (attribute == "unique_keys" and (isinstance(fields, str) or not fields)):
+                raise TypeError(
+                    f"{where}.{attribute}[{kind!r}] must name fields of a {kind.replace('_', ' ')} "
+                    f"({', '.join(known)}), not {fields!r}"
+                )
 
 
 @attrs.define(frozen=True)
@@ -126,6 +160,30 @@ class Tracker(abc.ABC):
     #: (Kitsu). A lookup of a project that finds nothing then says that the
     #: project may exist, for such a person (``Session.sees_all_projects``).
     projects_by_team: ClassVar[bool] = False
+    #: The values a project's ``production_type`` takes on this tracker; the
+    #: session refuses any other, naming these, before anything is sent.
+    production_types: ClassVar[tuple[str, ...]] = ("short", "featurefilm", "tvshow")
+    #: The values of a project's ``status``, lower-case; the session accepts them
+    #: in any case, writes them lower-case and refuses any other, naming these.
+    project_statuses: ClassVar[tuple[str, ...]] = ("open", "closed")
+    #: Uniqueness rules where this tracker differs from the kinds' defaults:
+    #: kind -> the record fields no two records of that kind share all the
+    #: values of. A kind not named keeps its default, its ``scope`` then its
+    #: ``key`` (:meth:`unique_fields`): one task per task type per entity, a
+    #: shot's name in its sequence. ``new()`` raises AlreadyExists by it and
+    #: ``ensure()`` finds by it; ``fetch()`` still looks up the kind's key.
+    unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType({})
+    #: What this tracker stores in a field a new record leaves out, where the
+    #: session must know it first (a field of a uniqueness rule): kind ->
+    #: {field: value}. The session fills these in before it checks and writes.
+    #: A task is named "main" when no name is given (Kitsu's default).
+    field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = MappingProxyType(
+        {"task": MappingProxyType({"name": "main"})}
+    )
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _check_declarations(cls)
 
     def __init__(self, config: TrackerConfig) -> None:
         self.config = config
@@ -141,6 +199,17 @@ class Tracker(abc.ABC):
         """Raise :class:`Unsupported` unless ``capability`` is declared."""
         if capability not in self.capabilities:
             raise Unsupported(f"the {self.name} tracker does not support {capability}")
+
+    @classmethod
+    def unique_fields(cls, kind: str) -> tuple[str, ...]:
+        """The fields whose values, together, identify one ``kind`` record on this
+        tracker: :attr:`unique_keys` for ``kind``, else the kind's ``scope`` and
+        ``key``. Empty for kinds known by id only (comments, previews ...)."""
+        declared = cls.unique_keys.get(kind)
+        if declared is not None:
+            return tuple(declared)
+        spec = KINDS[kind]
+        return () if spec.key == "id" else (*spec.scope, spec.key)
 
     # -- session -----------------------------------------------------------
     @abc.abstractmethod

@@ -56,6 +56,7 @@ from gadget.testing.suite.reference import (
     TestTeam,
 )
 from gadget.testing.suite.tasks import (
+    TestSeveralTasksOfOneType,
     TestTaskAssignees,
     TestTaskDates,
     TestTasks,
@@ -86,6 +87,7 @@ __all__ = [
     "TestSearch",
     "TestSequences",
     "TestSessions",
+    "TestSeveralTasksOfOneType",
     "TestShots",
     "TestTaskAssignees",
     "TestTaskDates",

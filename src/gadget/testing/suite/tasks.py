@@ -8,6 +8,7 @@ import pytest
 
 from gadget import (
     AlreadyExists,
+    MultipleFound,
     NotFound,
     Session,
     Task,
@@ -17,6 +18,7 @@ from gadget import (
 from gadget.testing.fixtures import Studio, requires
 
 __all__ = [
+    "TestSeveralTasksOfOneType",
     "TestTaskAssignees",
     "TestTaskDates",
     "TestTaskStatusChanges",
@@ -325,3 +327,141 @@ class TestTimeSpent:
         with pytest.raises(ValidationError, match="date"):
             task.time_spent.add(me, "18/03/2026", hours=1)
         assert list(task.time_spent) == []
+
+
+def _names_tasks(session: Session) -> bool:
+    """Whether the tracker tells tasks of one type on an entity apart by name
+    (its declared uniqueness rule for tasks), as Kitsu and ShotGrid do."""
+    return "name" in session.tracker.unique_fields("task")
+
+
+class TestSeveralTasksOfOneType:
+    """A tracker declares whether an entity may hold several tasks of one task
+    type (``Tracker.unique_keys``); the session keeps to what it declares."""
+
+    def test_new_get_fetch_and_ensure_by_name(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        shot = gadget_studio.shot()
+        anim = gadget_studio.task_type("Anim")
+        main = shot.tasks.new(task_type=anim)
+        default = gadget_session.tracker.field_defaults.get("task", {}).get("name")
+        if default is not None:
+            assert main.name == default
+        if not _names_tasks(gadget_session):  # one task per task type: another is refused
+            with pytest.raises(AlreadyExists) as refused:
+                shot.tasks.new(task_type=anim, name="fx2")
+            assert refused.value.existing is main
+            assert shot.tasks.all() == [main]
+            return
+        fx2 = shot.tasks.new(task_type=anim.name, name="fx2")
+        assert fx2 is not main and fx2.name == "fx2" and fx2.task_type is anim
+        assert set(shot.tasks) == {main, fx2}
+        with pytest.raises(MultipleFound) as several:
+            shot.tasks.fetch(anim.name)
+        message = str(several.value)
+        assert anim.name in message and "'fx2'" in message and repr(main.name) in message
+        assert shot.tasks.get(task_type=anim.name, name="fx2") is fx2
+        assert shot.tasks.get(task_type=anim, name=main.name) is main
+        # the same type and name again: refused, naming the task that holds them
+        with pytest.raises(AlreadyExists, match="fx2") as taken:
+            shot.tasks.new(task_type=anim, name="fx2")
+        assert taken.value.existing is fx2
+        with pytest.raises(AlreadyExists) as unnamed:
+            shot.tasks.new(task_type=anim)  # the default name is taken too
+        assert unnamed.value.existing is main
+        assert shot.tasks.ensure(task_type=anim, name="fx2") is fx2
+        fx3 = shot.tasks.ensure(task_type=anim.name, name="fx3")
+        assert fx3 not in (main, fx2) and fx3.name == "fx3"
+        assert len(shot.tasks) == 3
+        fx2.refresh()  # as the tracker stored it
+        assert (fx2.name, fx2.task_type_id, fx2.entity_id) == ("fx2", anim.id, shot.id)
+
+    def test_names_are_exact(self, gadget_session: Session, gadget_studio: Studio) -> None:
+        shot = gadget_studio.shot()
+        anim = gadget_studio.task_type("Anim")
+        fx = shot.tasks.new(task_type=anim, name="fx")
+        if not _names_tasks(gadget_session):
+            with pytest.raises(AlreadyExists):
+                shot.tasks.new(task_type=anim, name="FX")
+            return
+        upper = shot.tasks.new(task_type=anim, name="FX")  # another name: another task
+        assert shot.tasks.get(task_type=anim, name="FX") is upper
+        assert shot.tasks.get(task_type=anim, name="fx") is fx
+        with pytest.raises(NotFound):
+            shot.tasks.get(task_type=anim, name="Fx")
+
+    def test_one_of_each_type_still_fetches(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        shot = gadget_studio.shot()
+        anim = gadget_studio.task_type("Anim")
+        comp = gadget_studio.task_type("Comp")
+        t_comp = shot.tasks.new(task_type=comp, name="precomp")
+        if _names_tasks(gadget_session):
+            shot.tasks.new(task_type=anim, name="a")
+            shot.tasks.new(task_type=anim, name="b")
+            with pytest.raises(MultipleFound):
+                shot.tasks.fetch(anim.name)
+        assert shot.tasks.fetch(comp.name) is t_comp
+        assert t_comp.name == "precomp"
+
+    def test_rename_onto_a_taken_name_already_exists(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        shot = gadget_studio.shot()
+        anim = gadget_studio.task_type("Anim")
+        main = shot.tasks.new(task_type=anim)
+        if not _names_tasks(gadget_session):
+            assert main.update(name="blocking").name == "blocking"
+            return
+        fx2 = shot.tasks.new(task_type=anim, name="fx2")
+        with pytest.raises(AlreadyExists) as taken:
+            fx2.update(name=main.name)
+        assert taken.value.existing is main
+        fx2.refresh()
+        assert fx2.name == "fx2"
+        assert fx2.update(name="fx3").name == "fx3"
+        assert shot.tasks.get(task_type=anim, name="fx3") is fx2
+
+    def test_new_many_by_name(self, gadget_session: Session, gadget_studio: Studio) -> None:
+        shot = gadget_studio.shot()
+        anim = gadget_studio.task_type("Anim")
+        if not _names_tasks(gadget_session):
+            with pytest.raises(ValidationError, match="given twice"):
+                shot.tasks.new_many([{"task_type": anim, "name": n} for n in ("a", "b")])
+            assert shot.tasks.all() == []
+            return
+        made = shot.tasks.new_many([{"task_type": anim, "name": n} for n in ("a", "b")])
+        assert sorted(t.name for t in made) == ["a", "b"]
+        with pytest.raises(ValidationError, match="given twice"):
+            shot.tasks.new_many(
+                [{"task_type": anim, "name": "c"}, {"task_type": anim, "name": "c"}]
+            )
+        with pytest.raises(AlreadyExists) as taken:
+            shot.tasks.new_many(
+                [{"task_type": anim, "name": "d"}, {"task_type": anim, "name": "a"}]
+            )
+        assert taken.value.existing is made[0]
+        assert sorted(t.name for t in shot.tasks) == ["a", "b"]  # nothing written
+
+    def test_fetch_in_a_walk(self, gadget_session: Session, gadget_studio: Studio) -> None:
+        """Shots listed with their tasks (a fast route may leave task names out):
+        fetch by type finds the one task, and names several when they share it."""
+        seq = gadget_studio.sequence()
+        anim = gadget_studio.task_type("Anim")
+        one, two = gadget_studio.shot(seq, "sh0010"), gadget_studio.shot(seq, "sh0020")
+        alone = one.tasks.new(task_type=anim)
+        first = two.tasks.new(task_type=anim, name="first")
+        if _names_tasks(gadget_session):
+            two.tasks.new(task_type=anim, name="second")
+        gadget_session.clear_cache()
+        walked = {shot.id: shot for shot in seq.project.shots.refresh()}
+        assert walked[one.id].tasks.fetch(anim.name) is alone
+        if not _names_tasks(gadget_session):
+            assert walked[two.id].tasks.fetch(anim.name) is first
+            return
+        with pytest.raises(MultipleFound) as several:
+            walked[two.id].tasks.fetch(anim.name)
+        assert "'first'" in str(several.value) and "'second'" in str(several.value)
+        assert walked[two.id].tasks.get(task_type=anim, name="first") is first

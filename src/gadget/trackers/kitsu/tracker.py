@@ -191,6 +191,20 @@ class KitsuTracker(Tracker):
         {"timeout", "upload_timeout", "retries", "ssl_verify"}
     )
     projects_by_team: ClassVar[bool] = True  # Zou lists non-admins their teams' projects
+    #: the production types Kitsu's web app offers (Zou itself stores any
+    #: string of up to 20 characters, so gadget checks)
+    production_types: ClassVar[tuple[str, ...]] = (
+        "short",
+        "featurefilm",
+        "tvshow",
+        "assets",
+        "shots",
+    )
+    #: Zou's constraint: a task is unique by name, task type and entity
+    #: (several tasks of one type on a shot, "main" when no name is given)
+    unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "task": ("entity_id", "task_type_id", "name")
+    }
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)

@@ -18,7 +18,7 @@ import attrs
 from gadget.errors import NotFound, ValidationError
 from gadget.trackers.base import CommentDraft
 from gadget.trackers.local.files import FileStore, png_size
-from gadget.trackers.local.writes import insert, insert_row, now
+from gadget.trackers.local.writes import Rules, insert, insert_row, now
 
 __all__ = ["StagedFiles", "post_comment", "set_main_preview", "stage_files"]
 
@@ -92,6 +92,7 @@ def post_comment(
     draft: CommentDraft,
     staged: StagedFiles,
     acting_id: str | None,
+    rules: Rules,
 ) -> str:
     """Insert the comment, move the task's status, record the files; return the comment id.
 
@@ -113,6 +114,7 @@ def post_comment(
             "checklist": [{"text": text, "checked": checked} for text, checked in draft.checklist],
         },
         acting_id,
+        rules,
     )
     stamp = now()
     if draft.status_id is not None and draft.status_id != task["status_id"]:

@@ -49,7 +49,7 @@ from gadget.trackers.local.database import Database, fold
 from gadget.trackers.local.files import FileStore
 from gadget.trackers.local.location import Location, parse_url
 from gadget.trackers.local.records import chunks, marks, q
-from gadget.trackers.local.schema import DEFAULT_ASSET_TYPES, DEFAULT_STATUSES
+from gadget.trackers.local.schema import DEFAULT_ASSET_TYPES, DEFAULT_STATUSES, FIELD_TYPES
 from gadget.trackers.local.values import normalize
 
 if TYPE_CHECKING:
@@ -81,6 +81,11 @@ class LocalTracker(Tracker):
     capabilities: ClassVar[frozenset[str]] = CAPABILITIES - {"roles"}
     name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})
     option_names: ClassVar[frozenset[str]] = frozenset({"timeout", "journal_mode"})
+    #: Kitsu's values and rules, so that a studio moves between the two unchanged:
+    #: its production types; several tasks of one type on an entity, by name
+    production_types: ClassVar[tuple[str, ...]] = writes.PRODUCTION_TYPES
+    project_statuses: ClassVar[tuple[str, ...]] = writes.PROJECT_STATUSES
+    unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = writes.UNIQUE_KEYS
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
@@ -97,6 +102,12 @@ class LocalTracker(Tracker):
         self._db = Database(self.location.database, self.location.label, timeout, journal_mode)
         self._files: FileStore | None = None
         self._me_id: str | None = None
+        # what this class declares, as its writes check it
+        self._rules = writes.Rules(
+            {kind: self.unique_fields(kind) for kind in FIELD_TYPES},
+            self.production_types,
+            self.project_statuses,
+        )
 
     def __repr__(self) -> str:
         return f"LocalTracker({self.location.url!r})"
@@ -125,7 +136,9 @@ class LocalTracker(Tracker):
                 "check the path, or pass create=True to gadget.connect() to make a new database"
             )
         first_admin = _email(self.config.login) or f"{_os_user()}@localhost"
-        self._db.connect(seed=lambda conn: _seed(conn, first_admin), create=self.config.create)
+        self._db.connect(
+            seed=lambda conn: _seed(conn, first_admin, self._rules), create=self.config.create
+        )
         try:
             if self._files is None:
                 files_dir = self.location.files_dir
@@ -273,7 +286,7 @@ class LocalTracker(Tracker):
         """
         records.spec(kind)
         with self._db.write() as conn:
-            new_id = writes.insert(conn, kind, fields, self._me_id)
+            new_id = writes.insert(conn, kind, fields, self._me_id, self._rules)
             return records.get(conn, kind, new_id)
 
     def create_many(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> Records:
@@ -284,7 +297,7 @@ class LocalTracker(Tracker):
         """
         records.spec(kind)
         with self._db.write() as conn:
-            ids = [writes.insert(conn, kind, row, self._me_id) for row in rows]
+            ids = [writes.insert(conn, kind, row, self._me_id, self._rules) for row in rows]
             made = records.select_where(conn, kind, [records.filter_condition(kind, "id", ids)])
         by_id = {record["id"]: record for record in made}
         return [by_id[new_id] for new_id in ids]
@@ -297,7 +310,7 @@ class LocalTracker(Tracker):
         """
         records.spec(kind)
         with self._db.write() as conn:
-            writes.update(conn, kind, id, fields, self._me_id)
+            writes.update(conn, kind, id, fields, self._me_id, self._rules)
             return records.get(conn, kind, id)
 
     def delete(self, kind: str, id: str) -> None:
@@ -338,7 +351,9 @@ class LocalTracker(Tracker):
         try:
             publish.stage_files(store, task_id, draft, staged)
             with self._db.write() as conn:
-                comment_id = publish.post_comment(conn, task_id, draft, staged, self._me_id)
+                comment_id = publish.post_comment(
+                    conn, task_id, draft, staged, self._me_id, self._rules
+                )
                 return records.get(conn, "comment", comment_id)
         except OSError as exc:
             store.remove(staged.paths)
@@ -576,15 +591,15 @@ class LocalTracker(Tracker):
         return found
 
 
-def _seed(conn: sqlite3.Connection, first_admin: str) -> None:
+def _seed(conn: sqlite3.Connection, first_admin: str, rules: writes.Rules) -> None:
     """What a new database starts with: Kitsu's default task statuses and asset
     types, and its first admin."""
     for status in DEFAULT_STATUSES:
-        writes.insert(conn, "task_status", status, None)
+        writes.insert(conn, "task_status", status, None, rules)
     for name in DEFAULT_ASSET_TYPES:
-        writes.insert(conn, "asset_type", {"name": name}, None)
+        writes.insert(conn, "asset_type", {"name": name}, None, rules)
     fields = {"email": first_admin, "first_name": first_admin.split("@", 1)[0], "role": "admin"}
-    writes.insert(conn, "person", fields, None)
+    writes.insert(conn, "person", fields, None, rules)
 
 
 def _email(login: str | None) -> str | None:

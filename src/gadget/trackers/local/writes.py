@@ -18,6 +18,7 @@ import datetime as dt
 import sqlite3
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from gadget._kinds import KINDS
@@ -32,14 +33,31 @@ from gadget.trackers.local.values import (
     to_db,
 )
 
-__all__ = ["entity_of", "insert", "insert_row", "now", "update"]
+__all__ = ["Rules", "entity_of", "insert", "insert_row", "now", "update"]
 
 #: Kinds holding a ``project_id`` (refs between them must stay in one project).
 PROJECT_KINDS = frozenset(k for k, types in FIELD_TYPES.items() if "project_id" in types)
-PRODUCTION_TYPES = ("short", "featurefilm", "tvshow")
+#: A project's production types: Kitsu's (those its web app offers; Zou
+#: stores any short string).
+PRODUCTION_TYPES = ("short", "featurefilm", "tvshow", "assets", "shots")
 #: A project's status, as on Kitsu: written in any case, stored lower-case.
 PROJECT_STATUSES = ("open", "closed")
 ENTITY_KINDS = ("shot", "asset")
+#: Uniqueness rules that differ from the kinds' defaults, as on Kitsu: several
+#: tasks of one task type on an entity, told apart by their names.
+UNIQUE_KEYS: dict[str, tuple[str, ...]] = {"task": ("entity_id", "task_type_id", "name")}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the tracker declares that its writes check (``Tracker.unique_fields``,
+    ``production_types``, ``project_statuses``): kind -> the fields no two
+    records share all the values of (empty: none), and the accepted values."""
+
+    unique: Mapping[str, tuple[str, ...]]
+    production_types: tuple[str, ...]
+    project_statuses: tuple[str, ...]
+
 
 #: Values of fields a caller did not give on create (every other field is None).
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -80,7 +98,11 @@ def insert_row(conn: sqlite3.Connection, table: str, row: Mapping[str, Any]) -> 
 
 
 def insert(
-    conn: sqlite3.Connection, kind: str, fields: Mapping[str, Any], acting_id: str | None
+    conn: sqlite3.Connection,
+    kind: str,
+    fields: Mapping[str, Any],
+    acting_id: str | None,
+    rules: Rules,
 ) -> str:
     """Validate ``fields`` as a new ``kind`` record, insert it and return its new id.
 
@@ -95,7 +117,7 @@ def insert(
         values[field] = list(default) if isinstance(default, list) else default
     values.update({k: v for k, v in given.items() if k != "custom_data"})
     custom = {k: v for k, v in given.get("custom_data", {}).items() if v is not None}
-    validate(conn, kind, values, set(given), exclude_id=None, acting_id=acting_id)
+    validate(conn, kind, values, set(given), rules, exclude_id=None, acting_id=acting_id)
     new_id = str(uuid.uuid4())
     stamp = now()
     row = {f: to_db(types[f], values[f]) for f in types}
@@ -111,6 +133,7 @@ def update(
     id: str,
     fields: Mapping[str, Any],
     acting_id: str | None,
+    rules: Rules,
 ) -> None:
     """Validate and write ``fields`` on a record; ``custom_data`` is merged.
 
@@ -129,7 +152,7 @@ def update(
             custom.pop(key, None)
         else:
             custom[key] = value
-    validate(conn, kind, values, set(given), exclude_id=id, acting_id=acting_id)
+    validate(conn, kind, values, set(given), rules, exclude_id=id, acting_id=acting_id)
     assignments = ", ".join(f"{q(f)} = ?" for f in types)
     conn.execute(
         f"UPDATE {q(kind)} SET {assignments}, updated_at = ?, custom_data = ? WHERE id = ?",
@@ -163,18 +186,19 @@ def validate(
     kind: str,
     values: dict[str, Any],
     given: set[str],
+    rules: Rules,
     *,
     exclude_id: str | None,
     acting_id: str | None,
 ) -> None:
     """Complete derived fields, then check refs, required fields and uniqueness."""
-    derive(conn, kind, values, given, acting_id)
+    derive(conn, kind, values, given, acting_id, rules)
     check_refs(conn, kind, values)
     for field in REQUIRED.get(kind, ()):
         value = values.get(field)
         if value is None or value == "":
             raise ValidationError(f"a {kind} needs {field}")
-    check_unique(conn, kind, values, exclude_id)
+    check_unique(conn, kind, values, exclude_id, rules.unique.get(kind, ()))
 
 
 def derive(
@@ -183,20 +207,21 @@ def derive(
     values: dict[str, Any],
     given: set[str],
     acting_id: str | None,
+    rules: Rules,
 ) -> None:
     """Fill what follows from other fields (a task's project, a comment's author...)."""
     if kind == "project":
         production = values.get("production_type")
-        if production is not None and production not in PRODUCTION_TYPES:
+        if production is not None and production not in rules.production_types:
             raise ValidationError(
-                f"project.production_type must be one of {', '.join(PRODUCTION_TYPES)}, "
+                f"project.production_type must be one of {', '.join(rules.production_types)}, "
                 f"not {production!r}"
             )
         if "status" in given:
             status = values.get("status")
-            if not isinstance(status, str) or status.lower() not in PROJECT_STATUSES:
+            if not isinstance(status, str) or status.lower() not in rules.project_statuses:
                 raise ValidationError(
-                    f"project.status must be {' or '.join(PROJECT_STATUSES)} (any case), "
+                    f"project.status must be {' or '.join(rules.project_statuses)} (any case), "
                     f"not {status!r}"
                 )
             values["status"] = status.lower()
@@ -318,13 +343,17 @@ def check_refs(conn: sqlite3.Connection, kind: str, values: Mapping[str, Any]) -
 
 
 def check_unique(
-    conn: sqlite3.Connection, kind: str, values: Mapping[str, Any], exclude_id: str | None
+    conn: sqlite3.Connection,
+    kind: str,
+    values: Mapping[str, Any],
+    exclude_id: str | None,
+    columns: tuple[str, ...],
 ) -> None:
-    """AlreadyExists when another record has the same key in the same scope."""
+    """AlreadyExists when another record has the same values in every one of
+    ``columns`` (the tracker's uniqueness rule for ``kind``: its key in its scope)."""
     kind_spec = KINDS[kind]
-    if kind_spec.key == "id" or values.get(kind_spec.key) is None:
+    if not columns or values.get(kind_spec.key) is None:
         return
-    columns = [*kind_spec.scope, kind_spec.key]
     types = FIELD_TYPES[kind]
     where = " AND ".join(f"{q(c)} IS ?" for c in columns)
     params = [to_db(types[c], values.get(c)) for c in columns]
@@ -335,10 +364,11 @@ def check_unique(
     if row is None:
         return
     existing = get(conn, kind, str(row["id"]))
-    scope = ", ".join(f"{c}={values.get(c)!r}" for c in kind_spec.scope)
+    key = ", ".join(f"{c}={values.get(c)!r}" for c in columns if c not in kind_spec.scope)
+    scope = ", ".join(f"{c}={values.get(c)!r}" for c in columns if c in kind_spec.scope)
     raise AlreadyExists(
-        f"a {kind} with {kind_spec.key}={values[kind_spec.key]!r} already exists"
-        + (f" in {scope}" if scope else "")
+        f"a {kind} with {key or scope} already exists"
+        + (f" in {scope}" if scope and key else "")
         + f" (id {existing['id']})",
         existing=existing,
     )
