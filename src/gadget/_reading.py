@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 from cachetools import TTLCache
 
-from gadget._kinds import KINDS
 from gadget.collections import Collection, Items, matches
 from gadget.config import mask_url
 from gadget.entities import ENTITY_CLASSES, ChecklistItem, Entity
 from gadget.errors import TrackerUnavailable
+from gadget.kinds import KINDS
 from gadget.trackers.base import MISSING, Record
 
 if TYPE_CHECKING:

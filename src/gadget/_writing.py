@@ -17,8 +17,6 @@ from typing import Any
 
 import attrs
 
-from gadget._ids import get_id, looks_like_id
-from gadget._kinds import KINDS
 from gadget._reading import _REFERENCE_KINDS, _Reading
 from gadget.collections import Collection
 from gadget.entities import ENTITY_CLASSES, ChecklistItem, Entity
@@ -28,6 +26,8 @@ from gadget.errors import (
     ValidationError,
     closest_names,
 )
+from gadget.ids import get_id, looks_like_id
+from gadget.kinds import KINDS
 from gadget.trackers.base import CommentDraft
 
 #: user-facing aliases of list-valued reference fields

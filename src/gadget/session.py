@@ -27,8 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from gadget._ids import get_id, looks_like_id
-from gadget._kinds import KINDS
 from gadget._reading import _describe, _key
 from gadget._writing import ALSO_KEYED_BY, _date, _int, _Writing
 from gadget.collections import Collection, Items, Team
@@ -45,6 +43,8 @@ from gadget.errors import (
     ValidationError,
     closest_names,
 )
+from gadget.ids import get_id, looks_like_id
+from gadget.kinds import KINDS
 from gadget.trackers.base import Record
 from gadget.trackers.registry import resolve
 

@@ -200,7 +200,7 @@ def _names(cell: str) -> set[str]:
 
 
 def test_the_vocabulary_table_matches_kinds() -> None:
-    from gadget._kinds import KINDS
+    from gadget.kinds import KINDS
 
     rows = _table_rows("writing-a-tracker.md", "| kind | fields |")
     assert [r[0] for r in rows] == list(KINDS)

@@ -43,11 +43,11 @@ from gadget import (
 from gadget import (
     Sequence as SequenceEntity,
 )
-from gadget._ids import looks_like_id
-from gadget._kinds import COMMON_FIELDS, KINDS
 from gadget.collections import matches
 from gadget.entities import ENTITY_CLASSES
 from gadget.errors import closest_names
+from gadget.ids import looks_like_id
+from gadget.kinds import COMMON_FIELDS, KINDS
 from gadget.trackers import registry
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
 from gadget.trackers.local import LocalTracker
@@ -711,3 +711,39 @@ def test_import_gadget_stays_light() -> None:
     assert before == [], f"import gadget imported {before}"
     assert after == [], f"a memory:// session imported {after}"
     assert pytest_loaded is False
+
+
+def test_the_call_spy_and_the_demo_import_no_pytest() -> None:
+    """``gadget.testing.spy`` (and ``gadget demo``, which counts its walk with it)
+    runs where pytest is not installed; the suite's helpers still bring pytest."""
+    code = (
+        "import json, sys\n"
+        "import gadget.testing.spy\n"
+        "from gadget.testing import TrackerSpy\n"
+        "import gadget.cli._demo\n"
+        "spy = 'pytest' in sys.modules\n"
+        "from gadget.testing import write_png\n"
+        "print(json.dumps([spy, TrackerSpy is gadget.testing.spy.TrackerSpy,"
+        " 'pytest' in sys.modules]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "GADGET_"))}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    spy_loaded_pytest, same_class, helpers_loaded_pytest = json.loads(
+        out.stdout.strip().splitlines()[-1]
+    )
+    assert spy_loaded_pytest is False
+    assert same_class is True
+    assert helpers_loaded_pytest is True
+
+
+def test_the_suite_asserts_are_rewritten_by_pytest() -> None:
+    """The suite marks its modules for pytest's assert rewriting itself, so a
+    failing contract test shows the compared values in any caller's run."""
+    import gadget.testing.suite
+    from gadget.testing.suite import behaviour, tasks
+
+    assert gadget.testing.suite.TestTasks is tasks.TestTasks
+    for module in (behaviour, tasks):
+        assert "@py_builtins" in vars(module), module.__name__  # what rewriting adds

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from gadget._kinds import COMMON_FIELDS, KINDS
 from gadget.config import TrackerConfig
 from gadget.errors import (
     AlreadyExists,
@@ -29,6 +28,7 @@ from gadget.errors import (
     TrackerUnavailable,
     ValidationError,
 )
+from gadget.kinds import COMMON_FIELDS, KINDS
 from gadget.testing import write_png
 from gadget.trackers.base import CAPABILITIES, CommentDraft, Tracker
 from gadget.trackers.local import LocalTracker

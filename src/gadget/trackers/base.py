@@ -1,6 +1,6 @@
 """The Tracker contract: the narrow interface every tracker implements.
 
-A tracker speaks only the normalized vocabulary of :mod:`gadget._kinds`:
+A tracker speaks only the normalized vocabulary of :mod:`gadget.kinds`:
 it returns *records* (plain dicts with normalized field names, plus ``raw``
 holding the vendor payload) and accepts normalized field names on writes.
 It never returns vendor dicts, never imports :mod:`gadget.collections` or the

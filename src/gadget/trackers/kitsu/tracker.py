@@ -50,7 +50,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from cachetools import LRUCache
 
-from gadget._ids import looks_like_id
 from gadget.errors import (
     ConfigError,
     GadgetError,
@@ -59,6 +58,7 @@ from gadget.errors import (
     Unsupported,
     ValidationError,
 )
+from gadget.ids import looks_like_id
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
 from gadget.trackers.kitsu import convert
 

@@ -1,4 +1,4 @@
-"""Identifier helpers shared by every layer."""
+"""Identifier helpers shared by every layer, public for tracker authors."""
 
 from __future__ import annotations
 

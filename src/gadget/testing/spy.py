@@ -2,7 +2,8 @@
 
 :class:`TrackerSpy` is what the contract suite proves laziness and batching
 with (re-exported by :mod:`gadget.testing`), and what ``gadget demo`` counts
-its walk with; it lives here so that the CLI does not import pytest.
+its walk with. A tracker author may use it in any test or script: this
+module imports no pytest (nor does ``import gadget.testing.spy``).
 """
 
 from __future__ import annotations
