@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from gadget._png import encode_png
+from gadget.testing.png import encode_png
 from gadget.testing.spy import TRACKER_METHODS, Call, TrackerSpy
 from gadget.trackers.base import CAPABILITIES
 
