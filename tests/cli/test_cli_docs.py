@@ -18,6 +18,7 @@ An HTML comment on the line before a block changes that:
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shlex
@@ -31,6 +32,7 @@ import pytest
 
 from gadget.cli import main
 from gadget.trackers import registry
+from gadget.trackers.base import OPTIONAL_METHODS, REQUIRED_METHODS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 # kitsu.md needs the Kitsu server: tests/kitsu/test_kitsu_docs.py runs its examples there;
@@ -165,11 +167,22 @@ def test_the_markers_are_understood() -> None:
 
 
 def test_the_tracker_of_writing_a_tracker_passes_the_contract_suite(tmp_path: Path) -> None:
+    """The page's memo tracker is the required core only (no optional method, no
+    capability but create_persons) and passes what the suite allows it."""
     page = "writing-a-tracker.md"
     files = [b for b in blocks((DOCS / page).read_text(encoding="utf-8")) if b.mark == "file"]
     assert {b.arg for b in files} == {"memo_tracker.py", "conftest.py", "test_contract.py"}
     for block in files:
         (tmp_path / block.arg).write_text(block.code, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(
+        "memo_tracker_alone", tmp_path / "memo_tracker.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    memo = module.MemoTracker
+    assert not set(OPTIONAL_METHODS) & set(vars(memo)), "the memo tracker stubs optional methods"
+    assert set(REQUIRED_METHODS) <= set(vars(memo))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_contract.py"],
         cwd=tmp_path,

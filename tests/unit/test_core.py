@@ -6,7 +6,6 @@ No tracker beyond ``memory://`` is needed.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -391,7 +390,8 @@ class TestConfig:
 
 # -- a tracker of our own --------------------------------------------------------
 class NullTracker(Tracker):
-    """A complete tracker that holds nothing (for registry and session tests)."""
+    """A tracker that holds nothing (for registry and session tests): the required
+    core and the one optional method of its one capability."""
 
     name = "null"
     capabilities = frozenset({"search"})
@@ -431,49 +431,10 @@ class NullTracker(Tracker):
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
         raise Unsupported("read-only")
 
-    def delete(self, kind: str, id: str) -> None:
-        raise Unsupported("read-only")
-
     def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
         raise Unsupported("read-only")
 
-    def set_main_preview(self, preview_id: str) -> None:
-        raise Unsupported("read-only")
-
-    def download(self, kind: str, id: str, path: Path) -> Path:
-        raise Unsupported("read-only")
-
-    def get_casting(self, shot_ids: Sequence[str]) -> dict[str, Records]:
-        return {s: [] for s in shot_ids}
-
-    def set_casting(self, project_id: str, casting: Mapping[str, Sequence[Record]]) -> None:
-        raise Unsupported("read-only")
-
-    def list_cast_in(self, asset_id: str) -> Records:
-        return []
-
-    def list_time_spent(self, task_id: str) -> Records:
-        return []
-
-    def set_time_spent(
-        self,
-        task_id: str,
-        person_id: str,
-        date: dt.date,
-        duration: dt.timedelta,
-        *,
-        add: bool = False,
-    ) -> Record:
-        raise Unsupported("read-only")
-
-    def add_playlist_entry(
-        self, playlist_id: str, entity_id: str, preview_id: str | None
-    ) -> Record:
-        raise Unsupported("read-only")
-
-    def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
-        raise Unsupported("read-only")
-
+    # the one capability it declares; the others keep the base class's defaults
     def search(self, text: str, project_id: str | None = None) -> Pairs:
         return []
 

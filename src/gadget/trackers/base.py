@@ -27,8 +27,12 @@ call). Records from :meth:`Tracker.get` are never partial.
 means "any of". A ``name`` filter may be matched loosely by the tracker
 (case-insensitive, say); the session makes the final match exact.
 
-Optional features are declared in :attr:`Tracker.capabilities`; a method of
-a capability the tracker lacks raises :class:`gadget.errors.Unsupported`.
+The contract is a required core (:data:`REQUIRED_METHODS`, abstract) and
+an optional tail: each method of :data:`OPTIONAL_METHODS` belongs to a
+capability and has a default body raising :class:`gadget.errors.Unsupported`
+naming the tracker and the capability. A tracker declares the capabilities
+it offers in :attr:`Tracker.capabilities` and overrides their methods (a
+class declaring a capability without them is a TypeError when defined).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import abc
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import attrs
 
@@ -46,7 +50,17 @@ from gadget.errors import ConfigError, PartialWrite, Unsupported
 if TYPE_CHECKING:
     from gadget.config import TrackerConfig
 
-__all__ = ["CAPABILITIES", "MISSING", "CommentDraft", "Pairs", "Record", "Records", "Tracker"]
+__all__ = [
+    "CAPABILITIES",
+    "MISSING",
+    "OPTIONAL_METHODS",
+    "REQUIRED_METHODS",
+    "CommentDraft",
+    "Pairs",
+    "Record",
+    "Records",
+    "Tracker",
+]
 
 Record = dict[str, Any]
 Records = list[Record]
@@ -76,6 +90,35 @@ CAPABILITIES = frozenset(
     }
 )
 
+#: The methods every tracker implements (abstract in :class:`Tracker`).
+REQUIRED_METHODS: tuple[str, ...] = (
+    "open",
+    "close",
+    "whoami",
+    "get",
+    "list",
+    "list_children",
+    "create",
+    "update",
+    "create_comment",
+)
+#: The methods of optional capabilities, each with the capabilities that need
+#: it: a tracker declaring one of them overrides the method; the default body
+#: raises Unsupported.
+OPTIONAL_METHODS: Mapping[str, tuple[str, ...]] = {
+    "delete": ("delete",),
+    "set_main_preview": ("previews",),
+    "download": ("previews", "attachments"),
+    "get_casting": ("casting",),
+    "set_casting": ("casting",),
+    "list_cast_in": ("casting",),
+    "list_time_spent": ("time_spent",),
+    "set_time_spent": ("time_spent",),
+    "add_playlist_entry": ("playlists",),
+    "set_team_member": ("team",),
+    "search": ("search",),
+}
+
 
 @attrs.define(frozen=True)
 class CommentDraft:
@@ -100,9 +143,11 @@ class CommentDraft:
 class Tracker(abc.ABC):
     """A production tracker behind gadget.
 
-    Subclasses set :attr:`scheme` names through the registry, declare
-    :attr:`capabilities`, and implement every abstract method. The
-    constructor must not do I/O; :meth:`open` authenticates.
+    Subclasses are registered for a URL scheme (:mod:`gadget.trackers.registry`),
+    implement every abstract method (:data:`REQUIRED_METHODS`), declare
+    :attr:`capabilities` and override the methods of those (the others raise
+    Unsupported). The constructor must not do I/O; :meth:`open`
+    authenticates.
     """
 
     #: Human name, shown by ``gadget doctor`` and in error messages.
@@ -137,10 +182,32 @@ class Tracker(abc.ABC):
                 f"(its options: {known})"
             )
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A class declaring a capability without overriding its methods is a
+        TypeError when defined (its calls would raise Unsupported)."""
+        super().__init_subclass__(**kwargs)
+        missing = {
+            name: sorted(cls.capabilities.intersection(needed))
+            for name, needed in OPTIONAL_METHODS.items()
+            if cls.capabilities.intersection(needed)
+            and getattr(cls, name, None) is getattr(Tracker, name)
+        }
+        if missing:
+            raise TypeError(
+                f"tracker class {cls.__qualname__} declares capabilities it does not "
+                "implement: "
+                + ", ".join(f"{name}() for {'/'.join(caps)}" for name, caps in missing.items())
+            )
+
     def require(self, capability: str) -> None:
         """Raise :class:`Unsupported` unless ``capability`` is declared."""
         if capability not in self.capabilities:
-            raise Unsupported(f"the {self.name} tracker does not support {capability}")
+            self._unsupported(capability)
+
+    def _unsupported(self, capability: str) -> NoReturn:
+        """Raise Unsupported naming this tracker and ``capability``: the body of
+        every optional method a tracker does not override."""
+        raise Unsupported(f"the {self.name} tracker does not support {capability}")
 
     # -- session -----------------------------------------------------------
     @abc.abstractmethod
@@ -251,9 +318,9 @@ class Tracker(abc.ABC):
         ``custom_data`` given here is merged into the stored one.
         """
 
-    @abc.abstractmethod
     def delete(self, kind: str, id: str) -> None:
         """Delete one record (capability ``delete``)."""
+        self._unsupported("delete")
 
     # -- publishing --------------------------------------------------------
     @abc.abstractmethod
@@ -264,33 +331,35 @@ class Tracker(abc.ABC):
         attachments. A preview the tracker failed to process is an error.
         """
 
-    @abc.abstractmethod
     def set_main_preview(self, preview_id: str) -> None:
         """Make a preview the thumbnail of its task's entity (capability ``previews``)."""
+        self._unsupported("previews")
 
-    @abc.abstractmethod
     def download(self, kind: str, id: str, path: Path) -> Path:
-        """Download a ``preview`` or ``attachment`` file to ``path``."""
+        """Download a ``preview`` or ``attachment`` file to ``path`` (capability
+        ``previews`` or ``attachments``)."""
+        self._unsupported("attachments" if kind == "attachment" else "previews")
 
     # -- casting -----------------------------------------------------------
-    @abc.abstractmethod
     def get_casting(self, shot_ids: Sequence[str]) -> dict[str, Records]:
-        """``{shot_id: [{"asset_id", "nb_occurences", "label"}]}`` for many shots."""
+        """``{shot_id: [{"asset_id", "nb_occurences", "label"}]}`` for many shots
+        (capability ``casting``)."""
+        self._unsupported("casting")
 
-    @abc.abstractmethod
     def set_casting(self, project_id: str, casting: Mapping[str, Sequence[Record]]) -> None:
-        """Replace the casting of many shots of one project at once."""
+        """Replace the casting of many shots of one project at once (capability ``casting``)."""
+        self._unsupported("casting")
 
-    @abc.abstractmethod
     def list_cast_in(self, asset_id: str) -> Records:
-        """Shot records in which an asset is cast."""
+        """Shot records in which an asset is cast (capability ``casting``)."""
+        self._unsupported("casting")
 
     # -- time spent --------------------------------------------------------
-    @abc.abstractmethod
     def list_time_spent(self, task_id: str) -> Records:
-        """``[{"person_id", "date": date, "duration": timedelta}]`` of a task."""
+        """``[{"person_id", "date": date, "duration": timedelta}]`` of a task
+        (capability ``time_spent``)."""
+        self._unsupported("time_spent")
 
-    @abc.abstractmethod
     def set_time_spent(
         self,
         task_id: str,
@@ -300,19 +369,22 @@ class Tracker(abc.ABC):
         *,
         add: bool = False,
     ) -> Record:
-        """Set (or, with ``add``, add to) a person's time on a task for a day."""
+        """Set (or, with ``add``, add to) a person's time on a task for a day
+        (capability ``time_spent``)."""
+        self._unsupported("time_spent")
 
     # -- playlists, team, search ------------------------------------------
-    @abc.abstractmethod
     def add_playlist_entry(
         self, playlist_id: str, entity_id: str, preview_id: str | None
     ) -> Record:
-        """Add an entity (with a preview) to a playlist; returns the playlist record."""
+        """Add an entity (with a preview) to a playlist; returns the playlist record
+        (capability ``playlists``)."""
+        self._unsupported("playlists")
 
-    @abc.abstractmethod
     def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
-        """Add (``member=True``) or remove a person from a project's team."""
+        """Add (``member=True``) or remove a person from a project's team (capability ``team``)."""
+        self._unsupported("team")
 
-    @abc.abstractmethod
     def search(self, text: str, project_id: str | None = None) -> Pairs:
         """Full-text search: ``[(kind, record)]`` (capability ``search``)."""
+        self._unsupported("search")

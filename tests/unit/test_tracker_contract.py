@@ -1,0 +1,235 @@
+"""The contract as a tracker author sees it: the required core, the optional
+methods' defaults, the context manager.
+
+:class:`TicketTracker` is an example tracker written as docs/writing-a-tracker.md
+says, importing public modules only: the required core over dicts, no
+capability, and ids of its own ("T-1", "T-2", ...).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+import gadget
+from gadget import TrackerConfig, Unsupported
+from gadget.errors import NotFound
+from gadget.kinds import KINDS
+from gadget.trackers.base import (
+    CAPABILITIES,
+    OPTIONAL_METHODS,
+    REQUIRED_METHODS,
+    CommentDraft,
+    Record,
+    Records,
+    Tracker,
+)
+
+#: what a field holds when a new record does not say
+DEFAULTS: dict[str, Any] = {
+    "assignee_ids": [],
+    "department_ids": [],
+    "checklist": [],
+    "previews": [],
+    "attachments": [],
+    "entries": [],
+    "nb_retakes": 0,
+    "active": True,
+    "for_shots": False,
+    "is_done": False,
+    "is_retake": False,
+    "is_wip": False,
+    "is_feedback_request": False,
+    "is_default": False,
+}
+
+
+class TicketTracker(Tracker):
+    """ticket:// -- the required core only, in dicts; ids are "T-<n>"."""
+
+    name: ClassVar[str] = "ticket"
+
+    def __init__(self, config: TrackerConfig) -> None:
+        super().__init__(config)
+        self._tables: dict[str, dict[str, Record]] = {kind: {} for kind in KINDS}
+        self._count = 0
+        self._me: str | None = None
+        self.opened = False
+
+    def open(self) -> None:
+        self.opened = True
+        if self._me is None:
+            self._insert("task_status", {"short_name": "todo", "name": "Todo", "is_default": True})
+            self._insert("task_status", {"short_name": "wip", "name": "WIP", "is_wip": True})
+            self._me = self._insert("person", {"email": "me@gadget-studio.com"})["id"]
+
+    def close(self) -> None:
+        self.opened = False
+
+    def whoami(self) -> Record:
+        assert self._me is not None, "open() first"
+        return self.get("person", self._me)
+
+    def _insert(self, kind: str, fields: Mapping[str, Any]) -> Record:
+        self._count += 1
+        record: Record = {f: copy.deepcopy(DEFAULTS.get(f)) for f in KINDS[kind].fields}
+        record.update(id=f"T-{self._count}", created_at=None, updated_at=None)
+        record.update(custom_data={}, url=None, raw={})
+        record.update(copy.deepcopy(dict(fields)))
+        if kind == "project" and record["status"] is None:
+            record["status"] = "open"
+        if kind == "task" and record["status_id"] is None:
+            statuses = self._tables["task_status"].values()
+            record["status_id"] = next(s["id"] for s in statuses if s["is_default"])
+        self._tables[kind][record["id"]] = record
+        return copy.deepcopy(record)
+
+    def get(self, kind: str, id: str) -> Record:
+        try:
+            return copy.deepcopy(self._tables[kind][id])
+        except KeyError:
+            raise NotFound(kind.replace("_", " "), {"id": id}) from None
+
+    def list(self, kind: str, filters: Mapping[str, Any]) -> Records:
+        def match(record: Record) -> bool:
+            for field, want in filters.items():
+                have = record.get(field)
+                if isinstance(want, (list, tuple)):
+                    if have not in want:
+                        return False
+                elif isinstance(have, list):
+                    if want not in have:
+                        return False
+                elif have != want:
+                    return False
+            return True
+
+        found = [copy.deepcopy(r) for r in self._tables[kind].values() if match(r)]
+        return found[::-1] if kind == "comment" else found
+
+    def list_children(
+        self, kind: str, parent_field: str, parent_ids: Sequence[str]
+    ) -> dict[str, Records]:
+        return {pid: self.list(kind, {parent_field: pid}) for pid in parent_ids}
+
+    def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
+        return self._insert(kind, fields)
+
+    def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
+        record = self._tables[kind][id]
+        changes = copy.deepcopy(dict(fields))
+        record["custom_data"].update(changes.pop("custom_data", None) or {})
+        record.update(changes)
+        return copy.deepcopy(record)
+
+    def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
+        task = self._tables["task"][task_id]
+        task["status_id"] = draft.status_id or task["status_id"]
+        return self._insert(
+            "comment",
+            {
+                "text": draft.text,
+                "task_id": task_id,
+                "status_id": task["status_id"],
+                "author_id": draft.author_id or self._me,
+                "checklist": [{"text": t, "checked": c} for t, c in draft.checklist],
+            },
+        )
+
+
+def _config() -> TrackerConfig:
+    return TrackerConfig(url="ticket://studio")
+
+
+# -- the required core and the optional tail ----------------------------------------
+def test_the_required_core_is_exactly_what_is_abstract() -> None:
+    assert Tracker.__abstractmethods__ == frozenset(REQUIRED_METHODS)
+    assert not set(OPTIONAL_METHODS) & set(REQUIRED_METHODS)
+    for name, capabilities in OPTIONAL_METHODS.items():
+        assert capabilities and set(capabilities) <= CAPABILITIES, name
+        assert callable(getattr(Tracker, name)), name
+
+
+#: each optional method with arguments to call it, and the capability its default names
+OPTIONAL_CALLS: list[tuple[str, tuple[Any, ...], str]] = [
+    ("delete", ("shot", "T-1"), "delete"),
+    ("set_main_preview", ("T-1",), "previews"),
+    ("download", ("preview", "T-1", Path("out.png")), "previews"),
+    ("download", ("attachment", "T-1", Path("out.pdf")), "attachments"),
+    ("get_casting", (["T-1"],), "casting"),
+    ("set_casting", ("T-1", {"T-2": []}), "casting"),
+    ("list_cast_in", ("T-1",), "casting"),
+    ("list_time_spent", ("T-1",), "time_spent"),
+    ("set_time_spent", ("T-1", "T-2", dt.date(2026, 1, 5), dt.timedelta(hours=1)), "time_spent"),
+    ("add_playlist_entry", ("T-1", "T-2", None), "playlists"),
+    ("set_team_member", ("T-1", "T-2", True), "team"),
+    ("search", ("hero",), "search"),
+]
+
+
+def test_every_optional_method_is_called_here() -> None:
+    assert {name for name, _, _ in OPTIONAL_CALLS} == set(OPTIONAL_METHODS)
+
+
+@pytest.mark.parametrize(("method", "args", "capability"), OPTIONAL_CALLS)
+def test_a_core_tracker_raises_unsupported_for_the_rest(
+    method: str, args: tuple[Any, ...], capability: str
+) -> None:
+    tracker = TicketTracker(_config())  # builds: nothing abstract is left
+    assert method not in vars(TicketTracker)
+    with pytest.raises(Unsupported) as info:
+        getattr(tracker, method)(*args)
+    assert str(info.value) == f"the ticket tracker does not support {capability}"
+
+
+def test_a_core_tracker_behind_a_session() -> None:
+    """Pipeline code runs on the core; each optional feature says what it lacks."""
+    tracker = TicketTracker(_config())
+    tracker.open()
+    with gadget.Session(tracker) as session:
+        project = session.projects.new(name="Pilot", production_type="short")
+        seq = project.sequences.new(name="sq010")
+        shot = project.shots.new(name="sh0010", sequence=seq, frame_in=1, frame_out=24)
+        anim = session.task_types.new(name="Anim", for_shots=True)
+        task = shot.tasks.new(task_type=anim)
+        task.comments.new(comment="blocking")
+        assert [c.text for c in task.comments] == ["blocking"]
+        assert session.capabilities == frozenset()
+        with pytest.raises(Unsupported, match="ticket tracker does not support casting"):
+            shot.casting.assets  # noqa: B018
+        with pytest.raises(Unsupported, match="does not support time_spent"):
+            list(task.time_spent)
+        with pytest.raises(Unsupported, match="does not support delete"):
+            shot.delete()
+        assert [s.name for s in project.shots] == ["sh0010"]
+
+
+def test_a_capability_declared_without_its_methods_fails_when_defined() -> None:
+    with pytest.raises(TypeError) as info:
+
+        class Casting(TicketTracker):
+            capabilities = frozenset({"casting", "attachments"})
+
+            def get_casting(self, shot_ids: Sequence[str]) -> dict[str, Records]:
+                return {s: [] for s in shot_ids}
+
+    message = str(info.value)
+    assert "Casting declares capabilities it does not implement" in message
+    assert "set_casting() for casting" in message and "list_cast_in() for casting" in message
+    assert "download() for attachments" in message
+    assert "get_casting" not in message
+
+    class Team(TicketTracker):  # declared and implemented: fine
+        capabilities = frozenset({"team"})
+
+        def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
+            pass
+
+    Team(_config()).set_team_member("T-1", "T-2", True)
+    with pytest.raises(Unsupported, match="does not support casting"):
+        Team(_config()).get_casting([])
