@@ -1,5 +1,5 @@
 """The contract as a tracker author sees it: the required core, the optional
-methods' defaults, the context manager.
+methods' defaults, the tracker as a context manager.
 
 :class:`TicketTracker` is an example tracker written as docs/writing-a-tracker.md
 says, importing public modules only: the required core over dicts, no
@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import pytest
 
 import gadget
-from gadget import TrackerConfig, Unsupported
+from gadget import TrackerConfig, TrackerUnavailable, Unsupported
 from gadget.errors import NotFound
 from gadget.kinds import KINDS
 from gadget.trackers.base import (
@@ -29,6 +29,7 @@ from gadget.trackers.base import (
     Records,
     Tracker,
 )
+from gadget.trackers.local import LocalTracker
 
 #: what a field holds when a new record does not say
 DEFAULTS: dict[str, Any] = {
@@ -233,3 +234,24 @@ def test_a_capability_declared_without_its_methods_fails_when_defined() -> None:
     Team(_config()).set_team_member("T-1", "T-2", True)
     with pytest.raises(Unsupported, match="does not support casting"):
         Team(_config()).get_casting([])
+
+
+# -- the context manager ---------------------------------------------------------
+def test_a_tracker_opens_and_closes_as_a_context_manager() -> None:
+    with TicketTracker(_config()) as tracker:
+        assert isinstance(tracker, TicketTracker)
+        assert tracker.opened
+        assert tracker.whoami()["email"] == "me@gadget-studio.com"
+    assert not tracker.opened
+    with pytest.raises(KeyError, match="boom"), TicketTracker(_config()) as failing:
+        raise KeyError("boom")
+    assert not failing.opened  # closed on the way out, the error kept
+
+
+def test_the_local_tracker_is_one_too(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'studio.db'}"
+    with LocalTracker(TrackerConfig(url=url, create=True, login="lead@gadget-studio.com")) as local:
+        assert local.whoami()["email"] == "lead@gadget-studio.com"
+    with pytest.raises(TrackerUnavailable, match="not open"):
+        local.whoami()
+    assert (tmp_path / "studio.db").is_file()

@@ -41,7 +41,7 @@ import abc
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import attrs
 
@@ -119,6 +119,8 @@ OPTIONAL_METHODS: Mapping[str, tuple[str, ...]] = {
     "search": ("search",),
 }
 
+_T = TypeVar("_T", bound="Tracker")
+
 
 @attrs.define(frozen=True)
 class CommentDraft:
@@ -147,7 +149,8 @@ class Tracker(abc.ABC):
     implement every abstract method (:data:`REQUIRED_METHODS`), declare
     :attr:`capabilities` and override the methods of those (the others raise
     Unsupported). The constructor must not do I/O; :meth:`open`
-    authenticates.
+    authenticates. ``with TrackerClass(config) as tracker:`` opens the
+    tracker and closes it when the block ends, however it ends.
     """
 
     #: Human name, shown by ``gadget doctor`` and in error messages.
@@ -198,6 +201,13 @@ class Tracker(abc.ABC):
                 "implement: "
                 + ", ".join(f"{name}() for {'/'.join(caps)}" for name, caps in missing.items())
             )
+
+    def __enter__(self: _T) -> _T:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def require(self, capability: str) -> None:
         """Raise :class:`Unsupported` unless ``capability`` is declared."""

@@ -169,13 +169,6 @@ class LocalTracker(Tracker):
             self._files = None
         self._me_id = None
 
-    def __enter__(self) -> LocalTracker:
-        self.open()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def whoami(self) -> Record:
         """The acting person's record (one query)."""
         return self.get("person", self._acting_id())
