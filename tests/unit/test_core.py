@@ -421,7 +421,7 @@ class NullTracker(Tracker):
         return []
 
     def list_children(
-        self, kind: str, parent_field: str, parent_ids: Sequence[str]
+        self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
     ) -> dict[str, Records]:
         return {p: [] for p in parent_ids}
 

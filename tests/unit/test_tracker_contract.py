@@ -1,5 +1,6 @@
 """The contract as a tracker author sees it: the required core, the optional
-methods' defaults, the tracker as a context manager.
+methods' defaults, the tracker as a context manager, the parents' kind given
+to ``list_children``.
 
 :class:`TicketTracker` is an example tracker written as docs/writing-a-tracker.md
 says, importing public modules only: the required core over dicts, no
@@ -20,6 +21,7 @@ import gadget
 from gadget import TrackerConfig, TrackerUnavailable, Unsupported
 from gadget.errors import NotFound
 from gadget.kinds import KINDS
+from gadget.testing.spy import TrackerSpy
 from gadget.trackers.base import (
     CAPABILITIES,
     OPTIONAL_METHODS,
@@ -61,6 +63,8 @@ class TicketTracker(Tracker):
         self._count = 0
         self._me: str | None = None
         self.opened = False
+        #: (kind, parent_field, parent_kind) of each list_children call
+        self.children_asked: list[tuple[str, str, str]] = []
 
     def open(self) -> None:
         self.opened = True
@@ -114,8 +118,11 @@ class TicketTracker(Tracker):
         return found[::-1] if kind == "comment" else found
 
     def list_children(
-        self, kind: str, parent_field: str, parent_ids: Sequence[str]
+        self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
     ) -> dict[str, Records]:
+        parents = self._tables[parent_kind]
+        assert all(pid in parents for pid in parent_ids), f"not all {parent_kind}s: {parent_ids}"
+        self.children_asked.append((kind, parent_field, parent_kind))
         return {pid: self.list(kind, {parent_field: pid}) for pid in parent_ids}
 
     def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
@@ -255,3 +262,45 @@ def test_the_local_tracker_is_one_too(tmp_path: Path) -> None:
     with pytest.raises(TrackerUnavailable, match="not open"):
         local.whoami()
     assert (tmp_path / "studio.db").is_file()
+
+
+# -- list_children is told the parents' kind ---------------------------------------------
+def test_the_session_tells_list_children_the_parents_kind() -> None:
+    """Every bulk read of children says what the parents are (the tracker above
+    checks that they are), the tasks of shots and of assets included."""
+    tracker = TicketTracker(_config())
+    tracker.open()
+    with gadget.Session(tracker) as built:
+        project = built.projects.new(name="Pilot", production_type="short")
+        anim = built.task_types.new(name="Anim", for_shots=True)
+        comp = built.task_types.new(name="Comp", for_shots=True)
+        model = built.task_types.new(name="Model", for_shots=False)
+        props = built.asset_types.new(name="Props")
+        for seq_name in ("sq010", "sq020"):
+            seq = project.sequences.new(name=seq_name)
+            for shot_name in ("sh0010", "sh0020"):
+                shot = project.shots.new(name=shot_name, sequence=seq)
+                for task_type in (anim, comp):
+                    shot.tasks.new(task_type=task_type).comments.new(comment="blocking")
+        for asset_name in ("chair", "table"):
+            asset = project.assets.new(name=asset_name, asset_type=props)
+            asset.tasks.new(task_type=model).comments.new(comment="sculpt")
+    tracker.children_asked.clear()
+    with gadget.Session(tracker) as session, TrackerSpy(tracker) as spy:
+        project = session.projects.get(id=project.id)
+        comments = [
+            c.text
+            for seq in project.sequences
+            for shot in seq.shots
+            for task in shot.tasks
+            for c in task.comments
+        ]
+        comments += [c.text for asset in project.assets for t in asset.tasks for c in t.comments]
+    assert comments == ["blocking"] * 8 + ["sculpt"] * 2
+    assert sorted(set(tracker.children_asked)) == [
+        ("comment", "task_id", "task"),
+        ("shot", "sequence_id", "sequence"),
+        ("task", "entity_id", "asset"),
+        ("task", "entity_id", "shot"),
+    ]
+    assert all(set(c.kwargs) == {"parent_kind"} for c in spy.of("list_children"))

@@ -243,13 +243,16 @@ class Tracker(abc.ABC):
 
     @abc.abstractmethod
     def list_children(
-        self, kind: str, parent_field: str, parent_ids: Sequence[str]
+        self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
     ) -> dict[str, Records]:
         """Bulk read: the ``kind`` records of many parents in one call.
 
         Returns ``{parent_id: [records]}`` with every parent id present (an
         empty list when it has no children). ``parent_field`` is the record
-        field holding the parent id (``entity_id`` for the tasks of shots).
+        field holding the parent id (``entity_id`` for the tasks of shots);
+        ``parent_kind`` is the kind of every one of the parents, always given
+        (``"shot"`` or ``"asset"`` for a task's ``entity_id``, ``"task"`` for
+        comments), so a tracker never has to find it out.
         Each list in the order ``list`` gives: comments newest first by the
         exact time, comments of one instant newest created first.
         """
@@ -265,6 +268,8 @@ class Tracker(abc.ABC):
         present. The session asks this when a collection of shots or assets
         is loaded with prefetch on, so a walk of shots and their tasks costs
         one request; records of either list may be partial (see :data:`MISSING`).
+        The parents are of ``kind``: a tracker answering with :meth:`list_children`
+        passes ``parent_kind=kind``.
         """
         return None
 
