@@ -26,7 +26,7 @@ from gadget.errors import (
     ValidationError,
     closest_names,
 )
-from gadget.ids import get_id, looks_like_id
+from gadget.ids import get_id
 from gadget.kinds import KINDS
 from gadget.trackers.base import CommentDraft
 
@@ -133,7 +133,7 @@ class _Writing(_Reading):
             raise ValidationError(
                 f"expected a {kind.replace('_', ' ')} (entity, id or name), got {value!r}"
             )
-        if looks_like_id(value) or kind == "entity":
+        if kind == "entity" or self.tracker.looks_like_id(value):
             return value
         spec = KINDS[kind]
         within = {k: v for k, v in (scope or {}).items() if k == "project_id" and k in spec.fields}

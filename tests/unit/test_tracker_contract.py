@@ -1,6 +1,6 @@
 """The contract as a tracker author sees it: the required core, the optional
 methods' defaults, the tracker as a context manager, the parents' kind given
-to ``list_children``.
+to ``list_children``, ids recognised by the tracker's own rule.
 
 :class:`TicketTracker` is an example tracker written as docs/writing-a-tracker.md
 says, importing public modules only: the required core over dicts, no
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,6 +22,7 @@ import pytest
 import gadget
 from gadget import TrackerConfig, TrackerUnavailable, Unsupported
 from gadget.errors import NotFound
+from gadget.ids import looks_like_id
 from gadget.kinds import KINDS
 from gadget.testing.spy import TrackerSpy
 from gadget.trackers.base import (
@@ -75,6 +78,9 @@ class TicketTracker(Tracker):
 
     def close(self) -> None:
         self.opened = False
+
+    def looks_like_id(self, value: str) -> bool:
+        return re.fullmatch(r"T-[0-9]+", value) is not None
 
     def whoami(self) -> Record:
         assert self._me is not None, "open() first"
@@ -304,3 +310,57 @@ def test_the_session_tells_list_children_the_parents_kind() -> None:
         ("task", "entity_id", "shot"),
     ]
     assert all(set(c.kwargs) == {"parent_kind"} for c in spy.of("list_children"))
+
+
+# -- ids recognised by the tracker's own rule ---------------------------------------
+def test_each_tracker_says_what_its_ids_look_like() -> None:
+    ticket = TicketTracker(_config())
+    local = LocalTracker(TrackerConfig(url="memory://"))
+    a_uuid = str(uuid.uuid4())
+    assert ticket.looks_like_id("T-12")
+    assert not ticket.looks_like_id("12") and not ticket.looks_like_id(a_uuid)
+    assert local.looks_like_id("12") and local.looks_like_id(a_uuid)  # the default rule
+    assert not local.looks_like_id("T-12")
+    assert all(local.looks_like_id(v) == looks_like_id(v) for v in ("12", "T-12", a_uuid, "x"))
+
+
+def _shot_with_tasks(session: gadget.Session) -> tuple[Any, dict[str, Any]]:
+    """A shot with a task of each of the types Anim, "T-999" and "1234" (names)."""
+    project = session.projects.new(name="Pilot", production_type="short")
+    shot = project.shots.new(name="sh0010", sequence=project.sequences.new(name="sq010"))
+    types = {}
+    for name in ("Anim", "T-999", "1234"):
+        types[name] = session.task_types.new(name=name, for_shots=True)
+        shot.tasks.new(task_type=types[name])
+    return shot, types
+
+
+def test_a_string_is_an_id_or_a_name_as_the_tracker_says() -> None:
+    """ "T-999" is an id on the ticket tracker and a name on the local one;
+    "1234" the other way round. The session asks the tracker, wherever it tells
+    an id from a name (a ref given as a string, ``tasks.fetch``)."""
+    ticket = TicketTracker(_config())
+    ticket.open()
+    with gadget.Session(ticket) as session:
+        shot, types = _shot_with_tasks(session)
+        anim_id = types["Anim"].id
+        assert re.fullmatch(r"T-[0-9]+", anim_id)
+        with TrackerSpy(ticket) as spy:  # an id: used as it is, no task type read
+            assert shot.tasks.get(task_type=anim_id).task_type_id == anim_id
+            assert shot.tasks.fetch(anim_id).task_type_id == anim_id
+        assert spy.count("list", "task_type") == 0, spy
+        assert shot.tasks.get(task_type="1234").task_type_id == types["1234"].id  # a name
+        assert shot.tasks.fetch("1234").task_type_id == types["1234"].id
+        with pytest.raises(NotFound):  # an id, of no task type: not the name
+            shot.tasks.get(task_type="T-999")
+        with pytest.raises(NotFound):
+            shot.tasks.fetch("T-999")
+
+    with gadget.connect("memory://") as session:
+        shot, types = _shot_with_tasks(session)
+        assert shot.tasks.get(task_type="T-999").task_type_id == types["T-999"].id  # a name
+        assert shot.tasks.fetch("T-999").task_type_id == types["T-999"].id
+        with pytest.raises(NotFound):  # all digits: an id here, of no task type
+            shot.tasks.get(task_type="1234")
+        with pytest.raises(NotFound):
+            shot.tasks.fetch("1234")

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import attrs
 
+from gadget import ids
 from gadget.errors import ConfigError, PartialWrite, Unsupported
 
 if TYPE_CHECKING:
@@ -218,6 +219,17 @@ class Tracker(abc.ABC):
         """Raise Unsupported naming this tracker and ``capability``: the body of
         every optional method a tracker does not override."""
         raise Unsupported(f"the {self.name} tracker does not support {capability}")
+
+    def looks_like_id(self, value: str) -> bool:
+        """Whether the string ``value`` is one of this tracker's ids rather than a name.
+
+        The session asks before it looks a string up by name (``status="wip"``,
+        ``task_type="Anim"``, ``shot.tasks.fetch("Anim")``): a string that
+        looks like an id is used as one. The default is
+        :func:`gadget.ids.looks_like_id` (a UUID or all digits); a tracker
+        whose ids look otherwise overrides it. No I/O.
+        """
+        return ids.looks_like_id(value)
 
     # -- session -----------------------------------------------------------
     @abc.abstractmethod

@@ -61,7 +61,6 @@ from gadget.errors import (
     Unsupported,
     ValidationError,
 )
-from gadget.ids import looks_like_id
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
 from gadget.trackers.kitsu import convert
 
@@ -448,7 +447,7 @@ class KitsuTracker(Tracker):
     def get(self, kind: str, id: str) -> Record:
         """GET ``data/<route>/{id}`` (comments: + their previews and attachments)."""
         route = self._route(kind)
-        if not isinstance(id, str) or not looks_like_id(id):
+        if not isinstance(id, str) or not self.looks_like_id(id):
             raise self._not_found(kind, {"id": id})
         with self._missing(kind, id):
             payload = self._conn.get(f"{route}/{id}")
@@ -488,7 +487,7 @@ class KitsuTracker(Tracker):
         for field, value in list(wanted.items()):
             if field == "id" or field.endswith("_id"):
                 # Zou answers 400 to a malformed id: nothing can match one
-                ids = [i for i in self._as_list(value) if looks_like_id(i)]
+                ids = [i for i in self._as_list(value) if self.looks_like_id(i)]
                 if not ids:
                     return []
                 wanted[field] = ids if _is_list(value) else ids[0]
@@ -700,7 +699,7 @@ class KitsuTracker(Tracker):
         project_id = wanted.get("project_id")
         if set(wanted) != {"project_id"} or not isinstance(project_id, str):
             return None
-        if not looks_like_id(project_id):
+        if not self.looks_like_id(project_id):
             return [], {}
         answer = self._conn.get(
             f"data/{kind}s/with-tasks", {"project_id": project_id, "compact": "true"}
