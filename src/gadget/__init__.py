@@ -20,7 +20,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gadget._ids import get_id
     from gadget.collections import Collection, Items, Team
     from gadget.config import TrackerConfig, load_config
     from gadget.entities import (
@@ -58,12 +57,13 @@ if TYPE_CHECKING:
         Unsupported,
         ValidationError,
     )
+    from gadget.ids import get_id
     from gadget.session import Session, connect
 
 # Public names load on first use (PEP 562), so ``import gadget`` costs almost
 # nothing and a DCC pays only for what it touches.
 _HOMES = {
-    "get_id": "gadget._ids",
+    "get_id": "gadget.ids",
     "Collection": "gadget.collections",
     "Items": "gadget.collections",
     "Team": "gadget.collections",

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 from cachetools import TTLCache
 
-from gadget._kinds import KINDS
 from gadget.collections import Collection, Items, matches
 from gadget.config import mask_url
 from gadget.entities import ENTITY_CLASSES, ChecklistItem, Entity
 from gadget.errors import TrackerUnavailable
+from gadget.kinds import KINDS
 from gadget.trackers.base import MISSING, Record
 
 if TYPE_CHECKING:
@@ -525,7 +525,8 @@ class _Reading:
             self._bind_all(kind, self.tracker.list(kind, server))
 
         def full_children() -> None:
-            for found in self.tracker.list_children(child_kind, field, parent_ids).values():
+            answer = self.tracker.list_children(child_kind, field, parent_ids, parent_kind=kind)
+            for found in answer.values():
                 self._bind_all(child_kind, found)
 
         partial = any(MISSING in r for r in records)
@@ -547,7 +548,8 @@ class _Reading:
         ids = group.prefetch_ids(parent_id, limit)
         mine: list[Any] = []
         with _bulk():
-            by_parent = self.tracker.list_children(kind, field, list(ids))
+            # the parent's group holds siblings of one kind: the parents' kind
+            by_parent = self.tracker.list_children(kind, field, list(ids), parent_kind=group.kind)
             family = [str(r["id"]) for records in by_parent.values() for r in records]
             for pid, records in by_parent.items():
                 # one parent's children are siblings; the family is all of them

@@ -17,8 +17,6 @@ from typing import Any
 
 import attrs
 
-from gadget._ids import get_id, looks_like_id
-from gadget._kinds import KINDS
 from gadget._reading import _REFERENCE_KINDS, _Reading
 from gadget.collections import Collection
 from gadget.entities import ENTITY_CLASSES, ChecklistItem, Entity
@@ -28,6 +26,8 @@ from gadget.errors import (
     ValidationError,
     closest_names,
 )
+from gadget.ids import get_id
+from gadget.kinds import KINDS
 from gadget.trackers.base import CommentDraft
 
 #: user-facing aliases of list-valued reference fields
@@ -142,7 +142,7 @@ class _Writing(_Reading):
             raise ValidationError(
                 f"expected a {kind.replace('_', ' ')} (entity, id or name), got {value!r}"
             )
-        if looks_like_id(value) or kind == "entity":
+        if kind == "entity" or self.tracker.looks_like_id(value):
             return value
         spec = KINDS[kind]
         within = {k: v for k, v in (scope or {}).items() if k == "project_id" and k in spec.fields}

@@ -27,8 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from gadget._ids import get_id, looks_like_id
-from gadget._kinds import KINDS
 from gadget._reading import _describe, _key
 from gadget._writing import ALSO_KEYED_BY, _date, _int, _Writing
 from gadget.collections import Collection, Items, Team
@@ -46,6 +44,8 @@ from gadget.errors import (
     ValidationError,
     closest_names,
 )
+from gadget.ids import get_id
+from gadget.kinds import KINDS
 from gadget.trackers.base import Record
 from gadget.trackers.registry import resolve
 
@@ -379,7 +379,7 @@ class Session(_Writing):
         if kind == "task":
             types = self._cache_get(_key("task_type", {})) if self._cache_on else None
             by_name = "task_type_name" in self.tracker.name_filters
-            if looks_like_id(key) or types is not None or not by_name:
+            if self.tracker.looks_like_id(key) or types is not None or not by_name:
                 found = self._query(
                     kind, {**coll._query, "task_type_id": self._resolve("task_type", key)}
                 )

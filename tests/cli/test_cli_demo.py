@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import gadget
-from gadget._png import write_gradient_png
 from gadget.cli import main
 from gadget.cli._demo import PROJECT, counted_walk, db_url, walk
 from gadget.testing import write_png
+from gadget.testing.png import write_gradient_png
 
 SHOT_NAMES = {f"sq0{s}0_sh00{n}0" for s in (1, 2) for n in range(1, 7)}
 

@@ -18,6 +18,8 @@ An HTML comment on the line before a block changes that:
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import os
 import re
 import shlex
@@ -31,6 +33,7 @@ import pytest
 
 from gadget.cli import main
 from gadget.trackers import registry
+from gadget.trackers.base import OPTIONAL_METHODS, REQUIRED_METHODS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 # kitsu.md needs the Kitsu server: tests/kitsu/test_kitsu_docs.py runs its examples there;
@@ -165,11 +168,22 @@ def test_the_markers_are_understood() -> None:
 
 
 def test_the_tracker_of_writing_a_tracker_passes_the_contract_suite(tmp_path: Path) -> None:
+    """The page's memo tracker is the required core only (no optional method, no
+    capability but create_persons) and passes what the suite allows it."""
     page = "writing-a-tracker.md"
     files = [b for b in blocks((DOCS / page).read_text(encoding="utf-8")) if b.mark == "file"]
     assert {b.arg for b in files} == {"memo_tracker.py", "conftest.py", "test_contract.py"}
     for block in files:
         (tmp_path / block.arg).write_text(block.code, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(
+        "memo_tracker_alone", tmp_path / "memo_tracker.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    memo = module.MemoTracker
+    assert not set(OPTIONAL_METHODS) & set(vars(memo)), "the memo tracker stubs optional methods"
+    assert set(REQUIRED_METHODS) <= set(vars(memo))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_contract.py"],
         cwd=tmp_path,
@@ -180,6 +194,53 @@ def test_the_tracker_of_writing_a_tracker_passes_the_contract_suite(tmp_path: Pa
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert " passed" in done.stdout
+
+
+def _private_imports(source: str) -> list[str]:
+    """The ``gadget._*`` modules (at any depth) ``source`` imports or names."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        found += [
+            n
+            for n in names
+            if n.split(".")[0] == "gadget" and any(p.startswith("_") for p in n.split(".")[1:])
+        ]
+    return found + re.findall(r"\bgadget(?:\.\w+)*\._\w+", source)
+
+
+def test_private_imports_are_seen() -> None:
+    assert _private_imports("import gadget._reading\nfrom gadget.kinds import KINDS\n") == [
+        "gadget._reading",
+        "gadget._reading",
+    ]
+    assert _private_imports("from gadget import _png, ids\n") == ["gadget._png"]
+    assert _private_imports("from gadget.cli import _demo\n") == ["gadget.cli._demo"]
+    assert _private_imports("import gadget.testing.spy\nfrom gadget import connect\n") == []
+
+
+def test_what_a_tracker_author_reads_imports_only_public_modules() -> None:
+    """The docs' examples, gadget.testing (suite, fixtures, spy) and the example
+    tracker of the tests import no private ``gadget._*`` module."""
+    sources = {
+        f"{page}:{block.line}": block.code
+        for page in sorted(p.name for p in DOCS.glob("*.md"))
+        for block in blocks((DOCS / page).read_text(encoding="utf-8"))
+        if block.lang == "python"
+    }
+    testing = DOCS.parent / "src" / "gadget" / "testing"
+    sources.update({str(path): path.read_text(encoding="utf-8") for path in testing.rglob("*.py")})
+    example = DOCS.parent / "tests" / "unit" / "test_tracker_contract.py"
+    sources[str(example)] = example.read_text(encoding="utf-8")
+    for tracker in ("class MemoTracker(Tracker)", "class TicketTracker(Tracker)"):
+        assert any(tracker in code for code in sources.values()), tracker
+    private = {where: found for where, code in sources.items() if (found := _private_imports(code))}
+    assert private == {}
 
 
 def _table_rows(page: str, header_start: str) -> list[list[str]]:
@@ -200,7 +261,7 @@ def _names(cell: str) -> set[str]:
 
 
 def test_the_vocabulary_table_matches_kinds() -> None:
-    from gadget._kinds import KINDS
+    from gadget.kinds import KINDS
 
     rows = _table_rows("writing-a-tracker.md", "| kind | fields |")
     assert [r[0] for r in rows] == list(KINDS)

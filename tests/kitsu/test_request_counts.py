@@ -208,6 +208,24 @@ def test_walk_without_prefetch_costs_one_request_per_shot(
     assert naive.requests >= SMALL + 1, naive.requests
 
 
+def test_tasks_read_as_children_take_their_kind_from_the_parents(
+    kitsu_server: KitsuServer, studio: Studio
+) -> None:
+    """``list_children`` is told the parents' kind: a tracker that has never seen
+    these shots (nothing in its id index) reads their tasks with one request, and
+    asks nothing to learn that their entities are shots."""
+    ids = [str(s["id"]) for s in studio.small.shots]
+    with kitsu_server.connect() as session:
+        tracker = session.tracker
+        with counted(kitsu_server) as bulk:
+            children = tracker.list_children("task", "entity_id", ids, parent_kind="shot")
+    tasks = [t for found in children.values() for t in found]
+    assert sorted(children) == sorted(ids)
+    assert len(tasks) == studio.small.nb_tasks
+    assert {t["entity_kind"] for t in tasks} == {"shot"}
+    assert bulk.requests == 1, bulk.requests
+
+
 # -- (b): a shot by name, its task by type, the comments -----------------------------------
 def test_read_by_name_costs_at_most_3_requests_cold(
     kitsu_server: KitsuServer, studio: Studio

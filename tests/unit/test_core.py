@@ -6,7 +6,6 @@ No tracker beyond ``memory://`` is needed.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -43,11 +42,11 @@ from gadget import (
 from gadget import (
     Sequence as SequenceEntity,
 )
-from gadget._ids import looks_like_id
-from gadget._kinds import COMMON_FIELDS, KINDS
 from gadget.collections import matches
 from gadget.entities import ENTITY_CLASSES
 from gadget.errors import closest_names
+from gadget.ids import looks_like_id
+from gadget.kinds import COMMON_FIELDS, KINDS
 from gadget.trackers import registry
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
 from gadget.trackers.local import LocalTracker
@@ -391,7 +390,8 @@ class TestConfig:
 
 # -- a tracker of our own --------------------------------------------------------
 class NullTracker(Tracker):
-    """A complete tracker that holds nothing (for registry and session tests)."""
+    """A tracker that holds nothing (for registry and session tests): the required
+    core and the one optional method of its one capability."""
 
     name = "null"
     capabilities = frozenset({"search"})
@@ -421,7 +421,7 @@ class NullTracker(Tracker):
         return []
 
     def list_children(
-        self, kind: str, parent_field: str, parent_ids: Sequence[str]
+        self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
     ) -> dict[str, Records]:
         return {p: [] for p in parent_ids}
 
@@ -431,49 +431,10 @@ class NullTracker(Tracker):
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
         raise Unsupported("read-only")
 
-    def delete(self, kind: str, id: str) -> None:
-        raise Unsupported("read-only")
-
     def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
         raise Unsupported("read-only")
 
-    def set_main_preview(self, preview_id: str) -> None:
-        raise Unsupported("read-only")
-
-    def download(self, kind: str, id: str, path: Path) -> Path:
-        raise Unsupported("read-only")
-
-    def get_casting(self, shot_ids: Sequence[str]) -> dict[str, Records]:
-        return {s: [] for s in shot_ids}
-
-    def set_casting(self, project_id: str, casting: Mapping[str, Sequence[Record]]) -> None:
-        raise Unsupported("read-only")
-
-    def list_cast_in(self, asset_id: str) -> Records:
-        return []
-
-    def list_time_spent(self, task_id: str) -> Records:
-        return []
-
-    def set_time_spent(
-        self,
-        task_id: str,
-        person_id: str,
-        date: dt.date,
-        duration: dt.timedelta,
-        *,
-        add: bool = False,
-    ) -> Record:
-        raise Unsupported("read-only")
-
-    def add_playlist_entry(
-        self, playlist_id: str, entity_id: str, preview_id: str | None
-    ) -> Record:
-        raise Unsupported("read-only")
-
-    def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
-        raise Unsupported("read-only")
-
+    # the one capability it declares; the others keep the base class's defaults
     def search(self, text: str, project_id: str | None = None) -> Pairs:
         return []
 
@@ -711,3 +672,39 @@ def test_import_gadget_stays_light() -> None:
     assert before == [], f"import gadget imported {before}"
     assert after == [], f"a memory:// session imported {after}"
     assert pytest_loaded is False
+
+
+def test_the_call_spy_and_the_demo_import_no_pytest() -> None:
+    """``gadget.testing.spy`` (and ``gadget demo``, which counts its walk with it)
+    runs where pytest is not installed; the suite's helpers still bring pytest."""
+    code = (
+        "import json, sys\n"
+        "import gadget.testing.spy\n"
+        "from gadget.testing import TrackerSpy\n"
+        "import gadget.cli._demo\n"
+        "spy = 'pytest' in sys.modules\n"
+        "from gadget.testing import write_png\n"
+        "print(json.dumps([spy, TrackerSpy is gadget.testing.spy.TrackerSpy,"
+        " 'pytest' in sys.modules]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "GADGET_"))}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    spy_loaded_pytest, same_class, helpers_loaded_pytest = json.loads(
+        out.stdout.strip().splitlines()[-1]
+    )
+    assert spy_loaded_pytest is False
+    assert same_class is True
+    assert helpers_loaded_pytest is True
+
+
+def test_the_suite_asserts_are_rewritten_by_pytest() -> None:
+    """The suite marks its modules for pytest's assert rewriting itself, so a
+    failing contract test shows the compared values in any caller's run."""
+    import gadget.testing.suite
+    from gadget.testing.suite import behaviour, tasks
+
+    assert gadget.testing.suite.TestTasks is tasks.TestTasks
+    for module in (behaviour, tasks):
+        assert "@py_builtins" in vars(module), module.__name__  # what rewriting adds

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from gadget._kinds import COMMON_FIELDS, KINDS
 from gadget.errors import ValidationError
+from gadget.kinds import COMMON_FIELDS, KINDS
 from gadget.trackers.base import MISSING
 from gadget.trackers.kitsu import convert
 

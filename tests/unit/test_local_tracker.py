@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from gadget._kinds import COMMON_FIELDS, KINDS
 from gadget.config import TrackerConfig
 from gadget.errors import (
     AlreadyExists,
@@ -29,6 +28,7 @@ from gadget.errors import (
     TrackerUnavailable,
     ValidationError,
 )
+from gadget.kinds import COMMON_FIELDS, KINDS
 from gadget.testing import write_png
 from gadget.trackers.base import CAPABILITIES, CommentDraft, Tracker
 from gadget.trackers.local import LocalTracker
@@ -698,7 +698,7 @@ def test_comments_newest_first(
     monkeypatch.undo()
     texts = [c["text"] for c in tracker.list("comment", {"task_id": task["id"]})]
     assert texts == ["four", "three", "two", "one"]
-    children = tracker.list_children("comment", "task_id", [task["id"]])
+    children = tracker.list_children("comment", "task_id", [task["id"]], parent_kind="task")
     assert [c["text"] for c in children[task["id"]]] == texts
 
 
@@ -757,14 +757,16 @@ def test_list_children_in_one_query(tracker: LocalTracker, prod: dict[str, Any])
     assert conn is not None
     conn.set_trace_callback(statements.append)
     try:
-        children = tracker.list_children("task", "entity_id", [s1, s2, s3, "ghost"])
+        children = tracker.list_children(
+            "task", "entity_id", [s1, s2, s3, "ghost"], parent_kind="shot"
+        )
     finally:
         conn.set_trace_callback(None)
     assert [s for s in statements if s.lstrip().upper().startswith("SELECT")].__len__() == 1
     assert list(children) == [s1, s2, s3, "ghost"]
     assert [len(children[k]) for k in (s1, s2, s3, "ghost")] == [2, 0, 2, 0]
     assert [t["task_type_id"] for t in children[s1]] == [prod["anim"]["id"], prod["layout"]["id"]]
-    assert tracker.list_children("task", "entity_id", []) == {}
+    assert tracker.list_children("task", "entity_id", [], parent_kind="shot") == {}
 
 
 def test_long_id_lists_are_split_past_the_variable_limit(
@@ -779,7 +781,9 @@ def test_long_id_lists_are_split_past_the_variable_limit(
     monkeypatch.setattr(local_records, "MAX_VARIABLES", 2)
     shots = tracker.list("shot", {"id": [*reversed(shot_ids), "ghost"], "name": "sh010"})
     assert [s["id"] for s in shots] == [shot_ids[0], shot_ids[2]]  # creation order kept
-    children = tracker.list_children("shot", "sequence_id", [s["id"] for s in prod["sequences"]])
+    children = tracker.list_children(
+        "shot", "sequence_id", [s["id"] for s in prod["sequences"]], parent_kind="sequence"
+    )
     assert [len(v) for v in children.values()] == [2, 1]
     comments = tracker.list("comment", {"task_id": [task["id"], "a", "b"]})
     assert [c["text"] for c in comments] == ["three", "two", "one"]
@@ -791,11 +795,11 @@ def test_list_children_of_teams_and_bad_field(tracker: LocalTracker, prod: dict[
     jane = tracker.create("person", {"email": "jane@studio.com"})
     tracker.set_team_member(pid, jane["id"], True)
     tracker.set_team_member(other["id"], jane["id"], True)
-    teams = tracker.list_children("person", "project_id", [pid, other["id"]])
+    teams = tracker.list_children("person", "project_id", [pid, other["id"]], parent_kind="project")
     assert [p["id"] for p in teams[pid]] == [jane["id"]]
     assert [p["id"] for p in teams[other["id"]]] == [jane["id"]]
     with pytest.raises(ValidationError, match="frame_in"):
-        tracker.list_children("shot", "frame_in", ["1"])
+        tracker.list_children("shot", "frame_in", ["1"], parent_kind="shot")
 
 
 # -- delete --------------------------------------------------------------------------

@@ -101,6 +101,7 @@ def test_the_first_read_of_a_left_out_field_loads_it_for_all(
     assert sorted(d for _, d, _, _ in got.values()) == sorted(f"brief {n}" for n in range(10))
     reads = [(c.method, c.kind) for c in spy.calls]
     assert reads == [("list_children", "task")], reads
+    assert spy.calls[0].kwargs == {"parent_kind": "shot"}  # the tasks' parents are shots
     with TrackerSpy(session.tracker) as spy:
         stamps = [s.created_at for s in project.shots]
     assert all(stamps) and [(c.method, c.kind) for c in spy.calls] == [("list", "shot")]
@@ -120,7 +121,7 @@ def test_a_failed_load_is_tried_again(studio: tuple[Session, str]) -> None:
     tasks = [t for shot in project.shots for t in shot.tasks]
     tracker: Any = session.tracker
     whole = tracker.list_children
-    tracker.list_children = lambda *a: (_ for _ in ()).throw(TrackerUnavailable("server away"))
+    tracker.list_children = lambda *a, **k: (_ for _ in ()).throw(TrackerUnavailable("server away"))
     with pytest.raises(TrackerUnavailable, match="server away"):
         _ = tasks[3].description
     tracker.list_children = whole

@@ -21,10 +21,10 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
 
-from gadget._png import RGB, write_gradient_png
-from gadget._spy import TrackerSpy
 from gadget.errors import AuthenticationError, ConfigError
 from gadget.session import Session, connect
+from gadget.testing.png import RGB, write_gradient_png
+from gadget.testing.spy import TrackerSpy
 from gadget.trackers.local.location import parse_url
 
 if TYPE_CHECKING:

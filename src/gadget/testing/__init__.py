@@ -31,36 +31,71 @@ Rules the suite keeps, so it can run on a shared, persistent server:
   :func:`~gadget.testing.fixtures.requires` and is skipped exactly when
   ``session.capabilities`` does not declare it;
 - laziness and batching are proven by counting the session's calls into its
-  tracker (:class:`~gadget.testing.fixtures.TrackerSpy`), never by timing.
+  tracker (:class:`~gadget.testing.spy.TrackerSpy`), never by timing.
 
 Instead of the star import you can load :mod:`gadget.testing.plugin`
 (``pytest_plugins = ["gadget.testing.plugin"]`` in a conftest, or
 ``-p gadget.testing.plugin``): it provides the suite's fixtures and, with
 ``--gadget-url URL``, a ``gadget_session`` of its own.
 
-This package imports pytest; ``import gadget`` never imports it.
+The call spy :class:`~gadget.testing.spy.TrackerSpy` lives in
+:mod:`gadget.testing.spy`, which needs no pytest (``gadget demo`` counts its
+walk with it); the names below load on first use, so ``import
+gadget.testing.spy`` does not import pytest. The suite and its fixtures do;
+``import gadget`` never imports it.
 """
 
 from __future__ import annotations
 
-import pytest
+import importlib
+from typing import TYPE_CHECKING, Any
 
-# the suite's asserts get pytest's introspection even though it lives outside
-# the caller's test directory (must run before the modules are imported)
-pytest.register_assert_rewrite("gadget.testing.suite")
+if TYPE_CHECKING:
+    from gadget.testing.fixtures import (
+        EMAIL_DOMAIN,
+        Names,
+        Studio,
+        png_bytes,
+        requires,
+        skip_unless,
+        write_pdf,
+        write_png,
+        write_text,
+    )
+    from gadget.testing.spy import TrackerSpy
 
-from gadget.testing.fixtures import (  # noqa: E402
-    EMAIL_DOMAIN,
-    Names,
-    Studio,
-    TrackerSpy,
-    png_bytes,
-    requires,
-    skip_unless,
-    write_pdf,
-    write_png,
-    write_text,
-)
+# where each public name lives: pytest loads with the fixtures, not with the spy
+_HOMES = {
+    "TrackerSpy": "gadget.testing.spy",
+    **dict.fromkeys(
+        [
+            "EMAIL_DOMAIN",
+            "Names",
+            "Studio",
+            "png_bytes",
+            "requires",
+            "skip_unless",
+            "write_pdf",
+            "write_png",
+            "write_text",
+        ],
+        "gadget.testing.fixtures",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:  # a submodule (``from gadget.testing import suite``) imports as usual
+        raise AttributeError(f"module 'gadget.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
+
 
 __all__ = [
     "EMAIL_DOMAIN",

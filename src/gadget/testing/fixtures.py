@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from gadget._png import encode_png
-from gadget._spy import TRACKER_METHODS, Call, TrackerSpy
+from gadget.testing.png import encode_png
+from gadget.testing.spy import TRACKER_METHODS, Call, TrackerSpy
 from gadget.trackers.base import CAPABILITIES
 
 if TYPE_CHECKING:

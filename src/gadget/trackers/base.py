@@ -1,6 +1,6 @@
 """The Tracker contract: the narrow interface every tracker implements.
 
-A tracker speaks only the normalized vocabulary of :mod:`gadget._kinds`:
+A tracker speaks only the normalized vocabulary of :mod:`gadget.kinds`:
 it returns *records* (plain dicts with normalized field names, plus ``raw``
 holding the vendor payload) and accepts normalized field names on writes.
 It never returns vendor dicts, never imports :mod:`gadget.collections` or the
@@ -27,8 +27,12 @@ call). Records from :meth:`Tracker.get` are never partial.
 means "any of". A ``name`` filter may be matched loosely by the tracker
 (case-insensitive, say); the session makes the final match exact.
 
-Optional features are declared in :attr:`Tracker.capabilities`; a method of
-a capability the tracker lacks raises :class:`gadget.errors.Unsupported`.
+The contract is a required core (:data:`REQUIRED_METHODS`, abstract) and
+an optional tail: each method of :data:`OPTIONAL_METHODS` belongs to a
+capability and has a default body raising :class:`gadget.errors.Unsupported`
+naming the tracker and the capability. A tracker declares the capabilities
+it offers in :attr:`Tracker.capabilities` and overrides their methods (a
+class declaring a capability without them is a TypeError when defined).
 """
 
 from __future__ import annotations
@@ -38,17 +42,28 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import attrs
 
-from gadget._kinds import COMMON_FIELDS, KINDS
+from gadget import ids
 from gadget.errors import ConfigError, PartialWrite, Unsupported
+from gadget.kinds import COMMON_FIELDS, KINDS
 
 if TYPE_CHECKING:
     from gadget.config import TrackerConfig
 
-__all__ = ["CAPABILITIES", "MISSING", "CommentDraft", "Pairs", "Record", "Records", "Tracker"]
+__all__ = [
+    "CAPABILITIES",
+    "MISSING",
+    "OPTIONAL_METHODS",
+    "REQUIRED_METHODS",
+    "CommentDraft",
+    "Pairs",
+    "Record",
+    "Records",
+    "Tracker",
+]
 
 Record = dict[str, Any]
 Records = list[Record]
@@ -77,6 +92,37 @@ CAPABILITIES = frozenset(
         "roles",
     }
 )
+
+#: The methods every tracker implements (abstract in :class:`Tracker`).
+REQUIRED_METHODS: tuple[str, ...] = (
+    "open",
+    "close",
+    "whoami",
+    "get",
+    "list",
+    "list_children",
+    "create",
+    "update",
+    "create_comment",
+)
+#: The methods of optional capabilities, each with the capabilities that need
+#: it: a tracker declaring one of them overrides the method; the default body
+#: raises Unsupported.
+OPTIONAL_METHODS: Mapping[str, tuple[str, ...]] = {
+    "delete": ("delete",),
+    "set_main_preview": ("previews",),
+    "download": ("previews", "attachments"),
+    "get_casting": ("casting",),
+    "set_casting": ("casting",),
+    "list_cast_in": ("casting",),
+    "list_time_spent": ("time_spent",),
+    "set_time_spent": ("time_spent",),
+    "add_playlist_entry": ("playlists",),
+    "set_team_member": ("team",),
+    "search": ("search",),
+}
+
+_T = TypeVar("_T", bound="Tracker")
 
 
 def _check_declarations(cls: type[Tracker]) -> None:
@@ -134,9 +180,12 @@ class CommentDraft:
 class Tracker(abc.ABC):
     """A production tracker behind gadget.
 
-    Subclasses set :attr:`scheme` names through the registry, declare
-    :attr:`capabilities`, and implement every abstract method. The
-    constructor must not do I/O; :meth:`open` authenticates.
+    Subclasses are registered for a URL scheme (:mod:`gadget.trackers.registry`),
+    implement every abstract method (:data:`REQUIRED_METHODS`), declare
+    :attr:`capabilities` and override the methods of those (the others raise
+    Unsupported). The constructor must not do I/O; :meth:`open`
+    authenticates. ``with TrackerClass(config) as tracker:`` opens the
+    tracker and closes it when the block ends, however it ends.
     """
 
     #: Human name, shown by ``gadget doctor`` and in error messages.
@@ -181,10 +230,6 @@ class Tracker(abc.ABC):
         {"task": MappingProxyType({"name": "main"})}
     )
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        _check_declarations(cls)
-
     def __init__(self, config: TrackerConfig) -> None:
         self.config = config
         unknown = sorted(str(key) for key in config.options if key not in self.option_names)
@@ -195,10 +240,52 @@ class Tracker(abc.ABC):
                 f"(its options: {known})"
             )
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A class declaring a capability without overriding its methods is a
+        TypeError when defined (its calls would raise Unsupported); so is a
+        declaration of values or rules that does not hold together."""
+        super().__init_subclass__(**kwargs)
+        _check_declarations(cls)
+        missing = {
+            name: sorted(cls.capabilities.intersection(needed))
+            for name, needed in OPTIONAL_METHODS.items()
+            if cls.capabilities.intersection(needed)
+            and getattr(cls, name, None) is getattr(Tracker, name)
+        }
+        if missing:
+            raise TypeError(
+                f"tracker class {cls.__qualname__} declares capabilities it does not "
+                "implement: "
+                + ", ".join(f"{name}() for {'/'.join(caps)}" for name, caps in missing.items())
+            )
+
+    def __enter__(self: _T) -> _T:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def require(self, capability: str) -> None:
         """Raise :class:`Unsupported` unless ``capability`` is declared."""
         if capability not in self.capabilities:
-            raise Unsupported(f"the {self.name} tracker does not support {capability}")
+            self._unsupported(capability)
+
+    def _unsupported(self, capability: str) -> NoReturn:
+        """Raise Unsupported naming this tracker and ``capability``: the body of
+        every optional method a tracker does not override."""
+        raise Unsupported(f"the {self.name} tracker does not support {capability}")
+
+    def looks_like_id(self, value: str) -> bool:
+        """Whether the string ``value`` is one of this tracker's ids rather than a name.
+
+        The session asks before it looks a string up by name (``status="wip"``,
+        ``task_type="Anim"``, ``shot.tasks.fetch("Anim")``): a string that
+        looks like an id is used as one. The default is
+        :func:`gadget.ids.looks_like_id` (a UUID or all digits); a tracker
+        whose ids look otherwise overrides it. No I/O.
+        """
+        return ids.looks_like_id(value)
 
     @classmethod
     def unique_fields(cls, kind: str) -> tuple[str, ...]:
@@ -235,13 +322,16 @@ class Tracker(abc.ABC):
 
     @abc.abstractmethod
     def list_children(
-        self, kind: str, parent_field: str, parent_ids: Sequence[str]
+        self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
     ) -> dict[str, Records]:
         """Bulk read: the ``kind`` records of many parents in one call.
 
         Returns ``{parent_id: [records]}`` with every parent id present (an
         empty list when it has no children). ``parent_field`` is the record
-        field holding the parent id (``entity_id`` for the tasks of shots).
+        field holding the parent id (``entity_id`` for the tasks of shots);
+        ``parent_kind`` is the kind of every one of the parents, always given
+        (``"shot"`` or ``"asset"`` for a task's ``entity_id``, ``"task"`` for
+        comments), so a tracker never has to find it out.
         Each list in the order ``list`` gives: comments newest first by the
         exact time, comments of one instant newest created first.
         """
@@ -257,6 +347,8 @@ class Tracker(abc.ABC):
         present. The session asks this when a collection of shots or assets
         is loaded with prefetch on, so a walk of shots and their tasks costs
         one request; records of either list may be partial (see :data:`MISSING`).
+        The parents are of ``kind``: a tracker answering with :meth:`list_children`
+        passes ``parent_kind=kind``.
         """
         return None
 
@@ -320,9 +412,9 @@ class Tracker(abc.ABC):
         ``custom_data`` given here is merged into the stored one.
         """
 
-    @abc.abstractmethod
     def delete(self, kind: str, id: str) -> None:
         """Delete one record (capability ``delete``)."""
+        self._unsupported("delete")
 
     # -- publishing --------------------------------------------------------
     @abc.abstractmethod
@@ -333,33 +425,35 @@ class Tracker(abc.ABC):
         attachments. A preview the tracker failed to process is an error.
         """
 
-    @abc.abstractmethod
     def set_main_preview(self, preview_id: str) -> None:
         """Make a preview the thumbnail of its task's entity (capability ``previews``)."""
+        self._unsupported("previews")
 
-    @abc.abstractmethod
     def download(self, kind: str, id: str, path: Path) -> Path:
-        """Download a ``preview`` or ``attachment`` file to ``path``."""
+        """Download a ``preview`` or ``attachment`` file to ``path`` (capability
+        ``previews`` or ``attachments``)."""
+        self._unsupported("attachments" if kind == "attachment" else "previews")
 
     # -- casting -----------------------------------------------------------
-    @abc.abstractmethod
     def get_casting(self, shot_ids: Sequence[str]) -> dict[str, Records]:
-        """``{shot_id: [{"asset_id", "nb_occurences", "label"}]}`` for many shots."""
+        """``{shot_id: [{"asset_id", "nb_occurences", "label"}]}`` for many shots
+        (capability ``casting``)."""
+        self._unsupported("casting")
 
-    @abc.abstractmethod
     def set_casting(self, project_id: str, casting: Mapping[str, Sequence[Record]]) -> None:
-        """Replace the casting of many shots of one project at once."""
+        """Replace the casting of many shots of one project at once (capability ``casting``)."""
+        self._unsupported("casting")
 
-    @abc.abstractmethod
     def list_cast_in(self, asset_id: str) -> Records:
-        """Shot records in which an asset is cast."""
+        """Shot records in which an asset is cast (capability ``casting``)."""
+        self._unsupported("casting")
 
     # -- time spent --------------------------------------------------------
-    @abc.abstractmethod
     def list_time_spent(self, task_id: str) -> Records:
-        """``[{"person_id", "date": date, "duration": timedelta}]`` of a task."""
+        """``[{"person_id", "date": date, "duration": timedelta}]`` of a task
+        (capability ``time_spent``)."""
+        self._unsupported("time_spent")
 
-    @abc.abstractmethod
     def set_time_spent(
         self,
         task_id: str,
@@ -369,19 +463,22 @@ class Tracker(abc.ABC):
         *,
         add: bool = False,
     ) -> Record:
-        """Set (or, with ``add``, add to) a person's time on a task for a day."""
+        """Set (or, with ``add``, add to) a person's time on a task for a day
+        (capability ``time_spent``)."""
+        self._unsupported("time_spent")
 
     # -- playlists, team, search ------------------------------------------
-    @abc.abstractmethod
     def add_playlist_entry(
         self, playlist_id: str, entity_id: str, preview_id: str | None
     ) -> Record:
-        """Add an entity (with a preview) to a playlist; returns the playlist record."""
+        """Add an entity (with a preview) to a playlist; returns the playlist record
+        (capability ``playlists``)."""
+        self._unsupported("playlists")
 
-    @abc.abstractmethod
     def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
-        """Add (``member=True``) or remove a person from a project's team."""
+        """Add (``member=True``) or remove a person from a project's team (capability ``team``)."""
+        self._unsupported("team")
 
-    @abc.abstractmethod
     def search(self, text: str, project_id: str | None = None) -> Pairs:
         """Full-text search: ``[(kind, record)]`` (capability ``search``)."""
+        self._unsupported("search")

@@ -11,18 +11,26 @@ module) and the fixtures they use.
 
 from __future__ import annotations
 
-from gadget.testing.fixtures import (
+import pkgutil
+
+import pytest
+
+# the suite's asserts get pytest's introspection even though it lives outside
+# the caller's test directory: its modules are marked before they are imported
+pytest.register_assert_rewrite(*(f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)))
+
+from gadget.testing.fixtures import (  # noqa: E402
     gadget_capability_check,
     gadget_names,
     gadget_spy,
     gadget_studio,
 )
-from gadget.testing.suite.api import (
+from gadget.testing.suite.api import (  # noqa: E402
     TestLoadedLists,
     TestTeamCollection,
     TestWritesReturnTheEntity,
 )
-from gadget.testing.suite.behaviour import (
+from gadget.testing.suite.behaviour import (  # noqa: E402
     TestCaching,
     TestCapabilities,
     TestErrors,
@@ -31,7 +39,7 @@ from gadget.testing.suite.behaviour import (
     TestPrefetch,
     TestSessions,
 )
-from gadget.testing.suite.production import (
+from gadget.testing.suite.production import (  # noqa: E402
     TestAssets,
     TestAssetTypes,
     TestEpisodes,
@@ -39,7 +47,7 @@ from gadget.testing.suite.production import (
     TestSequences,
     TestShots,
 )
-from gadget.testing.suite.publish import (
+from gadget.testing.suite.publish import (  # noqa: E402
     TestAttachments,
     TestCasting,
     TestComments,
@@ -48,14 +56,14 @@ from gadget.testing.suite.publish import (
     TestPublishMany,
     TestSearch,
 )
-from gadget.testing.suite.reference import (
+from gadget.testing.suite.reference import (  # noqa: E402
     TestDepartments,
     TestPersons,
     TestTaskStatuses,
     TestTaskTypes,
     TestTeam,
 )
-from gadget.testing.suite.tasks import (
+from gadget.testing.suite.tasks import (  # noqa: E402
     TestSeveralTasksOfOneType,
     TestTaskAssignees,
     TestTaskDates,

@@ -32,9 +32,12 @@ What the calls cost (N parents, loopback or not, each line is requests):
 =====================================  ==============================================
 
 Reference lookups (project statuses, entity types, the default task status,
-the task types of a project) are made once per tracker. The tracker keeps a
-small index of the entities it has returned (id -> kind, project) to route
-bulk reads and to tell a task's entity kind without asking again.
+the task types of a project) are made once per tracker. The tracker keeps an
+index of the entities it has returned (id -> kind, project). The project
+routes requests made per project (the tasks of more than 60 shots, casting,
+a new record given no project); the kind is the entity kind of tasks read
+otherwise than as children (``list_children`` is told it, ``parent_kind``) and
+picks the per-entity route of ``tasks.fetch(name)``.
 """
 
 from __future__ import annotations
@@ -50,7 +53,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from cachetools import LRUCache
 
-from gadget._ids import looks_like_id
 from gadget.errors import (
     ConfigError,
     GadgetError,
@@ -370,17 +372,23 @@ class KitsuTracker(Tracker):
             self._remember(record["id"], kind, record.get("project_id"))
         return record
 
-    def _records(self, kind: str, payloads: Iterable[Mapping[str, Any]]) -> Records:
+    def _records(
+        self, kind: str, payloads: Iterable[Mapping[str, Any]], entity_kind: str | None = None
+    ) -> Records:
         rows = list(payloads)
         if kind == "task":
-            return self._task_records(rows)
+            return self._task_records(rows, entity_kind)
         if kind == "comment":
             return self._comment_records(rows)
         if kind in ENTITY_KINDS:
             rows = [p for p in rows if not p.get("canceled")]
         return [self._record(kind, p) for p in rows]
 
-    def _task_records(self, payloads: _Payloads) -> Records:
+    def _task_records(self, payloads: _Payloads, entity_kind: str | None = None) -> Records:
+        """Task records; their entities are of ``entity_kind`` when the caller knows it
+        (:meth:`list_children`), else each one's kind comes from :meth:`_entity_kinds`."""
+        if entity_kind is not None:
+            return [self._record("task", p, entity_kind=entity_kind) for p in payloads]
         kinds = self._entity_kinds(
             {str(p["entity_id"]): p.get("project_id") for p in payloads if p.get("entity_id")}
         )
@@ -453,7 +461,7 @@ class KitsuTracker(Tracker):
     def get(self, kind: str, id: str) -> Record:
         """GET ``data/<route>/{id}`` (comments: + their previews and attachments)."""
         route = self._route(kind)
-        if not isinstance(id, str) or not looks_like_id(id):
+        if not isinstance(id, str) or not self.looks_like_id(id):
             raise self._not_found(kind, {"id": id})
         with self._missing(kind, id):
             payload = self._conn.get(f"{route}/{id}")
@@ -482,12 +490,18 @@ class KitsuTracker(Tracker):
 
     def list(self, kind: str, filters: Mapping[str, Any]) -> Records:
         """Records matching every filter; see the module docstring for the routes."""
+        return self._list(kind, filters)
+
+    def _list(
+        self, kind: str, filters: Mapping[str, Any], entity_kind: str | None = None
+    ) -> Records:
+        """:meth:`list`; tasks read here are of entities of ``entity_kind`` when given."""
         self._route(kind)
         wanted = {k: v for k, v in filters.items() if v is not None}
         for field, value in list(wanted.items()):
             if field == "id" or field.endswith("_id"):
                 # Zou answers 400 to a malformed id: nothing can match one
-                ids = [i for i in self._as_list(value) if looks_like_id(i)]
+                ids = [i for i in self._as_list(value) if self.looks_like_id(i)]
                 if not ids:
                     return []
                 wanted[field] = ids if _is_list(value) else ids[0]
@@ -508,7 +522,7 @@ class KitsuTracker(Tracker):
                 rows = self._conn.get(f"data/projects/{project_id}/team")
                 records.extend(self._record("person", p) for p in rows)
         else:
-            records = self._records(kind, self._query(kind, wanted))
+            records = self._records(kind, self._query(kind, wanted), entity_kind)
         return [r for r in records if _matches(r, wanted)]
 
     def _tasks_by_type_name(self, wanted: dict[str, Any]) -> Records:
@@ -649,21 +663,23 @@ class KitsuTracker(Tracker):
         raise ValidationError("attachments are listed by comment (comment_id=...) or by id")
 
     def list_children(
-        self, kind: str, parent_field: str, parent_ids: Sequence[str]
+        self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
     ) -> dict[str, Records]:
         """The ``kind`` records of many parents, in one request where Zou allows it.
 
         Tasks of many shots/assets: one GET ``data/tasks?entity_id=[...]``
         (or one GET ``data/projects/{id}/tasks`` beyond 60 parents of one
-        project); shots of sequences: one GET ``data/shots?parent_id=[...]``;
-        comments of tasks: see :meth:`_comments_of`.
+        project, found in the id index); their entity kind is ``parent_kind``
+        (Zou's task rows do not say it). Shots of sequences: one GET
+        ``data/shots?parent_id=[...]``; comments of tasks: see :meth:`_comments_of`.
         """
         ids = list(dict.fromkeys(str(i) for i in parent_ids))
         out: dict[str, Records] = {i: [] for i in ids}
         if not ids:
             return out
+        entity_kind = parent_kind if (kind, parent_field) == ("task", "entity_id") else None
         records: Records
-        if kind == "task" and parent_field == "entity_id" and len(ids) > CHUNK:
+        if entity_kind is not None and len(ids) > CHUNK:
             projects = {(self._known(i) or ("", None))[1] for i in ids}
             if len(projects) == 1 and None not in projects:
                 (project_id,) = projects
@@ -673,11 +689,11 @@ class KitsuTracker(Tracker):
                     for p in self._conn.get(f"data/projects/{project_id}/tasks")
                     if str(p.get("entity_id")) in wanted
                 ]
-                records = self._task_records(rows)
+                records = self._task_records(rows, entity_kind)
             else:
-                records = self.list(kind, {parent_field: ids})
+                records = self._list(kind, {parent_field: ids}, entity_kind)
         else:
-            records = self.list(kind, {parent_field: ids})
+            records = self._list(kind, {parent_field: ids}, entity_kind)
         for record in records:
             parent = record.get(parent_field)
             if parent in out:
@@ -697,7 +713,7 @@ class KitsuTracker(Tracker):
         project_id = wanted.get("project_id")
         if set(wanted) != {"project_id"} or not isinstance(project_id, str):
             return None
-        if not looks_like_id(project_id):
+        if not self.looks_like_id(project_id):
             return [], {}
         answer = self._conn.get(
             f"data/{kind}s/with-tasks", {"project_id": project_id, "compact": "true"}

@@ -14,8 +14,8 @@ from typing import Any
 
 import attrs
 
-from gadget._kinds import KINDS, KindSpec
 from gadget.errors import NotFound, ValidationError
+from gadget.kinds import KINDS, KindSpec
 from gadget.trackers.base import Record
 from gadget.trackers.local.schema import FIELD_TYPES
 from gadget.trackers.local.values import from_db, load_json, normalize, parse_timestamp, to_db

@@ -1,6 +1,6 @@
 """The SQLite schema of the local tracker, its migrations and its static metadata.
 
-One table per kind of :data:`gadget._kinds.KINDS`, named after the kind, with
+One table per kind of :data:`gadget.kinds.KINDS`, named after the kind, with
 the common columns (``seq``, ``id``, ``created_at``, ``updated_at``,
 ``custom_data``) followed by the kind's own fields. ``seq`` is an
 ``AUTOINCREMENT`` insertion sequence: it gives creation order and breaks ties

@@ -182,13 +182,6 @@ class LocalTracker(Tracker):
             self._files = None
         self._me_id = None
 
-    def __enter__(self) -> LocalTracker:
-        self.open()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def whoami(self) -> Record:
         """The acting person's record (one query)."""
         return self.get("person", self._acting_id())
@@ -232,15 +225,17 @@ class LocalTracker(Tracker):
     ) -> tuple[Records, dict[str, Records]]:
         """:meth:`list` and :meth:`list_children` of its results (two queries, whole records)."""
         records = self.list(kind, filters)
-        return records, self.list_children(child_kind, parent_field, [r["id"] for r in records])
+        ids = [r["id"] for r in records]
+        return records, self.list_children(child_kind, parent_field, ids, parent_kind=kind)
 
     def list_children(
-        self, kind: str, parent_field: str, parent_ids: Sequence[str]
+        self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
     ) -> dict[str, Records]:
         """``{parent_id: [records]}`` for many parents in one query.
 
         ``parent_field`` is a filter field of ``kind`` (``entity_id`` for the
-        tasks of shots, ``project_id`` for the teams of projects). Every parent
+        tasks of shots, ``project_id`` for the teams of projects); the rows
+        say what the parents are, so ``parent_kind`` is not needed. Every parent
         id is a key; each list is in :meth:`list` order. Comments and
         playlists take one more query per embedded list, for all of them.
         """

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gadget._kinds import KINDS
 from gadget.errors import AlreadyExists, ValidationError
+from gadget.kinds import KINDS
 from gadget.trackers.local.records import get, ids_where, marks, q
 from gadget.trackers.local.schema import FIELD_TYPES, LIST_REFS, READ_ONLY, REQUIRED
 from gadget.trackers.local.values import (

@@ -8,6 +8,8 @@ Every record has ``id`` (str), ``created_at`` / ``updated_at`` (datetime or
 None), ``custom_data`` (dict), ``url`` (str or None) and ``raw`` (the vendor
 payload, a dict, possibly empty). The fields particular to each kind follow.
 Fields ending in ``_id`` hold the id of the kind named in ``refs``.
+
+A public module: tracker authors import :data:`KINDS` from here.
 """
 
 from __future__ import annotations

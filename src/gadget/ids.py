@@ -1,4 +1,9 @@
-"""Identifier helpers shared by every layer."""
+"""Identifier helpers shared by every layer, public for tracker authors.
+
+:func:`looks_like_id` is the default of :meth:`gadget.trackers.base.Tracker.looks_like_id`,
+which the session asks to tell an id from a name; a tracker whose ids look
+otherwise overrides that method.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 :class:`TrackerSpy` is what the contract suite proves laziness and batching
 with (re-exported by :mod:`gadget.testing`), and what ``gadget demo`` counts
-its walk with; it lives here so that the CLI does not import pytest.
+its walk with. A tracker author may use it in any test or script: this
+module imports no pytest (nor does ``import gadget.testing.spy``).
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from gadget.trackers.base import Tracker
+from gadget.trackers.base import OPTIONAL_METHODS, REQUIRED_METHODS, Tracker
 
 __all__ = ["TRACKER_METHODS", "Call", "TrackerSpy"]
 
-#: The tracker methods :class:`TrackerSpy` counts: the whole Tracker contract.
+#: The tracker methods :class:`TrackerSpy` counts: the whole Tracker contract,
+#: required and optional, but ``open`` and ``close``.
 TRACKER_METHODS: tuple[str, ...] = tuple(
     sorted(
         name
-        for name in (*Tracker.__abstractmethods__, "create_many", "list_with_children")
+        for name in (*REQUIRED_METHODS, *OPTIONAL_METHODS, "create_many", "list_with_children")
         if name not in ("open", "close")
     )
 )
