@@ -1,17 +1,21 @@
-"""Tests of gadget.testing's own helpers: requires(), Names, the file writers, TrackerSpy."""
+"""Tests of gadget.testing's own helpers: requires(), Names, Studio.status, the file writers,
+TrackerSpy."""
 
 from __future__ import annotations
 
 import struct
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import gadget
+from gadget.errors import Unsupported
 from gadget.testing import (
     EMAIL_DOMAIN,
     Names,
+    Studio,
     TrackerSpy,
     png_bytes,
     requires,
@@ -20,8 +24,9 @@ from gadget.testing import (
     write_png,
     write_text,
 )
-from gadget.testing.fixtures import REQUIRES_ATTRIBUTE
+from gadget.testing.fixtures import REQUIRES_ATTRIBUTE, STATUS_ROLES
 from gadget.trackers.base import Record
+from gadget.trackers.local import LocalTracker
 
 pytest_plugins = ["pytester"]
 
@@ -143,6 +148,64 @@ def test_tracker_spy_counts_outer_calls_only() -> None:
         finally:
             del tracker.get
         assert [c.method for c in inner.calls] == ["get", "list"]
+
+
+def test_studio_statuses_are_the_trackers_own_by_flag(tmp_path: Path) -> None:
+    with gadget.connect("memory://") as session:
+        studio = Studio(session, Names(), tmp_path)
+        before = {s.id for s in session.task_statuses}
+        by_role = {role: studio.status(role) for role in STATUS_ROLES}
+        assert {s.id for s in session.task_statuses} == before  # looked up, none created
+        for role, status in by_role.items():
+            assert getattr(status, f"is_{role}") is True
+            assert studio.status(role) is status  # the same one for the whole test
+        assert len({s.id for s in by_role.values()}) == len(STATUS_ROLES)
+        with pytest.raises(ValueError, match="todo"):
+            studio.status("todo")  # type: ignore[arg-type]
+
+
+def test_studio_prefers_a_status_with_no_other_roles_flag(tmp_path: Path) -> None:
+    with gadget.connect("memory://") as session:
+        retake = Studio(session, Names(), tmp_path).status("retake")
+        retake.update(is_done=True)  # now a retake and a done status at once
+        plain = session.task_statuses.new(short_name="redo", name="Redo", is_retake=True)
+        assert Studio(session, Names(), tmp_path).status("retake") is plain
+
+
+def test_studio_creates_a_status_the_tracker_lacks(tmp_path: Path) -> None:
+    with gadget.connect("memory://") as session:
+        for status in session.task_statuses.filter(is_retake=True):
+            status.update(is_retake=False)
+        names = Names()
+        made = Studio(session, names, tmp_path).status("retake")
+        assert made.is_retake and not (made.is_done or made.is_default or made.is_wip)
+        assert made.short_name == "re" + names.suffix and len(made.short_name) <= 10
+        assert session.task_statuses.filter(is_retake=True).all() == [made]
+
+
+class _FixedStatuses(LocalTracker):
+    """Statuses are fixed values here, as on ShotGrid: none can be created."""
+
+    name = "fixed"
+
+    def create(self, kind: str, fields: Any) -> Record:
+        if kind == "task_status":
+            raise Unsupported("the fixed tracker cannot create task statuses")
+        return super().create(kind, fields)
+
+
+def test_studio_fails_when_a_status_is_missing_and_cannot_be_made(tmp_path: Path) -> None:
+    tracker = _FixedStatuses(gadget.TrackerConfig(url="memory://"))
+    tracker.open()
+    with gadget.Session(tracker) as session:
+        for status in session.task_statuses.filter(is_retake=True):
+            status.update(is_retake=False)
+        studio = Studio(session, Names(), tmp_path)
+        assert studio.status("wip").is_wip  # those it has are found
+        with pytest.raises(
+            pytest.fail.Exception, match="fixed tracker has no task status with is_retake"
+        ):
+            studio.status("retake")
 
 
 def _count_tests(cls: type) -> int:

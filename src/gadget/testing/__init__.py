@@ -30,6 +30,10 @@ Rules the suite keeps, so it can run on a shared, persistent server:
 - a test needing an optional capability is marked with
   :func:`~gadget.testing.fixtures.requires` and is skipped exactly when
   ``session.capabilities`` does not declare it;
+- no status code is named: a test asks
+  :meth:`Studio.status() <gadget.testing.fixtures.Studio.status>` for the
+  tracker's status carrying a flag (``"wip"``: ``is_wip``), and makes its task
+  types with the Studio;
 - laziness and batching are proven by counting the session's calls into its
   tracker (:class:`~gadget.testing.fixtures.TrackerSpy`), never by timing.
 
