@@ -37,6 +37,10 @@ Rules the suite keeps, so it can run on a shared, persistent server:
 - laziness and batching are proven by counting the session's calls into its
   tracker (:class:`~gadget.testing.fixtures.TrackerSpy`), never by timing.
 
+The tracker-level tests (:mod:`gadget.testing.suite.tracker`) call the
+tracker itself, with no session: ``gadget_session.tracker``, or the tracker
+of a ``gadget_tracker`` fixture your test module defines after the star import.
+
 Instead of the star import you can load :mod:`gadget.testing.plugin`
 (``pytest_plugins = ["gadget.testing.plugin"]`` in a conftest, or
 ``-p gadget.testing.plugin``): it provides the suite's fixtures and, with

@@ -17,6 +17,8 @@ provides.
   :func:`write_pdf` a small PDF; :func:`write_text` a text file.
 - :class:`TrackerSpy` (fixture ``gadget_spy``) counts the calls the session
   makes into its tracker, to prove laziness and batching.
+- ``gadget_tracker`` is the tracker the tracker-level tests call directly
+  (``gadget_session.tracker`` unless the test module defines its own).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import pytest
 from gadget._png import encode_png
 from gadget._spy import TRACKER_METHODS, Call, TrackerSpy
 from gadget.errors import Unsupported
-from gadget.trackers.base import CAPABILITIES
+from gadget.trackers.base import CAPABILITIES, Tracker
 
 if TYPE_CHECKING:
     from gadget import (
@@ -62,6 +64,7 @@ __all__ = [
     "gadget_names",
     "gadget_spy",
     "gadget_studio",
+    "gadget_tracker",
     "png_bytes",
     "required_capabilities",
     "requires",
@@ -391,6 +394,18 @@ def gadget_studio(
 ) -> Studio:
     """A :class:`Studio` on the ``gadget_session``."""
     return Studio(gadget_session, gadget_names, tmp_path_factory.mktemp("gadget-files"))
+
+
+@pytest.fixture
+def gadget_tracker(gadget_session: Session) -> Tracker:
+    """The tracker the tracker-level tests (:mod:`gadget.testing.suite.tracker`)
+    call directly: ``gadget_session.tracker``.
+
+    To test a tracker without a session, define a ``gadget_tracker`` fixture in
+    your test module *after* ``from gadget.testing.suite import *`` (the star
+    import brings this one, and a test module's fixture outranks a conftest's).
+    """
+    return gadget_session.tracker
 
 
 @pytest.fixture

@@ -5,6 +5,9 @@ In a test module of your own::
     from gadget.testing.suite import *  # noqa: F403
 
 and a ``gadget_session`` fixture in your conftest (see :mod:`gadget.testing`).
+The tracker-level tests (:mod:`gadget.testing.suite.tracker`) call
+``gadget_session.tracker`` directly, or the tracker of a ``gadget_tracker``
+fixture that your test module defines after the star import.
 The star import brings the test classes (pytest collects them in your
 module) and the fixtures they use.
 """
@@ -16,6 +19,7 @@ from gadget.testing.fixtures import (
     gadget_names,
     gadget_spy,
     gadget_studio,
+    gadget_tracker,
 )
 from gadget.testing.suite.api import (
     TestLoadedLists,
@@ -62,6 +66,13 @@ from gadget.testing.suite.tasks import (
     TestTaskStatusChanges,
     TestTimeSpent,
 )
+from gadget.testing.suite.tracker import (
+    TestTrackerBulkCreation,
+    TestTrackerCopies,
+    TestTrackerListChildren,
+    TestTrackerRecords,
+    gadget_tracker_world,
+)
 
 __all__ = [
     "TestAssetTypes",
@@ -96,9 +107,15 @@ __all__ = [
     "TestTeam",
     "TestTeamCollection",
     "TestTimeSpent",
+    "TestTrackerBulkCreation",
+    "TestTrackerCopies",
+    "TestTrackerListChildren",
+    "TestTrackerRecords",
     "TestWritesReturnTheEntity",
     "gadget_capability_check",
     "gadget_names",
     "gadget_spy",
     "gadget_studio",
+    "gadget_tracker",
+    "gadget_tracker_world",
 ]
