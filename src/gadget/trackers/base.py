@@ -46,7 +46,16 @@ from gadget.errors import ConfigError, PartialWrite, Unsupported
 if TYPE_CHECKING:
     from gadget.config import TrackerConfig
 
-__all__ = ["CAPABILITIES", "MISSING", "CommentDraft", "Pairs", "Record", "Records", "Tracker"]
+__all__ = [
+    "CAPABILITIES",
+    "CAPABILITY_MEANINGS",
+    "MISSING",
+    "CommentDraft",
+    "Pairs",
+    "Record",
+    "Records",
+    "Tracker",
+]
 
 Record = dict[str, Any]
 Records = list[Record]
@@ -55,26 +64,26 @@ Pairs = list[tuple[str, Record]]
 #: Record key of a partial record: the tuple of field names it leaves out.
 MISSING = "_missing"
 
+#: Every optional capability a tracker may declare, with what it means: one
+#: line each, shown in the capability matrix (docs/capabilities.md).
+CAPABILITY_MEANINGS: dict[str, str] = {
+    "episodes": "project.episodes, and sequences under an episode",
+    "assets": "asset types and assets",
+    "previews": "preview files on comments, a shot's or asset's main preview, download",
+    "attachments": "attachment files on comments",
+    "casting": "shot casting, and the shots an asset is cast in",
+    "time_spent": "time spent on a task, per person and day",
+    "playlists": "playlists and their entries",
+    "departments": "departments, of task types and of people",
+    "team": "project team membership",
+    "search": "full-text search",
+    "delete": "entity deletion",
+    "create_persons": "people are created through the API",
+    "roles": "each person's role is enforced: what a user, supervisor, manager, vendor or "
+    "client may do (PermissionDenied otherwise)",
+}
 #: Every optional capability a tracker may declare.
-CAPABILITIES = frozenset(
-    {
-        "episodes",  # project.episodes, sequences under episodes
-        "assets",  # asset types and assets
-        "previews",  # preview upload on comments, main preview, download
-        "attachments",  # attachment upload on comments
-        "casting",  # shot casting and asset cast_in
-        "time_spent",  # task time spent
-        "playlists",  # playlists and their entries
-        "departments",  # departments
-        "team",  # project team membership
-        "search",  # full-text search
-        "delete",  # entity deletion
-        "create_persons",  # persons can be created through the API
-        # the tracker enforces each person's role: what a user, supervisor, manager,
-        # vendor or client may do (PermissionDenied otherwise)
-        "roles",
-    }
-)
+CAPABILITIES = frozenset(CAPABILITY_MEANINGS)
 
 
 @attrs.define(frozen=True)
