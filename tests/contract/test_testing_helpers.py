@@ -1,17 +1,21 @@
-"""Tests of gadget.testing's own helpers: requires(), Names, the file writers, TrackerSpy."""
+"""Tests of gadget.testing's own helpers: requires(), Names, Studio.status, the file writers,
+TrackerSpy."""
 
 from __future__ import annotations
 
 import struct
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import gadget
+from gadget.errors import Unsupported
 from gadget.testing import (
     EMAIL_DOMAIN,
     Names,
+    Studio,
     TrackerSpy,
     png_bytes,
     requires,
@@ -20,8 +24,9 @@ from gadget.testing import (
     write_png,
     write_text,
 )
-from gadget.testing.fixtures import REQUIRES_ATTRIBUTE
+from gadget.testing.fixtures import REQUIRES_ATTRIBUTE, STATUS_ROLES
 from gadget.trackers.base import Record
+from gadget.trackers.local import LocalTracker
 
 pytest_plugins = ["pytester"]
 
@@ -145,6 +150,64 @@ def test_tracker_spy_counts_outer_calls_only() -> None:
         assert [c.method for c in inner.calls] == ["get", "list"]
 
 
+def test_studio_statuses_are_the_trackers_own_by_flag(tmp_path: Path) -> None:
+    with gadget.connect("memory://") as session:
+        studio = Studio(session, Names(), tmp_path)
+        before = {s.id for s in session.task_statuses}
+        by_role = {role: studio.status(role) for role in STATUS_ROLES}
+        assert {s.id for s in session.task_statuses} == before  # looked up, none created
+        for role, status in by_role.items():
+            assert getattr(status, f"is_{role}") is True
+            assert studio.status(role) is status  # the same one for the whole test
+        assert len({s.id for s in by_role.values()}) == len(STATUS_ROLES)
+        with pytest.raises(ValueError, match="todo"):
+            studio.status("todo")  # type: ignore[arg-type]
+
+
+def test_studio_prefers_a_status_with_no_other_roles_flag(tmp_path: Path) -> None:
+    with gadget.connect("memory://") as session:
+        retake = Studio(session, Names(), tmp_path).status("retake")
+        retake.update(is_done=True)  # now a retake and a done status at once
+        plain = session.task_statuses.new(short_name="redo", name="Redo", is_retake=True)
+        assert Studio(session, Names(), tmp_path).status("retake") is plain
+
+
+def test_studio_creates_a_status_the_tracker_lacks(tmp_path: Path) -> None:
+    with gadget.connect("memory://") as session:
+        for status in session.task_statuses.filter(is_retake=True):
+            status.update(is_retake=False)
+        names = Names()
+        made = Studio(session, names, tmp_path).status("retake")
+        assert made.is_retake and not (made.is_done or made.is_default or made.is_wip)
+        assert made.short_name == "re" + names.suffix and len(made.short_name) <= 10
+        assert session.task_statuses.filter(is_retake=True).all() == [made]
+
+
+class _FixedStatuses(LocalTracker):
+    """Statuses are fixed values here, as on ShotGrid: none can be created."""
+
+    name = "fixed"
+
+    def create(self, kind: str, fields: Any) -> Record:
+        if kind == "task_status":
+            raise Unsupported("the fixed tracker cannot create task statuses")
+        return super().create(kind, fields)
+
+
+def test_studio_fails_when_a_status_is_missing_and_cannot_be_made(tmp_path: Path) -> None:
+    tracker = _FixedStatuses(gadget.TrackerConfig(url="memory://"))
+    tracker.open()
+    with gadget.Session(tracker) as session:
+        for status in session.task_statuses.filter(is_retake=True):
+            status.update(is_retake=False)
+        studio = Studio(session, Names(), tmp_path)
+        assert studio.status("wip").is_wip  # those it has are found
+        with pytest.raises(
+            pytest.fail.Exception, match="fixed tracker has no task status with is_retake"
+        ):
+            studio.status("retake")
+
+
 def _count_tests(cls: type) -> int:
     return sum(1 for name in dir(cls) if name.startswith("test_"))
 
@@ -195,3 +258,137 @@ def test_the_plugin_fails_without_a_tracker_url(
     result.stdout.fnmatch_lines(["*no tracker to test: pass --gadget-url*"])
     result = pytester.runpytest(*args, "--gadget-url", "memory://")
     assert result.parseoutcomes().get("passed", 0) > 0
+
+
+BROKEN_CONFTEST = """
+import pytest
+import gadget
+from gadget.trackers.base import MISSING
+from gadget.trackers.local import LocalTracker
+
+class Tracker(LocalTracker):
+{body}
+
+@pytest.fixture
+def gadget_session():
+    tracker = Tracker(gadget.TrackerConfig(url="memory://"))
+    tracker.open()
+    with gadget.Session(tracker) as session:
+        yield session
+"""
+
+#: a tracker broken in one way -> (its method, the test that must fail, what it says)
+BROKEN_TRACKERS = {
+    "keeps_what_it_returns": (
+        """
+    def get(self, kind, id):
+        kept = self.__dict__.setdefault("kept", {})
+        return kept.setdefault((kind, id), super().get(kind, id))
+""",
+        "test_get_returns_copies",
+        "get() answers changed",
+    ),
+    "drops_a_field": (
+        """
+    def list(self, kind, filters):
+        records = super().list(kind, filters)
+        for record in records:
+            record.pop("description", None)
+        return records
+""",
+        "test_list_gives_every_field_or_names_it_missing",
+        "no 'description' (and not listed under _missing)",
+    ),
+    "flags_a_field_it_has": (
+        """
+    def list(self, kind, filters):
+        return [{**r, MISSING: ("created_at",)} for r in super().list(kind, filters)]
+""",
+        "test_list_gives_every_field_or_names_it_missing",
+        "_missing names fields that are present: ['created_at']",
+    ),
+    "dates_as_text": (
+        """
+    def get(self, kind, id):
+        record = super().get(kind, id)
+        if record.get("start_date") is not None:
+            record["start_date"] = record["start_date"].isoformat()
+        return record
+""",
+        "test_get_gives_whole_records_of_every_kind",
+        "start_date='2026-03-02' is not a datetime.date",
+    ),
+    "writes_half": (
+        """
+    def create_many(self, kind, rows):
+        return [self.create(kind, row) for row in rows]
+""",
+        "test_a_bad_last_row_leaves_nothing",
+        "yet 2 shots are left",
+    ),
+    "forgets_parents_without_children": (
+        """
+    def list_children(self, kind, parent_field, parent_ids, *, parent_kind):
+        answer = super().list_children(kind, parent_field, parent_ids, parent_kind=parent_kind)
+        return {parent: found for parent, found in answer.items() if found}
+""",
+        "test_every_parent_id_is_a_key",
+        "not every parent id",
+    ),
+}
+
+
+def test_the_local_tracker_passes_what_the_broken_ones_fail(pytester: pytest.Pytester) -> None:
+    tests = sorted({test for _, test, _ in BROKEN_TRACKERS.values()})
+    pytester.makepyfile(test_outsider="from gadget.testing.suite import *  # noqa: F403\n")
+    pytester.makeconftest(BROKEN_CONFTEST.format(body="    pass"))
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", " or ".join(tests))
+    assert result.parseoutcomes().get("passed") == len(tests)
+    assert "failed" not in result.parseoutcomes()
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN_TRACKERS))
+def test_the_tracker_level_tests_catch_a_broken_tracker(
+    pytester: pytest.Pytester, broken: str
+) -> None:
+    body, test, says = BROKEN_TRACKERS[broken]
+    pytester.makepyfile(test_outsider="from gadget.testing.suite import *  # noqa: F403\n")
+    pytester.makeconftest(BROKEN_CONFTEST.format(body=body))
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", test)
+    assert result.parseoutcomes().get("failed") == 1
+    assert "passed" not in result.parseoutcomes()
+    assert says in result.stdout.str()
+
+
+TRACKER_ONLY_MODULE = """
+import pytest
+import gadget
+from gadget.testing.suite import *  # noqa: F403
+from gadget.trackers.local import LocalTracker
+
+@pytest.fixture
+def gadget_tracker():
+    tracker = LocalTracker(gadget.TrackerConfig(url="memory://"))
+    tracker.open()
+    yield tracker
+    tracker.close()
+"""
+
+
+def test_the_tracker_level_tests_need_no_session(pytester: pytest.Pytester) -> None:
+    """A test module defining ``gadget_tracker`` after the star import runs the
+    tracker-level tests with no ``gadget_session`` anywhere."""
+    pytester.makepyfile(test_outsider=TRACKER_ONLY_MODULE)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", "TestTracker")
+    tests = sum(
+        _count_tests(cls)
+        for cls in (
+            suite.TestTrackerRecords,
+            suite.TestTrackerListChildren,
+            suite.TestTrackerCopies,
+            suite.TestTrackerBulkCreation,
+        )
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed") == tests
+    assert not {"failed", "errors", "skipped"} & set(outcomes)

@@ -61,6 +61,30 @@ def test_the_local_trackers_defaults_are_kitsus(kitsu: gadget.Session, raw: RawK
     assert {t.name for t in kitsu.asset_types} == kitsu_types
 
 
+def test_kitsus_status_codes_carry_their_flags(kitsu: gadget.Session) -> None:
+    """Kitsu's own codes, which the contract suite no longer names (it asks for a
+    status by flag): each is fetched by its code, or its display name, and
+    carries the flag of its role; a misspelt code names the closest one."""
+    statuses = kitsu.task_statuses
+    roles = {
+        "todo": "is_default",
+        "wip": "is_wip",
+        "wfa": "is_feedback_request",
+        "retake": "is_retake",
+        "done": "is_done",
+    }
+    for code, flag in roles.items():
+        status = statuses.fetch(code)
+        assert status.short_name == code
+        assert getattr(status, flag) is True, code
+        others = [f for f in roles.values() if f != flag]
+        assert not any(getattr(status, f) for f in others), code
+    assert statuses.fetch("Waiting For Approval") is statuses.fetch("wfa")
+    with pytest.raises(gadget.NotFound) as info:
+        statuses.fetch("wipp")
+    assert "wip" in info.value.closest
+
+
 def test_a_new_tvshow_project_starts_without_episodes(kitsu: gadget.Session, raw: RawKitsu) -> None:
     project = kitsu.projects.new(name=Names()("Empty"), production_type="tvshow")
     assert raw.get("data/episodes", project_id=project.id) == []  # Zou's automatic E01 is gone

@@ -30,8 +30,16 @@ Rules the suite keeps, so it can run on a shared, persistent server:
 - a test needing an optional capability is marked with
   :func:`~gadget.testing.fixtures.requires` and is skipped exactly when
   ``session.capabilities`` does not declare it;
+- no status code is named: a test asks
+  :meth:`Studio.status() <gadget.testing.fixtures.Studio.status>` for the
+  tracker's status carrying a flag (``"wip"``: ``is_wip``), and makes its task
+  types with the Studio;
 - laziness and batching are proven by counting the session's calls into its
   tracker (:class:`~gadget.testing.spy.TrackerSpy`), never by timing.
+
+The tracker-level tests (:mod:`gadget.testing.suite.tracker`) call the
+tracker itself, with no session: ``gadget_session.tracker``, or the tracker
+of a ``gadget_tracker`` fixture your test module defines after the star import.
 
 Instead of the star import you can load :mod:`gadget.testing.plugin`
 (``pytest_plugins = ["gadget.testing.plugin"]`` in a conftest, or

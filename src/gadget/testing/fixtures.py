@@ -10,11 +10,15 @@ provides.
 - :class:`Names` makes names unique per test, because a real tracker is shared
   by a whole test session and keeps what the tests create.
 - :class:`Studio` (fixture ``gadget_studio``) creates the projects, sequences,
-  shots, task types, people and files a test needs, each with a unique name.
+  shots, task types, people and files a test needs, each with a unique name,
+  and provides task statuses by role (:meth:`Studio.status`): the suite never
+  names a tracker's status codes.
 - :func:`write_png` writes a tiny but real PNG with the standard library;
   :func:`write_pdf` a small PDF; :func:`write_text` a text file.
 - :class:`TrackerSpy` (fixture ``gadget_spy``) counts the calls the session
   makes into its tracker, to prove laziness and batching.
+- ``gadget_tracker`` is the tracker the tracker-level tests call directly
+  (``gadget_session.tracker`` unless the test module defines its own).
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 import pytest
 
+from gadget.errors import Unsupported
 from gadget.testing.png import encode_png
 from gadget.testing.spy import TRACKER_METHODS, Call, TrackerSpy
-from gadget.trackers.base import CAPABILITIES
+from gadget.trackers.base import CAPABILITIES, Tracker
 
 if TYPE_CHECKING:
     from gadget import (
@@ -41,21 +46,25 @@ if TYPE_CHECKING:
         Session,
         Shot,
         Task,
+        TaskStatus,
         TaskType,
     )
 
 __all__ = [
     "EMAIL_DOMAIN",
     "REQUIRES_ATTRIBUTE",
+    "STATUS_ROLES",
     "TRACKER_METHODS",
     "Call",
     "Names",
+    "StatusRole",
     "Studio",
     "TrackerSpy",
     "gadget_capability_check",
     "gadget_names",
     "gadget_spy",
     "gadget_studio",
+    "gadget_tracker",
     "png_bytes",
     "required_capabilities",
     "requires",
@@ -73,6 +82,12 @@ EMAIL_DOMAIN = "gadget-studio.com"
 REQUIRES_ATTRIBUTE = "__gadget_requires__"
 
 _T = TypeVar("_T")
+
+#: What a test needs a task status for; each role is the status flag of the
+#: same name (``"wip"``: ``is_wip``). See :meth:`Studio.status`.
+StatusRole = Literal["default", "wip", "feedback_request", "retake", "done"]
+#: Every :data:`StatusRole`, in the order a task usually goes through them.
+STATUS_ROLES: tuple[StatusRole, ...] = get_args(StatusRole)
 
 
 # -- capabilities -----------------------------------------------------------
@@ -244,6 +259,9 @@ class Studio:
     ``studio.shot()`` builds the project and the sequence it needs unless they
     are given; every method creates through the public API, as a test would
     (a ``new()``: the name check, then the create).
+
+    Task statuses are asked for by role, never by code: ``studio.status("wip")``
+    is a work-in-progress status of whatever tracker runs (see :meth:`status`).
     """
 
     def __init__(self, session: Session, names: Names, folder: Path) -> None:
@@ -253,6 +271,7 @@ class Studio:
         #: everything made, held so the session's (weak) identity map keeps it
         self.made: list[Any] = []
         self._count = 0
+        self._statuses: dict[str, TaskStatus] = {}
 
     def _keep(self, entity: _T) -> _T:
         self.made.append(entity)
@@ -282,6 +301,49 @@ class Studio:
                 name=self.names(f"{base}{self._next()}"), for_shots=for_shots, **fields
             )
         )
+
+    def status(self, role: StatusRole) -> TaskStatus:
+        """A task status of the tracker for ``role``: one whose flag ``is_<role>``
+        is set (``"default"``: ``is_default``; ``"feedback_request"``:
+        ``is_feedback_request``; and so on).
+
+        It is looked up in ``session.task_statuses`` (one listing, cached by
+        the session), preferring a status with no other role's flag, then the
+        first in the tracker's order. When the tracker has none, one is
+        created through the contract (``session.task_statuses.new(...)``
+        with a unique short name of at most 10 characters, Kitsu's limit);
+        a tracker that can create no status (``Unsupported``) fails the test,
+        naming the missing flag. A role gives the same status for the whole
+        test. Tests name no status code, so a tracker whose statuses are
+        fixed values (ShotGrid's ``ip``, ``rev``, ``fin``) passes as well.
+        """
+        if role not in STATUS_ROLES:
+            raise ValueError(f"unknown status role {role!r}; known: {', '.join(STATUS_ROLES)}")
+        found = self._statuses.get(role)
+        if found is None:
+            flag = f"is_{role}"
+            others = [f"is_{r}" for r in STATUS_ROLES if r != role]
+            having = [s for s in self.session.task_statuses if getattr(s, flag)]
+            plain = [s for s in having if not any(getattr(s, f) for f in others)]
+            found = (plain or having)[0] if having else self._new_status(role)
+            self._statuses[role] = self._keep(found)
+        return found
+
+    def _new_status(self, role: StatusRole) -> TaskStatus:
+        flag = f"is_{role}"
+        try:
+            return self.session.task_statuses.new(
+                short_name=f"{role[:2]}{self.names.suffix[:8]}",
+                name=self.names(f"Contract {role}"),
+                color="#8899aa",
+                **{flag: True},
+            )
+        except Unsupported as exc:
+            pytest.fail(
+                f"the {self.session.tracker.name} tracker has no task status with {flag} "
+                f"and cannot create one ({exc}); the contract suite needs one",
+                pytrace=False,
+            )
 
     def task(
         self, shot: Shot | None = None, task_type: TaskType | None = None, **fields: Any
@@ -332,6 +394,18 @@ def gadget_studio(
 ) -> Studio:
     """A :class:`Studio` on the ``gadget_session``."""
     return Studio(gadget_session, gadget_names, tmp_path_factory.mktemp("gadget-files"))
+
+
+@pytest.fixture
+def gadget_tracker(gadget_session: Session) -> Tracker:
+    """The tracker the tracker-level tests (:mod:`gadget.testing.suite.tracker`)
+    call directly: ``gadget_session.tracker``.
+
+    To test a tracker without a session, define a ``gadget_tracker`` fixture in
+    your test module *after* ``from gadget.testing.suite import *`` (the star
+    import brings this one, and a test module's fixture outranks a conftest's).
+    """
+    return gadget_session.tracker
 
 
 @pytest.fixture

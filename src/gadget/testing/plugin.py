@@ -2,7 +2,8 @@
 
 Load it with ``pytest_plugins = ["gadget.testing.plugin"]`` in a conftest or
 ``pytest -p gadget.testing.plugin``. It provides ``gadget_names``,
-``gadget_studio``, ``gadget_spy`` and the autouse capability check, and adds
+``gadget_studio``, ``gadget_spy``, ``gadget_tracker``, ``gadget_tracker_world``
+and the autouse capability check, and adds
 the option ``--gadget-url`` (default: the ``GADGET_TEST_URL`` environment
 variable): when set, a ``gadget_session`` fixture connects to that URL, with
 ``GADGET_TEST_LOGIN`` / ``GADGET_TEST_PASSWORD`` / ``GADGET_TEST_TOKEN`` from
@@ -26,7 +27,9 @@ from gadget.testing.fixtures import (
     gadget_names,
     gadget_spy,
     gadget_studio,
+    gadget_tracker,
 )
+from gadget.testing.suite.tracker import gadget_tracker_world
 
 __all__ = [
     "gadget_capability_check",
@@ -34,6 +37,8 @@ __all__ = [
     "gadget_session",
     "gadget_spy",
     "gadget_studio",
+    "gadget_tracker",
+    "gadget_tracker_world",
     "pytest_addoption",
 ]
 

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAPABILITIES",
+    "CAPABILITY_MEANINGS",
     "MISSING",
     "OPTIONAL_METHODS",
     "REQUIRED_METHODS",
@@ -72,26 +73,26 @@ Pairs = list[tuple[str, Record]]
 #: Record key of a partial record: the tuple of field names it leaves out.
 MISSING = "_missing"
 
+#: Every optional capability a tracker may declare, with what it means: one
+#: line each, shown in the capability matrix (docs/capabilities.md).
+CAPABILITY_MEANINGS: dict[str, str] = {
+    "episodes": "project.episodes, and sequences under an episode",
+    "assets": "asset types and assets",
+    "previews": "preview files on comments, a shot's or asset's main preview, download",
+    "attachments": "attachment files on comments",
+    "casting": "shot casting, and the shots an asset is cast in",
+    "time_spent": "time spent on a task, per person and day",
+    "playlists": "playlists and their entries",
+    "departments": "departments, of task types and of people",
+    "team": "project team membership",
+    "search": "full-text search",
+    "delete": "entity deletion",
+    "create_persons": "people are created through the API",
+    "roles": "each person's role is enforced: what a user, supervisor, manager, vendor or "
+    "client may do (PermissionDenied otherwise)",
+}
 #: Every optional capability a tracker may declare.
-CAPABILITIES = frozenset(
-    {
-        "episodes",  # project.episodes, sequences under episodes
-        "assets",  # asset types and assets
-        "previews",  # preview upload on comments, main preview, download
-        "attachments",  # attachment upload on comments
-        "casting",  # shot casting and asset cast_in
-        "time_spent",  # task time spent
-        "playlists",  # playlists and their entries
-        "departments",  # departments
-        "team",  # project team membership
-        "search",  # full-text search
-        "delete",  # entity deletion
-        "create_persons",  # persons can be created through the API
-        # the tracker enforces each person's role: what a user, supervisor, manager,
-        # vendor or client may do (PermissionDenied otherwise)
-        "roles",
-    }
-)
+CAPABILITIES = frozenset(CAPABILITY_MEANINGS)
 
 #: The methods every tracker implements (abstract in :class:`Tracker`).
 REQUIRED_METHODS: tuple[str, ...] = (
@@ -407,9 +408,11 @@ class Tracker(abc.ABC):
 
     @abc.abstractmethod
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
-        """Write the given fields and return the whole updated record.
+        """Write the given fields and return the updated record.
 
-        ``custom_data`` given here is merged into the stored one.
+        ``custom_data`` given here is merged into the stored one. A field the
+        vendor's answer leaves out is named under :data:`MISSING`, as in a
+        listing (Kitsu answers a task's update without its assignees).
         """
 
     def delete(self, kind: str, id: str) -> None:

@@ -16,7 +16,14 @@ from gadget.errors import ConfigError
 if TYPE_CHECKING:
     from gadget.trackers.base import Tracker
 
-__all__ = ["ENTRY_POINT_GROUP", "available_schemes", "register", "resolve", "scheme_of"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "available_schemes",
+    "builtin_trackers",
+    "register",
+    "resolve",
+    "scheme_of",
+]
 
 ENTRY_POINT_GROUP = "gadget.trackers"
 
@@ -73,6 +80,15 @@ def _entry_points() -> dict[str, str]:
 def available_schemes() -> list[str]:
     """Every scheme that can be resolved now."""
     return sorted(set(_registry.runtime) | set(_BUILTIN) | set(_entry_points()))
+
+
+def builtin_trackers() -> dict[str, list[str]]:
+    """The built-in tracker classes (``"module:Class"``) with the URL schemes each
+    serves, in the registry's order. Nothing is imported."""
+    found: dict[str, list[str]] = {}
+    for scheme, (path, _) in _BUILTIN.items():
+        found.setdefault(path, []).append(scheme)
+    return found
 
 
 def _load(path: str, scheme: str, extra: str | None) -> type[Tracker]:

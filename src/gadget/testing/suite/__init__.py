@@ -5,6 +5,9 @@ In a test module of your own::
     from gadget.testing.suite import *  # noqa: F403
 
 and a ``gadget_session`` fixture in your conftest (see :mod:`gadget.testing`).
+The tracker-level tests (:mod:`gadget.testing.suite.tracker`) call
+``gadget_session.tracker`` directly, or the tracker of a ``gadget_tracker``
+fixture that your test module defines after the star import.
 The star import brings the test classes (pytest collects them in your
 module) and the fixtures they use.
 """
@@ -24,6 +27,7 @@ from gadget.testing.fixtures import (  # noqa: E402
     gadget_names,
     gadget_spy,
     gadget_studio,
+    gadget_tracker,
 )
 from gadget.testing.suite.api import (  # noqa: E402
     TestLoadedLists,
@@ -71,6 +75,13 @@ from gadget.testing.suite.tasks import (  # noqa: E402
     TestTaskStatusChanges,
     TestTimeSpent,
 )
+from gadget.testing.suite.tracker import (  # noqa: E402
+    TestTrackerBulkCreation,
+    TestTrackerCopies,
+    TestTrackerListChildren,
+    TestTrackerRecords,
+    gadget_tracker_world,
+)
 
 __all__ = [
     "TestAssetTypes",
@@ -106,9 +117,15 @@ __all__ = [
     "TestTeam",
     "TestTeamCollection",
     "TestTimeSpent",
+    "TestTrackerBulkCreation",
+    "TestTrackerCopies",
+    "TestTrackerListChildren",
+    "TestTrackerRecords",
     "TestWritesReturnTheEntity",
     "gadget_capability_check",
     "gadget_names",
     "gadget_spy",
     "gadget_studio",
+    "gadget_tracker",
+    "gadget_tracker_world",
 ]

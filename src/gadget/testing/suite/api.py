@@ -91,12 +91,13 @@ class TestWritesReturnTheEntity:
         assert task.assignees == []
 
     def test_set_status_returns_the_comment_carrying_it(self, gadget_studio: Studio) -> None:
-        task = gadget_studio.task(status="todo")
-        note = task.set_status("wip", "started")
+        wip = gadget_studio.status("wip")
+        task = gadget_studio.task(status=gadget_studio.status("default"))
+        note = task.set_status(wip.short_name, "started")
         assert note.text == "started"
         assert note.status is task.status
         assert task.comments.first() is note
-        assert task.status.short_name == "wip"
+        assert task.status is wip
 
 
 class TestLoadedLists:

@@ -90,14 +90,16 @@ class TestErrors:
             project.sequences.get()
 
     def test_unknown_status(self, gadget_session: Session, gadget_studio: Studio) -> None:
+        unknown = gadget_studio.names("donne")  # no tracker has it
         with pytest.raises(NotFound) as info:
-            gadget_session.task_statuses.fetch("donne")
-        assert "donne" in str(info.value)
-        task = gadget_studio.task(status="todo")
+            gadget_session.task_statuses.fetch(unknown)
+        assert unknown in str(info.value)
+        default = gadget_studio.status("default")
+        task = gadget_studio.task(status=default)
         with pytest.raises(NotFound):
-            task.set_status("donne")
+            task.set_status(unknown)
         task.refresh()
-        assert task.status.short_name == "todo"
+        assert task.status is default
         assert task.comments.all() == []
 
     def test_unknown_relation_name(self, gadget_studio: Studio) -> None:
@@ -418,13 +420,16 @@ class TestCaching:
         assert gadget_spy.listed("shot") == 1
 
     def test_reference_data_is_cached(
-        self, gadget_session: Session, gadget_spy: TrackerSpy
+        self, gadget_session: Session, gadget_studio: Studio, gadget_spy: TrackerSpy
     ) -> None:
+        wip_code, done_code, review_code = (
+            gadget_studio.status(role).short_name for role in ("wip", "done", "feedback_request")
+        )
         gadget_session.clear_cache()
         with gadget_spy:
             everything = list(gadget_session.task_statuses)
-            wip = gadget_session.task_statuses.fetch("wip")  # answered from the loaded list
-            done = gadget_session.task_statuses.fetch("done")
+            wip = gadget_session.task_statuses.fetch(wip_code)  # answered from the loaded list
+            done = gadget_session.task_statuses.fetch(done_code)
             again = list(gadget_session.task_statuses)
         assert {wip, done} <= set(everything)
         assert again == everything
@@ -432,8 +437,8 @@ class TestCaching:
         gadget_session.clear_cache()
         gadget_spy.reset()
         with gadget_spy:
-            gadget_session.task_statuses.fetch("wfa")
-            gadget_session.task_statuses.fetch("wfa")
+            gadget_session.task_statuses.fetch(review_code)
+            gadget_session.task_statuses.fetch(review_code)
         assert gadget_spy.count("list", "task_status") == 1, gadget_spy
 
     def test_a_new_shot_appears_in_a_loaded_listing(self, gadget_studio: Studio) -> None:
@@ -461,17 +466,15 @@ class TestCaching:
         with pytest.raises(NotFound):
             seq.shots.fetch(old)
 
-    def test_status_changes_are_seen_by_filters(
-        self, gadget_session: Session, gadget_studio: Studio
-    ) -> None:
-        todo = gadget_session.task_statuses.fetch("todo")
-        wip = gadget_session.task_statuses.fetch("wip")
-        task = gadget_studio.task(status=todo)
+    def test_status_changes_are_seen_by_filters(self, gadget_studio: Studio) -> None:
+        default = gadget_studio.status("default")
+        wip = gadget_studio.status("wip")
+        task = gadget_studio.task(status=default)
         project = task.project
-        assert project.tasks.filter(status=todo).all() == [task]
+        assert project.tasks.filter(status=default).all() == [task]
         assert project.tasks.filter(status=wip).all() == []
         task.set_status(wip)
-        assert project.tasks.filter(status=todo).all() == []
+        assert project.tasks.filter(status=default).all() == []
         assert project.tasks.filter(status=wip).all() == [task]
 
     @requires("delete")

@@ -35,9 +35,9 @@ PREVIEW_STATUSES = ("processing", "ready", "broken")
 
 class TestComments:
     def test_text_author_and_status(self, gadget_session: Session, gadget_studio: Studio) -> None:
-        task = gadget_studio.task(status="todo")
-        note = task.comments.new(comment="blocking pass", status="wfa")
-        wfa = gadget_session.task_statuses.fetch("wfa")
+        wfa = gadget_studio.status("feedback_request")
+        task = gadget_studio.task(status=gadget_studio.status("default"))
+        note = task.comments.new(comment="blocking pass", status=wfa.short_name)
         assert isinstance(note, Comment)
         assert isinstance(note.id, str) and note.id
         assert note.text == "blocking pass"
@@ -53,12 +53,13 @@ class TestComments:
     def test_a_comment_without_status_keeps_the_task_status(
         self, gadget_session: Session, gadget_studio: Studio
     ) -> None:
-        task = gadget_studio.task(status="wip")
+        wip = gadget_studio.status("wip")
+        task = gadget_studio.task(status=wip)
         note = task.comments.new(comment="just a note")
         assert note.text == "just a note"
-        assert task.status.short_name == "wip"
+        assert task.status is wip
         task.refresh()
-        assert task.status.short_name == "wip"
+        assert task.status is wip
 
     def test_checklist(self, gadget_session: Session, gadget_studio: Studio) -> None:
         task = gadget_studio.task()
@@ -100,9 +101,10 @@ class TestComments:
         shots = [gadget_studio.shot(seq, name=f"sh{n:04d}") for n in (10, 20, 30)]
         tasks = [gadget_studio.task(shot, anim) for shot in shots]
         others = [gadget_studio.task(shot, layout) for shot in shots]
-        tasks[0].comments.new(comment="elsewhere", status="wip")
-        posted = [tasks[1].comments.new(comment=f"c{n}", status="wip") for n in (1, 2, 3)]
-        tasks[2].comments.new(comment="elsewhere too", status="wip")
+        wip = gadget_studio.status("wip")
+        tasks[0].comments.new(comment="elsewhere", status=wip)
+        posted = [tasks[1].comments.new(comment=f"c{n}", status=wip) for n in (1, 2, 3)]
+        tasks[2].comments.new(comment="elsewhere too", status=wip)
         newest_first = [c.id for c in reversed(posted)]
         assert [c.id for c in tasks[1].comments] == newest_first
         assert tasks[1].comments.first() is posted[-1]
@@ -133,24 +135,25 @@ class TestComments:
     def test_a_missing_preview_file_posts_nothing(
         self, gadget_session: Session, gadget_studio: Studio
     ) -> None:
-        task = gadget_studio.task(status="todo")
+        default, wip = gadget_studio.status("default"), gadget_studio.status("wip")
+        task = gadget_studio.task(status=default)
         missing = gadget_studio.folder / "nowhere" / "render.png"
         with pytest.raises(ValidationError, match=r"render\.png' does not exist"):
-            task.comments.new(comment="lost", status="wip", preview=[missing])
+            task.comments.new(comment="lost", status=wip, preview=[missing])
         renders = gadget_studio.png().parent  # a folder that exists, given as the file
         with pytest.raises(ValidationError, match=r"is a directory") as info:
-            task.comments.new(comment="lost", status="wip", preview=[renders])
+            task.comments.new(comment="lost", status=wip, preview=[renders])
         assert "does not exist" not in str(info.value)
         with pytest.raises(ValidationError, match=r"is a directory"):
-            task.comments.new(comment="lost", status="wip", attachments=[renders])
+            task.comments.new(comment="lost", status=wip, attachments=[renders])
         with pytest.raises(ValidationError, match=r"notes\.pdf"):
             task.comments.new(
-                comment="lost", status="wip", attachments=[missing.with_name("notes.pdf")]
+                comment="lost", status=wip, attachments=[missing.with_name("notes.pdf")]
             )
         gadget_session.clear_cache()
         assert task.comments.all() == []
         task.refresh()
-        assert task.status.short_name == "todo"
+        assert task.status is default
 
     def test_bad_comment_input(self, gadget_studio: Studio) -> None:
         task = gadget_studio.task()
@@ -196,9 +199,10 @@ class TestPublishMany:
         pngs = [gadget_studio.png(f"shot{i}.png", width=32, height=18) for i in range(5)]
         total = sum(p.stat().st_size for p in pngs)
         heard: list[tuple[int, int]] = []
+        review = gadget_studio.status("feedback_request")
         notes = gadget_session.publish_many(
             [
-                (task, {"comment": f"take {i}", "status": "wfa", "preview": [png]})
+                (task, {"comment": f"take {i}", "status": review.short_name, "preview": [png]})
                 for i, (task, png) in enumerate(zip(tasks, pngs, strict=True))
             ],
             max_workers=3,
@@ -207,7 +211,7 @@ class TestPublishMany:
         assert [n.text for n in notes] == [f"take {i}" for i in range(5)]
         assert [n.task for n in notes] == tasks
         assert [n.previews[0].name for n in notes] == [f"shot{i}" for i in range(5)]
-        assert all(t.status.short_name == "wfa" for t in tasks)
+        assert all(t.status is review for t in tasks)
         assert heard and heard[-1] == (total, total)
         gadget_session.clear_cache()
         assert all(len(t.comments) == 1 for t in tasks)
@@ -232,12 +236,15 @@ class TestPreviews:
     def test_preview_name_extension_and_main_preview(
         self, gadget_session: Session, gadget_studio: Studio
     ) -> None:
-        task = gadget_studio.task(status="todo")
+        review = gadget_studio.status("feedback_request")
+        task = gadget_studio.task(status=gadget_studio.status("default"))
         shot = task.entity
         assert isinstance(shot, Shot)
         assert shot.main_preview is None
         png = gadget_studio.png("render.png", width=64, height=36)
-        note = task.comments.new(comment="v001", status="wfa", preview=[png], set_main_preview=True)
+        note = task.comments.new(
+            comment="v001", status=review, preview=[png], set_main_preview=True
+        )
         assert len(note.previews) == 1
         preview = note.previews[0]
         assert isinstance(preview, Preview)
@@ -247,7 +254,7 @@ class TestPreviews:
         assert (preview.width, preview.height) == (64, 36)
         assert note.previews.get(name="render") is preview
         assert shot.main_preview == preview
-        assert task.status.short_name == "wfa"
+        assert task.status is review
         shot.refresh()
         assert shot.preview_id == preview.id
         assert shot.main_preview == preview
@@ -343,27 +350,28 @@ class TestAttachments:
 
     @requires("previews")
     def test_the_whole_publish(self, gadget_session: Session, gadget_studio: Studio) -> None:
-        task = gadget_studio.task(status="todo")
+        review = gadget_studio.status("feedback_request")
+        task = gadget_studio.task(status=gadget_studio.status("default"))
         shot = task.entity
         png = gadget_studio.png("sq170_sh0224.png")
         pdf = gadget_studio.pdf("retakes.pdf")
         note = task.comments.new(
             comment="blocking pass",
-            status="wfa",
+            status=review.short_name,
             preview=[png],
             attachments=[pdf],
             checklist=["fix hands", ("fix feet", True)],
             set_main_preview=True,
         )
         assert note.text == "blocking pass"
-        assert note.status is not None and note.status.short_name == "wfa"
+        assert note.status is review
         assert [p.name for p in note.previews] == ["sq170_sh0224"]
         assert [a.name for a in note.attachments] == ["retakes.pdf"]
         assert [(c.id, c.text, c.checked) for c in note.checklist] == [
             (0, "fix hands", False),
             (1, "fix feet", True),
         ]
-        assert task.status.short_name == "wfa"
+        assert task.status is review
         assert shot.main_preview == note.previews[0]
         assert task.comments.first() is note
 

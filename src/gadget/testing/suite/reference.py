@@ -14,7 +14,7 @@ from gadget import (
     TaskType,
     ValidationError,
 )
-from gadget.testing.fixtures import EMAIL_DOMAIN, Names, Studio, requires
+from gadget.testing.fixtures import EMAIL_DOMAIN, STATUS_ROLES, Names, Studio, requires
 
 __all__ = [
     "TestDepartments",
@@ -23,8 +23,6 @@ __all__ = [
     "TestTaskTypes",
     "TestTeam",
 ]
-
-DEFAULT_STATUSES = ("todo", "wip", "wfa", "retake", "done")
 
 
 class TestTaskTypes:
@@ -73,29 +71,34 @@ class TestTaskTypes:
 
 
 class TestTaskStatuses:
-    def test_the_defaults_exist(self, gadget_session: Session) -> None:
-        short_names = {s.short_name for s in gadget_session.task_statuses}
-        assert set(DEFAULT_STATUSES) <= short_names
-        assert all(isinstance(s, TaskStatus) for s in gadget_session.task_statuses)
+    """The tracker's statuses, asked for by role (flag), never by code."""
 
-    def test_fetch_by_short_name(self, gadget_session: Session) -> None:
+    def test_every_role_has_its_own_status(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        statuses = gadget_session.task_statuses.all()
+        assert statuses and all(isinstance(s, TaskStatus) for s in statuses)
+        by_role = {role: gadget_studio.status(role) for role in STATUS_ROLES}
+        for role, status in by_role.items():
+            assert isinstance(status, TaskStatus)
+            assert getattr(status, f"is_{role}") is True, role
+            assert status in gadget_session.task_statuses
+        # five statuses, not one carrying every flag
+        assert len({s.id for s in by_role.values()}) == len(STATUS_ROLES)
+        assert not by_role["wip"].is_retake and not by_role["wip"].is_done
+        assert not by_role["default"].is_done and not by_role["retake"].is_done
+        assert not by_role["done"].is_retake and not by_role["done"].is_default
+
+    def test_fetch_by_short_name(self, gadget_session: Session, gadget_studio: Studio) -> None:
         statuses = gadget_session.task_statuses
-        wip = statuses.fetch("wip")
-        assert isinstance(wip, TaskStatus)
-        assert wip.short_name == "wip"
-        assert statuses.get(short_name="wip") is wip
-        assert statuses.fetch("wip") is wip
+        wip = gadget_studio.status("wip")
+        assert wip.short_name
+        assert statuses.fetch(wip.short_name) is wip
+        assert statuses.get(short_name=wip.short_name) is wip
+        assert statuses.fetch(wip.short_name) is wip
         assert statuses.get(id=wip.id) is wip
-        assert len({statuses.fetch(s).id for s in DEFAULT_STATUSES}) == len(DEFAULT_STATUSES)
-
-    def test_flags_of_the_defaults(self, gadget_session: Session) -> None:
-        statuses = gadget_session.task_statuses
-        assert statuses.fetch("todo").is_default
-        assert statuses.fetch("retake").is_retake
-        assert not statuses.fetch("wip").is_retake
-        assert statuses.fetch("done").is_done
-        assert not statuses.fetch("todo").is_done
-        assert statuses.fetch("wfa").is_feedback_request
+        short_names = [gadget_studio.status(role).short_name for role in STATUS_ROLES]
+        assert len({statuses.fetch(s).id for s in short_names}) == len(STATUS_ROLES)
 
     def test_reads_and_writes_take_the_same_names(
         self, gadget_session: Session, gadget_studio: Studio
@@ -106,21 +109,27 @@ class TestTaskStatuses:
             assert statuses.fetch(status.short_name) is status
             if status.name not in short_names:
                 assert statuses.fetch(status.name) is status
-        wfa = statuses.fetch("wfa")
-        assert wfa.name and wfa.name != "wfa"
-        task = gadget_studio.task(status=statuses.fetch("todo").name)
-        assert task.status.short_name == "todo"
-        task.set_status(wfa.name)  # the name fetch() takes, a write takes too
-        assert task.status is wfa
+        default = gadget_studio.status("default")
+        review = gadget_studio.status("feedback_request")
+        assert review.name and review.name != review.short_name
+        task = gadget_studio.task(status=default.name)
+        assert task.status is default
+        task.set_status(review.name)  # the name fetch() takes, a write takes too
+        assert task.status is review
         shot_tasks = task.entity.tasks
-        assert shot_tasks.filter(status=wfa.name).all() == [task]
-        assert shot_tasks.filter(status="wfa").all() == [task]
+        assert shot_tasks.filter(status=review.name).all() == [task]
+        assert shot_tasks.filter(status=review.short_name).all() == [task]
 
-    def test_unknown_status_names_the_closest(self, gadget_session: Session) -> None:
+    def test_unknown_status_names_the_closest(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        wip = gadget_studio.status("wip")
+        typo = wip.short_name + wip.short_name[-1]  # "wip" -> "wipp"
+        assert typo not in {s.short_name for s in gadget_session.task_statuses}
         with pytest.raises(NotFound) as info:
-            gadget_session.task_statuses.fetch("wipp")
-        assert "wip" in info.value.closest
-        assert "wipp" in str(info.value)
+            gadget_session.task_statuses.fetch(typo)
+        assert wip.short_name in info.value.closest
+        assert typo in str(info.value)
 
 
 class TestPersons:

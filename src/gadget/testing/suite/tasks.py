@@ -31,10 +31,11 @@ class TestTasks:
     def test_new_with_names(self, gadget_session: Session, gadget_studio: Studio) -> None:
         shot = gadget_studio.shot()
         anim = gadget_studio.task_type("Anim3D")
-        task = shot.tasks.new(task_type=anim.name, status="todo")
+        default = gadget_studio.status("default")
+        task = shot.tasks.new(task_type=anim.name, status=default.short_name)
         assert isinstance(task, Task)
         assert task.task_type is anim
-        assert task.status is gadget_session.task_statuses.fetch("todo")
+        assert task.status is default
         assert task.entity is shot
         assert task.entity_kind == "shot"
         assert task.project is shot.project
@@ -45,12 +46,12 @@ class TestTasks:
         assert task in shot.project.tasks
         task.refresh()
         assert (task.task_type_id, task.entity_id) == (anim.id, shot.id)
-        assert task.status.short_name == "todo"
+        assert task.status_id == default.id
 
     def test_new_with_entities(self, gadget_session: Session, gadget_studio: Studio) -> None:
         shot = gadget_studio.shot()
         anim = gadget_studio.task_type()
-        wip = gadget_session.task_statuses.fetch("wip")
+        wip = gadget_studio.status("wip")
         me = gadget_session.me
         task = shot.tasks.new(task_type=anim, status=wip, assignees=[me])
         assert task.task_type is anim
@@ -121,11 +122,12 @@ class TestTasks:
         anim = gadget_studio.task_type("Anim")
         me = gadget_session.me
         assert me.email is not None
-        task = project.tasks.new(task_type=anim.name, entity=shot, status="todo")
+        default, wip = gadget_studio.status("default"), gadget_studio.status("wip")
+        task = project.tasks.new(task_type=anim.name, entity=shot, status=default.short_name)
         assert task.task_type is anim and task.entity is shot
-        assert project.tasks.filter(status="todo").all() == [task]
-        task.update(status="wip", assignees=[me.email])
-        assert task.status.short_name == "wip"
+        assert project.tasks.filter(status=default.short_name).all() == [task]
+        task.update(status=wip.short_name, assignees=[me.email])
+        assert task.status is wip
         assert task.assignees == [me]
         assert project.tasks.filter(task_type=anim.name).all() == [task]
 
@@ -134,7 +136,7 @@ class TestTasks:
         with pytest.raises(ValidationError):
             shot.tasks.new(task_type=shot)
         with pytest.raises(ValidationError, match="task_type"):
-            shot.tasks.new(status="todo")
+            shot.tasks.new(status=gadget_studio.status("default"))
         assert len(shot.tasks) == 0
 
     def test_nb_retakes_cannot_be_written(self, gadget_studio: Studio) -> None:
@@ -205,31 +207,33 @@ class TestTaskAssignees:
 
 class TestTaskStatusChanges:
     def test_set_status(self, gadget_session: Session, gadget_studio: Studio) -> None:
-        task = gadget_studio.task(status="todo")
+        default, wip = gadget_studio.status("default"), gadget_studio.status("wip")
+        task = gadget_studio.task(status=default.short_name)
         shot = task.entity
-        comment = task.set_status("wip", comment="started")
-        wip = gadget_session.task_statuses.fetch("wip")
+        comment = task.set_status(wip.short_name, comment="started")
         assert task.status is wip
         assert comment.status is wip
         assert comment.text == "started"
-        assert shot.tasks.filter(status="wip").all() == [task]
-        assert shot.tasks.filter(status="todo").all() == []
+        assert shot.tasks.filter(status=wip.short_name).all() == [task]
+        assert shot.tasks.filter(status=default.short_name).all() == []
         task.refresh()
         assert task.status is wip
 
     def test_nb_retakes_increments_after_a_retake(self, gadget_studio: Studio) -> None:
-        task = gadget_studio.task(status="todo")
-        task.set_status("wfa")
+        wip, retake = gadget_studio.status("wip"), gadget_studio.status("retake")
+        review = gadget_studio.status("feedback_request")
+        task = gadget_studio.task(status=gadget_studio.status("default"))
+        task.set_status(review)
         assert task.nb_retakes == 0
-        task.set_status("retake")
+        task.set_status(retake)
         assert task.nb_retakes == 1
-        task.set_status("retake", comment="still wrong")  # no change of status: no new retake
+        task.set_status(retake, comment="still wrong")  # no change of status: no new retake
         assert task.nb_retakes == 1
         task.refresh()
         assert task.nb_retakes == 1
-        task.set_status("wip")
-        task.set_status("wfa")
-        task.set_status("retake")
+        task.set_status(wip)
+        task.set_status(review)
+        task.set_status(retake)
         assert task.nb_retakes == 2
         task.refresh()
         assert task.nb_retakes == 2
