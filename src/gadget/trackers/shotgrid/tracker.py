@@ -1,0 +1,693 @@
+"""The ShotGrid tracker: gadget's contract over shotgun_api3.
+
+``shotgrid+https://SITE`` (the site's address without the ``shotgrid+``).
+Credentials: a script (``login`` = the script's name, ``token`` = its key),
+or a person (``login`` and ``password``). The option ``sudo_as_login`` makes
+a script act as that person (a publish hook posting as the artist).
+See docs/shotgrid.md for the mapping of every kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from gadget.config import TrackerConfig
+from gadget.errors import (
+    AuthenticationError,
+    ConfigError,
+    NotFound,
+    ValidationError,
+)
+from gadget.trackers.base import CAPABILITIES, CommentDraft, Record, Records, Tracker
+from gadget.trackers.shotgrid import convert
+from gadget.trackers.shotgrid.client import ClientFactory, ShotGridConnection, sdk_client
+from gadget.trackers.shotgrid.schema import SiteSchema, normalize
+
+#: list() filters the server answers; the others are matched on the records
+_SERVER_FILTERS = {
+    "project_id",
+    "sequence_id",
+    "episode_id",
+    "entity_id",
+    "task_type_id",
+    "task_id",
+    "asset_type_id",
+}
+
+
+_Strs = list[str]
+_Rows = list[dict[str, Any]]
+
+#: what goes with a deleted entity, as on the other trackers (ShotGrid retires
+#: one entity at a time)
+_CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
+    "episode": (("sequence", "episode_id"),),
+    "sequence": (("shot", "sequence_id"),),
+    "shot": (("task", "entity_id"),),
+    "asset": (("task", "entity_id"),),
+    "task": (("comment", "task_id"),),
+}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+
+
+def _matches(record: Mapping[str, Any], filters: Mapping[str, Any]) -> bool:
+    for field, want in filters.items():
+        have = record.get(field)
+        wants = [str(w) if field.endswith("id") and w is not None else w for w in _as_list(want)]
+        if isinstance(have, list):
+            if not any(w in have for w in wants):
+                return False
+        elif field == "name" and isinstance(have, str):
+            if not any(isinstance(w, str) and w.lower() == have.lower() for w in wants):
+                return False
+        elif have not in wants:
+            return False
+    return True
+
+
+def any_link(field: str, types: Sequence[str], ids: Sequence[Any]) -> dict[str, Any]:
+    """A filter: ``field`` links one of the entities ``ids`` (of any of ``types``).
+    Written as "any of these is" so it serves single and multi-entity fields."""
+    numbers = [int(i) for i in ids if str(i).isdigit()]
+    return {
+        "filter_operator": "any",
+        "filters": [[field, "is", {"type": t, "id": n}] for n in numbers for t in types]
+        or [["id", "is", 0]],
+    }
+
+
+class ShotGridTracker(Tracker):
+    """``shotgrid+https://SITE``: a ShotGrid (Flow Production Tracking) site."""
+
+    name: ClassVar[str] = "shotgrid"
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {
+            "episodes",
+            "assets",
+            "time_spent",
+            "departments",
+            "team",
+            "delete",
+            "create_persons",
+            "casting",
+        }
+    )
+    option_names: ClassVar[frozenset[str]] = frozenset({"sudo_as_login", "status_roles"})
+    concurrent_reads: ClassVar[bool] = False
+    production_types: ClassVar[tuple[str, ...]] = tuple(convert.PRODUCTION_TYPES)
+    #: several tasks of one Step on one entity, told apart by their name
+    unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "task": ("entity_id", "task_type_id", "name")
+    }
+    #: the client maker; tests give one returning mockgun
+    client_factory: ClassVar[ClientFactory] = staticmethod(sdk_client)
+
+    def __init__(self, config: TrackerConfig) -> None:
+        super().__init__(config)
+        site = config.url.split("://", 1)
+        if len(site) != 2 or not site[1]:
+            raise ConfigError(f"a ShotGrid URL is shotgrid+https://SITE, not {config.url!r}")
+        scheme = site[0].lower().removeprefix("shotgrid+")
+        self.site = f"{scheme}://{site[1].rstrip('/')}"
+        roles = config.options.get("status_roles", {})
+        if not isinstance(roles, Mapping):
+            raise ConfigError("the option status_roles maps status codes to roles")
+        self._roles: dict[str, tuple[str, ...]] = dict(convert.STATUS_FLAGS)
+        for code, role in roles.items():
+            flag = role if str(role).startswith("is_") else f"is_{role}"
+            if flag not in convert.STATUS_FLAG_FIELDS:
+                raise ConfigError(f"status_roles[{code!r}]: unknown role {role!r}")
+            self._roles[str(code)] = (flag,)
+        self._connection: ShotGridConnection | None = None
+        self._site: SiteSchema | None = None
+        self._me: Record | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ShotGridTracker({self.site!r})"
+
+    # -- session -------------------------------------------------------------
+    def _credentials(self) -> dict[str, Any]:
+        config = self.config
+        if not config.login:
+            raise AuthenticationError("ShotGrid needs a login: a script name or a person's login")
+        creds: dict[str, Any]
+        if config.token:
+            creds = {"script_name": config.login, "api_key": config.token}
+        elif config.password:
+            creds = {"login": config.login, "password": config.password}
+        else:
+            raise AuthenticationError("ShotGrid needs a script key (token) or a person's password")
+        sudo = config.options.get("sudo_as_login")
+        if sudo is not None:
+            if not isinstance(sudo, str) or not sudo:
+                raise ConfigError("the option sudo_as_login is a person's login")
+            creds["sudo_as_login"] = sudo
+        return creds
+
+    @property
+    def connection(self) -> ShotGridConnection:
+        if self._connection is None:
+            raise ConfigError("the ShotGrid tracker is not open")
+        return self._connection
+
+    @property
+    def schema(self) -> SiteSchema:
+        if self._site is None:
+            self._site = SiteSchema(normalize(self.connection.call("schema_read")))
+        return self._site
+
+    def open(self) -> None:
+        if self._connection is not None:
+            return
+        self._connection = ShotGridConnection(
+            self.site, self._credentials(), type(self).client_factory
+        )
+        _ = self.schema
+        self._me = self._find_me()
+
+    def _find_me(self) -> Record:
+        login = self.config.options.get("sudo_as_login") or (
+            self.config.login if not self.config.token else None
+        )
+        if login is None:
+            raise ConfigError(
+                "a ShotGrid script is not a person: give the option sudo_as_login "
+                "(the person it acts as)"
+            )
+        found = self._find("person", [["login", "is", login]])
+        if not found:
+            raise AuthenticationError(f"no ShotGrid person has the login {login!r}")
+        return found[0]
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = None
+
+    def whoami(self) -> Record:
+        if self._me is None:
+            raise ConfigError("the ShotGrid tracker is not open")
+        return dict(self._me)
+
+    # -- reads ---------------------------------------------------------------
+    def _record(self, kind: str, payload: Mapping[str, Any]) -> Record:
+        record = convert.to_record(kind, dict(payload), self.schema.of(kind), self.site)
+        if kind == "task" and record["status_id"] is not None:
+            record["status_id"] = str(record["status_id"])
+        return record
+
+    def _find(self, kind: str, filters: list[Any], order_desc: bool = False) -> Records:
+        entity_type = convert.ENTITY_TYPES[kind]
+        fields = convert.read_fields(kind, self.schema.of(kind))
+        order = [{"field_name": "id", "direction": "desc" if order_desc else "asc"}]
+        found = self.connection.find(entity_type, filters, fields, order=order)
+        records = [self._record(kind, p) for p in found]
+        if kind == "comment":
+            self._embed(records)
+        if kind == "person" and records:
+            self._departments_of(records)
+        return records
+
+    def _departments_of(self, persons: Records) -> None:
+        """A person's departments: those whose ``users`` hold them (ShotGrid's
+        ``HumanUser.department`` holds one, the first)."""
+        members: dict[str, list[str]] = {p["id"]: [] for p in persons}
+        departments = self.connection.find(
+            "Department", [], ["users"], order=[{"field_name": "id", "direction": "asc"}]
+        )
+        for department in departments:
+            for user in department.get("users") or ():
+                if str(user["id"]) in members:
+                    members[str(user["id"])].append(str(department["id"]))
+        for person in persons:
+            first = person["department_ids"][:1]
+            person["department_ids"] = first + [d for d in members[person["id"]] if d not in first]
+
+    def _embed(self, comments: Records) -> None:
+        """Previews and attachments of comments are embedded in their records."""
+        for comment in comments:
+            comment["previews"] = []
+            comment["attachments"] = []
+
+    def get(self, kind: str, id: str) -> Record:
+        if kind == "asset_type":
+            return self._one(self._asset_types(), id, kind)
+        if kind == "task_status":
+            return self._one(self._statuses(), id, kind)
+        if not str(id).isdigit():
+            raise NotFound(kind.replace("_", " "), {"id": id})
+        found = self._find(kind, [["id", "is", int(id)]])
+        if not found:
+            raise NotFound(kind.replace("_", " "), {"id": id})
+        return found[0]
+
+    @staticmethod
+    def _one(records: Records, id: str, kind: str) -> Record:
+        for record in records:
+            if record["id"] == id:
+                return record
+        raise NotFound(kind.replace("_", " "), {"id": id})
+
+    def _asset_types(self) -> Records:
+        return [
+            convert.asset_type_record(v)
+            for v in self.schema.valid_values(*convert.ASSET_TYPE_FIELD)
+        ]
+
+    def _statuses(self) -> Records:
+        codes = self.schema.valid_values(*convert.TASK_STATUS_FIELD)
+        found = (
+            self.connection.find("Status", [["code", "in", codes]], ["code", "name", "bg_color"])
+            if codes
+            else []
+        )
+        by_code = {s["code"]: s for s in found}
+        records = []
+        for code in codes:
+            record = convert.status_record(code, by_code.get(code))
+            have = self._roles.get(code, ())
+            record.update({f: f in have for f in convert.STATUS_FLAG_FIELDS})
+            records.append(record)
+        default = self.schema.fields["Task"]["sg_status_list"].get("default")
+        for record in records:
+            record["is_default"] = record["id"] == default if default else record["is_default"]
+        return records
+
+    def _server_filters(self, kind: str, filters: Mapping[str, Any]) -> list[Any]:
+        sg: list[Any] = []
+        renames = dict(convert.FIELDS.get(kind, ()))
+        links = convert.LINKS.get(kind, {})
+        site = self.schema.of(kind)
+        for field, value in filters.items():
+            values = [v for v in _as_list(value) if v is not None]
+            if field == "id":
+                sg.append(["id", "in", [int(v) for v in values if str(v).isdigit()]])
+            elif kind == "person" and field == "project_id":
+                members = self._team_ids(values)
+                sg.append(["id", "in", [int(m) for m in members]])
+            elif field in _SERVER_FILTERS and field in renames and renames[field] in site:
+                if None in _as_list(value):
+                    continue  # "no parent": matched on the records
+                target = links.get(field)
+                if field == "asset_type_id":
+                    sg.append([renames[field], "in", values])
+                    continue
+                types = [target] if target else ["Shot", "Asset", "Sequence", "Episode"]
+                sg.append(any_link(renames[field], types, values))
+        return sg
+
+    def _team_ids(self, project_ids: Sequence[Any]) -> set[str]:
+        ids = [int(p) for p in project_ids if str(p).isdigit()]
+        found = self.connection.find("Project", [["id", "in", ids]], ["users"]) if ids else []
+        return {str(u["id"]) for p in found for u in p.get("users") or ()}
+
+    def list(self, kind: str, filters: Mapping[str, Any]) -> Records:
+        if kind == "asset_type":
+            return [r for r in self._asset_types() if _matches(r, filters)]
+        if kind == "task_status":
+            return [r for r in self._statuses() if _matches(r, filters)]
+        local = {k: v for k, v in filters.items() if not (kind == "person" and k == "project_id")}
+        records = self._find(kind, self._server_filters(kind, filters), kind == "comment")
+        return [r for r in records if _matches(r, local)]
+
+    def list_children(
+        self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
+    ) -> dict[str, Records]:
+        answer: dict[str, Records] = {str(p): [] for p in parent_ids}
+        if not parent_ids:
+            return answer
+        if kind in ("asset_type", "task_status"):
+            for record in self.list(kind, {}):
+                answer.setdefault(str(record.get(parent_field)), [])
+            return answer
+        field = dict(convert.FIELDS[kind])[parent_field]
+        entity_type = convert.ENTITY_TYPES.get(parent_kind, "Project")
+        records = self._find(kind, [any_link(field, [entity_type], parent_ids)], kind == "comment")
+        for record in records:
+            if parent_field == "entity_id" and record["entity_kind"] != parent_kind:
+                continue
+            key = record.get(parent_field)
+            if key in answer:
+                answer[key].append(record)
+        return answer
+
+    def list_with_children(
+        self, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
+    ) -> tuple[Records, dict[str, Records]] | None:
+        if kind not in ("shot", "asset") or child_kind != "task":
+            return None
+        parents = self.list(kind, filters)
+        children = self.list_children(
+            child_kind, parent_field, [p["id"] for p in parents], parent_kind=kind
+        )
+        return parents, children
+
+    # -- writes --------------------------------------------------------------
+    def _payload(
+        self, kind: str, fields: Mapping[str, Any], *, entity_kind: str | None = None
+    ) -> dict[str, Any]:
+        site = self.schema.of(kind)
+        data = convert.to_shotgrid(kind, fields, site, entity_kind=entity_kind)
+        entity_type = convert.ENTITY_TYPES[kind]
+        for field in ("sg_status_list", "sg_asset_type", "sg_type"):
+            if field in data:
+                what = {"sg_status_list": "status", "sg_asset_type": "asset type"}.get(
+                    field, "production type"
+                )
+                self.schema.check_value(entity_type, field, data[field], what)
+        if fields.get("custom_data"):
+            data.update(self.schema.custom_payload(kind, fields["custom_data"]))
+        site = self.schema.of(kind)
+        for field, value in data.items():
+            if site.get(field, {}).get("type") == "float" and type(value) is int:
+                data[field] = float(value)
+        return data
+
+    def _person_fields(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], _Strs | None]:
+        """A person's fields without its departments, and the departments: the
+        first is ``HumanUser.department``, all are written in ``Department.users``."""
+        rest = dict(fields)
+        if "department_ids" not in rest:
+            return rest, None
+        departments = [str(d) for d in rest.pop("department_ids") or ()]
+        rest["department_ids"] = departments[:1]
+        return rest, departments
+
+    def _set_departments(self, person_id: str, departments: _Strs) -> None:
+        person = convert.link("HumanUser", person_id)
+        current = self.connection.find(
+            "Department", [any_link("users", ["HumanUser"], [person_id])], ["id"]
+        )
+        have = {str(d["id"]) for d in current}
+        for department in have - set(departments):
+            self.connection.call(
+                "update",
+                "Department",
+                int(department),
+                {"users": [person]},
+                multi_entity_update_modes={"users": "remove"},
+            )
+        for department in [d for d in departments if d not in have]:
+            self.connection.call(
+                "update",
+                "Department",
+                convert.sgid(department, "department_ids"),
+                {"users": [person]},
+                multi_entity_update_modes={"users": "add"},
+            )
+
+    def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
+        if kind == "asset_type":
+            return self._create_list_value(convert.ASSET_TYPE_FIELD, str(fields["name"]), kind)
+        if kind == "task_status":
+            return self._create_status(fields)
+        departments = None
+        if kind == "person":
+            fields, departments = self._person_fields(fields)
+        self._check_links(kind, [fields])
+        data = self._payload(kind, fields, entity_kind=fields.get("entity_kind"))
+        if kind == "project" and "archived" not in data:
+            data["archived"] = False
+        if kind == "person":
+            first, last = fields.get("first_name") or "", fields.get("last_name") or ""
+            data["name"] = f"{first} {last}".strip() or str(fields.get("email") or "")
+            data.setdefault("login", fields.get("email"))
+        if kind == "task" and fields.get("project_id") is None and "entity" in data:
+            data["project"] = self._project_of(data["entity"])
+        if kind == "task" and "sg_status_list" not in data:
+            default = self.schema.fields["Task"]["sg_status_list"].get("default")
+            if default:
+                data["sg_status_list"] = default
+        entity_type = convert.ENTITY_TYPES[kind]
+        made = self.connection.call("create", entity_type, data)
+        if departments:
+            self._set_departments(str(made["id"]), departments)
+        return self.get(kind, str(made["id"]))
+
+    def _check_links(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Refuse rows linking entities that do not exist (or were deleted):
+        ShotGrid would store the link; one find per linked entity type."""
+        wanted: dict[str, set[int]] = {}
+        for row in rows:
+            for field, target in convert.LINKS.get(kind, {}).items():
+                if target is None:
+                    target = convert.ENTITY_TYPES.get(str(row.get("entity_kind") or "shot"))
+                value = row.get(field)
+                if value is None or target is None or field == "preview_id":
+                    continue
+                for ident in _as_list(value):
+                    wanted.setdefault(target, set()).add(convert.sgid(ident, field))
+        for entity_type, ids in wanted.items():
+            found = self.connection.find(entity_type, [["id", "in", sorted(ids)]], ["id"])
+            gone = sorted(ids - {f["id"] for f in found})
+            if gone:
+                raise NotFound(entity_type.lower(), {"id": ", ".join(map(str, gone))})
+
+    def create_many(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> Records:
+        """Every row or none: links checked first, then one ``batch`` (one
+        transaction on a real server)."""
+        if kind in ("asset_type", "task_status", "person") or not rows:
+            return super().create_many(kind, rows)
+        self._check_links(kind, rows)
+        requests = []
+        for row in rows:
+            data = self._payload(kind, row, entity_kind=row.get("entity_kind"))
+            if kind == "project":
+                data.setdefault("archived", False)
+            if kind == "task" and "sg_status_list" not in data:
+                default = self.schema.fields["Task"]["sg_status_list"].get("default")
+                if default:
+                    data["sg_status_list"] = default
+            requests.append(
+                {"request_type": "create", "entity_type": convert.ENTITY_TYPES[kind], "data": data}
+            )
+        made = self.connection.call("batch", requests)
+        ids = [str(m["id"]) for m in made]
+        by_id = {r["id"]: r for r in self.list(kind, {"id": ids})}
+        return [by_id[i] for i in ids]
+
+    def _project_of(self, entity: Mapping[str, Any]) -> Any:
+        found = self.connection.find(entity["type"], [["id", "is", entity["id"]]], ["project"])
+        return found[0]["project"] if found else None
+
+    def _create_list_value(self, where: tuple[str, str], value: str, kind: str) -> Record:
+        """Add a value to a list field of the site's schema (an asset type, a
+        status code): ``schema_field_update`` with the valid values and it."""
+        values = self.schema.valid_values(*where)
+        if value in values:
+            raise ValidationError(f"the {kind.replace('_', ' ')} {value!r} exists")
+        self.connection.call(
+            "schema_field_update", where[0], where[1], {"valid_values": [*values, value]}
+        )
+        self.schema.add_valid_value(*where, value)
+        return self.get(kind, value)
+
+    def _create_status(self, fields: Mapping[str, Any]) -> Record:
+        code = str(fields.get("short_name") or "")
+        if not code:
+            raise ValidationError("a ShotGrid status needs a short_name (its code)")
+        flags = [f for f in convert.STATUS_FLAG_FIELDS if fields.get(f)]
+        existing = self.connection.find("Status", [["code", "is", code]], ["code"])
+        if not existing:
+            data: dict[str, Any] = {"code": code, "name": fields.get("name") or code}
+            if fields.get("color"):
+                data["bg_color"] = convert.color_out(fields["color"])
+            self.connection.call("create", "Status", data)
+        if flags:
+            self._roles[code] = tuple(flags)
+        return self._create_list_value(convert.TASK_STATUS_FIELD, code, "task_status")
+
+    def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
+        if kind in ("asset_type", "task_status"):
+            record = self.get(kind, id)
+            wrong = [f for f in fields if fields[f] != record.get(f)]
+            if wrong:
+                raise ValidationError(
+                    f"a ShotGrid {kind.replace('_', ' ')} is a value of a list field: "
+                    f"{', '.join(wrong)} cannot change through gadget"
+                )
+            return record
+        current = self.get(kind, id)
+        departments = None
+        if kind == "person":
+            fields, departments = self._person_fields(fields)
+        merged = dict(fields)
+        if kind == "shot" and ("frame_in" in fields or "frame_out" in fields):
+            merged.setdefault("frame_in", current["frame_in"])
+            merged.setdefault("frame_out", current["frame_out"])
+        data = self._payload(kind, merged, entity_kind=current.get("entity_kind"))
+        if data:
+            self.connection.call("update", convert.ENTITY_TYPES[kind], int(id), data)
+        if departments is not None:
+            self._set_departments(id, departments)
+        return self.get(kind, id)
+
+    def delete(self, kind: str, id: str) -> None:
+        if kind in ("asset_type", "task_status"):
+            raise ValidationError(f"a ShotGrid {kind.replace('_', ' ')} is removed in the schema")
+        self.get(kind, id)
+        for child_kind, field in _CASCADE.get(kind, ()):
+            for child in self.list(child_kind, {field: id}):
+                if child_kind != "task" or child["entity_kind"] == kind:
+                    self.delete(child_kind, child["id"])
+        self.connection.call("delete", convert.ENTITY_TYPES[kind], int(id))
+
+    # -- publishing ------------------------------------------------------------
+    def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
+        if draft.previews:
+            self.require("previews")
+        if draft.attachments:
+            self.require("attachments")
+        task = self.get("task", task_id)
+        status = draft.status_id or task["status_id"]
+        self.schema.check_value(*convert.TASK_STATUS_FIELD, status, "status")
+        author = draft.author_id or self.whoami()["id"]
+        note: dict[str, Any] = {
+            "subject": (draft.text.splitlines() or ["Comment"])[0][:100] or "Comment",
+            "content": draft.text,
+            "tasks": [convert.link("Task", task_id)],
+            "user": convert.link("HumanUser", author, "author_id"),
+        }
+        if task["project_id"]:
+            note["project"] = convert.link("Project", task["project_id"])
+        if task["entity_id"] and task["entity_kind"] in ("shot", "asset"):
+            note["note_links"] = [
+                convert.link(convert.ENTITY_TYPES[task["entity_kind"]], task["entity_id"])
+            ]
+        site = self.schema.of("comment")
+        if "sg_task_status" in site:
+            note["sg_task_status"] = status
+        if draft.checklist:
+            if "sg_checklist" not in site:
+                raise ValidationError("this ShotGrid site has no field Note.sg_checklist")
+            note["sg_checklist"] = {
+                "items": [{"text": t, "checked": c} for t, c in draft.checklist]
+            }
+        if status != task["status_id"]:
+            change: dict[str, Any] = {"sg_status_list": status}
+            if self._is_retake(status) and "sg_nb_retakes" in self.schema.of("task"):
+                change["sg_nb_retakes"] = int(task["nb_retakes"] or 0) + 1
+            self.connection.call("update", "Task", int(task_id), change)
+        made = self.connection.call("create", "Note", note)
+        return self.get("comment", str(made["id"]))
+
+    def _is_retake(self, code: str) -> bool:
+        return "is_retake" in self._roles.get(code, ())
+
+    # -- casting -----------------------------------------------------------------
+    def get_casting(self, shot_ids: Sequence[str]) -> dict[str, Records]:
+        answer: dict[str, Records] = {str(s): [] for s in shot_ids}
+        if not shot_ids:
+            return answer
+        for row in self._connections(any_link("shot", ["Shot"], shot_ids)):
+            answer.setdefault(str(row["shot"]["id"]), []).append(convert.casting_entry(row))
+        return answer
+
+    def _connections(self, where: Any) -> _Rows:
+        fields = ["asset", "shot"]
+        if "sg_occurrences" in self.schema.fields["AssetShotConnection"]:
+            fields.append("sg_occurrences")
+        found: _Rows = self.connection.find(
+            "AssetShotConnection",
+            [where],
+            fields,
+            order=[{"field_name": "id", "direction": "asc"}],
+        )
+        return found
+
+    def set_casting(self, project_id: str, casting: Mapping[str, Sequence[Record]]) -> None:
+        counted = "sg_occurrences" in self.schema.fields["AssetShotConnection"]
+        for entries in casting.values():
+            for entry in entries:
+                convert.sgid(entry["asset_id"], "asset_id")
+                if not counted and int(entry.get("nb_occurences") or 1) != 1:
+                    raise ValidationError(
+                        "this ShotGrid site has no field AssetShotConnection.sg_occurrences: "
+                        "an asset is cast once in a shot"
+                    )
+        current = self._connections(any_link("shot", ["Shot"], list(casting)))
+        for row in current:
+            self.connection.call("delete", "AssetShotConnection", row["id"])
+        for shot_id, entries in casting.items():
+            for entry in entries:
+                data: dict[str, Any] = {
+                    "shot": convert.link("Shot", shot_id, "shot_id"),
+                    "asset": convert.link("Asset", entry["asset_id"], "asset_id"),
+                }
+                if counted:
+                    data["sg_occurrences"] = int(entry.get("nb_occurences") or 1)
+                self.connection.call("create", "AssetShotConnection", data)
+
+    def list_cast_in(self, asset_id: str) -> Records:
+        rows = self._connections(any_link("asset", ["Asset"], [asset_id]))
+        shots = sorted({str(r["shot"]["id"]) for r in rows if r.get("shot")}, key=int)
+        return self.list("shot", {"id": shots}) if shots else []
+
+    # -- time spent ----------------------------------------------------------------
+    def list_time_spent(self, task_id: str) -> Records:
+        found = self.connection.find(
+            "TimeLog",
+            [["entity", "is", convert.link("Task", task_id)]],
+            ["user", "date", "duration"],
+            order=[{"field_name": "id", "direction": "asc"}],
+        )
+        return [convert.time_spent_record(p) for p in found]
+
+    def set_time_spent(
+        self,
+        task_id: str,
+        person_id: str,
+        date: dt.date,
+        duration: dt.timedelta,
+        *,
+        add: bool = False,
+    ) -> Record:
+        task = self.get("task", task_id)
+        minutes = convert.to_minutes(duration, "duration") or 0
+        found = self.connection.find(
+            "TimeLog",
+            [
+                ["entity", "is", convert.link("Task", task_id)],
+                ["user", "is", convert.link("HumanUser", person_id, "person_id")],
+                ["date", "is", date.isoformat()],
+            ],
+            ["duration"],
+        )
+        if found:
+            total = (found[0]["duration"] or 0) + minutes if add else minutes
+            self.connection.call("update", "TimeLog", found[0]["id"], {"duration": total})
+        else:
+            data: dict[str, Any] = {
+                "entity": convert.link("Task", task_id),
+                "user": convert.link("HumanUser", person_id, "person_id"),
+                "date": date.isoformat(),
+                "duration": minutes,
+            }
+            if task["project_id"]:
+                data["project"] = convert.link("Project", task["project_id"])
+            self.connection.call("create", "TimeLog", data)
+        for record in self.list_time_spent(task_id):
+            if record["person_id"] == person_id and record["date"] == date:
+                return record
+        raise NotFound("time spent", {"task_id": task_id, "date": date})
+
+    # -- team --------------------------------------------------------------------
+    def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
+        self.get("project", project_id)
+        self.connection.call(
+            "update",
+            "Project",
+            convert.sgid(project_id),
+            {"users": [convert.link("HumanUser", person_id, "person_id")]},
+            multi_entity_update_modes={"users": "add" if member else "remove"},
+        )
+
+
+assert ShotGridTracker.capabilities <= CAPABILITIES

@@ -1,0 +1,126 @@
+"""ShotGrid-only behaviour of the tracker, on the tests' mockgun site."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+import gadget
+from gadget.config import TrackerConfig
+from gadget.errors import ConfigError, ValidationError
+from gadget.trackers.shotgrid import ShotGridTracker
+
+from .conftest import LOGIN, SITE_URL
+from .mocksite import SharedSite
+
+
+def _finds(site: SharedSite, since: int) -> list[tuple[str, tuple[Any, ...]]]:
+    return [c for c in site.calls[since:] if c[0] == "find"]
+
+
+def test_shotgrid_walk_of_shots_with_tasks_costs_three_finds_at_most(
+    gadget_session: gadget.Session, shotgrid_site: SharedSite
+) -> None:
+    project = gadget_session.projects.new(name=f"walk{id(gadget_session)}", production_type="short")
+    seq = project.sequences.new(name="sq010")
+    anim = gadget_session.task_types.new(name=f"Anim{id(seq)}", for_shots=True)
+    for n in range(12):
+        project.shots.new(name=f"sh{n:04d}", sequence=seq).tasks.new(task_type=anim)
+    gadget_session.clear_cache()
+    before = len(shotgrid_site.calls)
+    walked = {shot.name: [t.task_type.name for t in shot.tasks] for shot in project.shots}
+    assert walked == {f"sh{n:04d}": [anim.name] for n in range(12)}
+    finds = _finds(shotgrid_site, before)
+    assert [c[1][0] for c in finds if c[1][0] in ("Shot", "Task")] == ["Shot", "Task"]
+    assert len(finds) <= 3, finds
+
+
+def test_shotgrid_status_not_listed_on_the_site_is_refused_before_sending(
+    gadget_session: gadget.Session, shotgrid_site: SharedSite
+) -> None:
+    tracker = gadget_session.tracker
+    project = gadget_session.projects.new(name=f"st{id(tracker)}", production_type="short")
+    shot = project.shots.new(name="sh0010", sequence=project.sequences.new(name="sq010"))
+    task = shot.tasks.new(task_type=gadget_session.task_types.new(name=f"Lay{id(shot)}"))
+    before = len(shotgrid_site.calls)
+    with pytest.raises(ValidationError, match=r"'omt' is not one of .*Task\.sg_status_list"):
+        tracker.update("task", task.id, {"status_id": "omt"})  # a Shot status, not a Task one
+    assert not [c for c in shotgrid_site.calls[before:] if c[0] in ("update", "create")]
+    assert tracker.get("task", task.id)["status_id"] == task.status.id
+
+
+def test_shotgrid_custom_data_goes_to_site_fields(gadget_session: gadget.Session) -> None:
+    project = gadget_session.projects.new(name=f"cd{id(gadget_session)}", production_type="short")
+    seq = project.sequences.new(name="sq010")
+    shot = project.shots.new(name="sh0010", sequence=seq, custom_data={"shotnumber": "010"})
+    shot.update(custom_data={"cut_order": 4})
+    assert shot.raw["sg_shotnumber"] == "010" and shot.raw["sg_cut_order"] == 4
+    with pytest.raises(ValidationError, match=r"has no field Shot\.sg_lens") as refused:
+        shot.update(custom_data={"lens": 35}, description="not written")
+    assert "cut_order" in str(refused.value) and "shotnumber" in str(refused.value)
+    again = gadget.Session(gadget_session.tracker).projects.get(id=project.id)
+    fresh = again.shots.fetch(f"{seq.name}/{shot.name}")
+    assert fresh.custom_data == {"shotnumber": "010", "cut_order": 4}
+    assert fresh.description is None
+
+
+def test_shotgrid_credentials_script_key_or_login_and_sudo(
+    shotgrid_tracker_class: type[ShotGridTracker],
+) -> None:
+    seen: list[dict[str, Any]] = []
+    factory = shotgrid_tracker_class.client_factory
+
+    def recording(url: str, kwargs: dict[str, Any]) -> Any:
+        seen.append(dict(kwargs, url=url))
+        return factory(url, kwargs)
+
+    class Recording(shotgrid_tracker_class):  # type: ignore[valid-type,misc]
+        client_factory = staticmethod(recording)
+
+    script = TrackerConfig(
+        url=SITE_URL, login="publish-hook", token="k3y", options={"sudo_as_login": LOGIN}
+    )
+    with Recording(script) as tracker:
+        assert tracker.whoami()["email"] == LOGIN
+        assert "k3y" not in repr(tracker)
+    assert seen[-1] == {
+        "url": "https://mock.shotgrid.test",
+        "script_name": "publish-hook",
+        "api_key": "k3y",
+        "sudo_as_login": LOGIN,
+    }
+    with Recording(TrackerConfig(url=SITE_URL, login=LOGIN, password="pw")) as tracker:
+        assert tracker.whoami()["email"] == LOGIN
+    assert seen[-1] == {"url": "https://mock.shotgrid.test", "login": LOGIN, "password": "pw"}
+    with pytest.raises(ConfigError, match="sudo_as_login"):
+        Recording(TrackerConfig(url=SITE_URL, login="hook", token="k3y")).open()
+    with pytest.raises(ConfigError, match="no option 'sudo'"):
+        Recording(TrackerConfig(url=SITE_URL, login="hook", token="k", options={"sudo": "x"}))
+
+
+def test_shotgrid_one_client_per_thread(gadget_session: gadget.Session) -> None:
+    tracker = gadget_session.tracker
+    assert isinstance(tracker, ShotGridTracker)
+    clients = [tracker.connection.sg]
+
+    def read() -> None:
+        clients.append(tracker.connection.sg)
+        tracker.list("project", {})
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    assert clients[0] is tracker.connection.sg  # the same in one thread
+    assert clients[1] is not clients[0]  # another in another thread
+
+
+def test_shotgrid_is_a_builtin_scheme_with_an_install_hint() -> None:
+    from gadget.trackers import registry
+
+    assert registry.builtin_trackers()["gadget.trackers.shotgrid:ShotGridTracker"] == [
+        "shotgrid+https",
+        "shotgrid+http",
+    ]
+    assert registry._BUILTIN["shotgrid+https"][1] == "shotgrid"  # pip install 'gadget[shotgrid]'
