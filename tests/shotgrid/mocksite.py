@@ -9,7 +9,10 @@ with what gadget's tests add by hand, listed in its ``_about``).
 :class:`MockSiteClient` is mockgun with, for the tests only:
 
 - ``upload``, ``upload_thumbnail`` and ``download_attachment`` keeping the
-  bytes in memory (mockgun raises NotImplementedError or does nothing);
+  bytes in memory (mockgun raises NotImplementedError or does nothing), and
+  ``share_thumbnail`` copying a Version's thumbnail to entities; an upload
+  with no field name makes an Attachment linked to the entity (a Note's
+  ``attachments``), as a real site does;
 - ``schema_field_update`` of a field's ``valid_values`` (how gadget adds an
   asset type or a status code on a real site; mockgun has no schema writes);
 - ``created_at`` / ``updated_at`` stamped as a real server does;
@@ -71,7 +74,8 @@ class SharedSite:
         self.lock = threading.RLock()
         self.db: dict[str, dict[int, dict[str, Any]]] | None = None
         self.files: dict[tuple[str, int, str | None], bytes] = {}
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+        #: every call made, with its arguments: (method, args, keyword arguments)
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.logins: dict[str, str] = {}
 
 
@@ -79,7 +83,7 @@ def _locked(method: Any) -> Any:
     @functools.wraps(method)
     def call(self: MockSiteClient, *args: Any, **kwargs: Any) -> Any:
         with self.site.lock:
-            self.site.calls.append((method.__name__, args))
+            self.site.calls.append((method.__name__, args, kwargs))
             return method(self, *args, **kwargs)
 
     return call
@@ -150,6 +154,14 @@ class MockSiteClient(mockgun.Shotgun):  # type: ignore[misc]
         row = self._db["Attachment"][attachment["id"]]
         row["filename"] = name
         row["file_size"] = len(content)
+        if field_name is None and entity_type == "Note":
+            self._db["Note"][entity_id]["attachments"].append(
+                {"type": "Attachment", "id": attachment["id"]}
+            )
+        elif field_name is None:
+            self._db["Attachment"][attachment["id"]]["attachment_links"] = [
+                {"type": entity_type, "id": entity_id}
+            ]
         if field_name:
             self._db[entity_type][entity_id][field_name] = {
                 "name": name,
@@ -163,6 +175,26 @@ class MockSiteClient(mockgun.Shotgun):  # type: ignore[misc]
     def upload_thumbnail(self, entity_type: str, entity_id: int, path: str, **kw: Any) -> int:
         self.site.files[(entity_type, entity_id, "image")] = Path(path).read_bytes()
         self._db[entity_type][entity_id]["image"] = f"mock://{entity_type}/{entity_id}/image"
+        return 1
+
+    @_locked
+    def share_thumbnail(
+        self,
+        entities: list[dict[str, Any]],
+        thumbnail_path: str | None = None,
+        source_entity: dict[str, Any] | None = None,
+        filmstrip_thumbnail: bool = False,
+    ) -> int:
+        if source_entity is None:
+            raise mockgun.ShotgunError("share_thumbnail needs a source_entity here")
+        source = self._db[source_entity["type"]][source_entity["id"]]
+        movie = source.get("sg_uploaded_movie") or {}
+        content = self.site.files.get(("Attachment", movie.get("id"), None), b"")
+        for entity in entities:
+            self.site.files[(entity["type"], entity["id"], "image")] = content
+            self._db[entity["type"]][entity["id"]]["image"] = (
+                f"mock://{entity['type']}/{entity['id']}/image"
+            )
         return 1
 
     @_locked

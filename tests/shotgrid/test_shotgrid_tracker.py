@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,13 +11,14 @@ import pytest
 import gadget
 from gadget.config import TrackerConfig
 from gadget.errors import ConfigError, ValidationError
+from gadget.testing.png import write_gradient_png
 from gadget.trackers.shotgrid import ShotGridTracker
 
 from .conftest import LOGIN, SITE_URL
 from .mocksite import SharedSite
 
 
-def _finds(site: SharedSite, since: int) -> list[tuple[str, tuple[Any, ...]]]:
+def _finds(site: SharedSite, since: int) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
     return [c for c in site.calls[since:] if c[0] == "find"]
 
 
@@ -124,3 +126,36 @@ def test_shotgrid_is_a_builtin_scheme_with_an_install_hint() -> None:
         "shotgrid+http",
     ]
     assert registry._BUILTIN["shotgrid+https"][1] == "shotgrid"  # pip install 'gadget[shotgrid]'
+
+
+def test_shotgrid_publish_makes_the_calls_a_real_site_gets(
+    gadget_session: gadget.Session, shotgrid_site: SharedSite, tmp_path: Path
+) -> None:
+    """A Note, a Version with its movie uploaded to sg_uploaded_movie, the
+    attachment uploaded to the Note, the thumbnail uploaded to the shot."""
+    project = gadget_session.projects.new(name=f"pub{id(tmp_path)}", production_type="short")
+    shot = project.shots.new(name="sh0010", sequence=project.sequences.new(name="sq010"))
+    task = shot.tasks.new(task_type=gadget_session.task_types.new(name=f"Comp{id(shot)}"))
+    png, pdf = tmp_path / "render.png", tmp_path / "notes.pdf"
+    write_gradient_png(png, (200, 40, 40), (20, 20, 90), width=8, height=4)
+    pdf.write_bytes(b"%PDF-1.4 notes")
+    before = len(shotgrid_site.calls)
+    note = task.comments.new(
+        comment="v001", preview=[png], attachments=[pdf], set_main_preview=True
+    )
+    writes = [c for c in shotgrid_site.calls[before:] if c[0] != "find"]
+    version_id, note_id = int(note.previews[0].id), int(note.id)
+    assert [(name, args[0]) for name, args, _ in writes] == [
+        ("create", "Note"),
+        ("create", "Version"),
+        ("upload", "Version"),
+        ("upload", "Note"),
+        ("upload_thumbnail", "Shot"),
+        ("update", "Shot"),
+    ]
+    assert writes[2][1:] == (("Version", version_id, str(png)), {"field_name": "sg_uploaded_movie"})
+    assert writes[3][1:] == (("Note", note_id, str(pdf)), {"display_name": "notes.pdf"})
+    assert writes[4][1:] == (("Shot", int(shot.id), str(png)), {})
+    assert writes[5][1][2] == {"sg_main_version": {"type": "Version", "id": version_id}}
+    assert shotgrid_site.files[("Shot", int(shot.id), "image")] == png.read_bytes()
+    assert (note.previews[0].width, note.previews[0].height) == (8, 4)

@@ -121,11 +121,12 @@ FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "preview": (
         ("name", "code"),
-        ("status", "sg_status_list"),
         ("task_id", "sg_task"),
         ("comment_id", "notes"),
+        ("width", "sg_width"),
+        ("height", "sg_height"),
     ),
-    "attachment": (("name", "filename"), ("size", "file_size"), ("comment_id", "attachment_links")),
+    "attachment": (("name", "filename"), ("size", "file_size")),
     "person": (
         ("first_name", "firstname"),
         ("last_name", "lastname"),
@@ -159,7 +160,6 @@ LINKS: dict[str, dict[str, str | None]] = {
     },
     "comment": {"task_id": "Task", "author_id": "HumanUser"},
     "preview": {"task_id": "Task", "comment_id": "Note"},
-    "attachment": {"comment_id": "Note"},
     "person": {"department_ids": "Department"},
     "playlist": {"project_id": "Project"},
 }
@@ -313,7 +313,7 @@ def to_record(kind: str, payload: Payload, site_fields: Mapping[str, Any], url: 
     for name, field in FIELDS.get(kind, ()):
         value = payload.get(field)
         if name in links:
-            if name in MULTI or isinstance(value, list):
+            if isinstance(value, list):
                 ids = [gid(v) for v in value or () if isinstance(v, dict)]
                 record[name] = (
                     ids if name.endswith("_ids") or name == "entries" else (ids[0] if ids else None)
@@ -379,7 +379,8 @@ def _read_preview(record: Record, payload: Payload) -> None:
     movie = payload.get("sg_uploaded_movie") or {}
     name = str(movie.get("name") or "") if isinstance(movie, dict) else ""
     record["extension"] = name.rsplit(".", 1)[-1].lower() if "." in name else None
-    record["revision"] = None
+    record["status"] = "ready" if movie else "processing"
+    record["revision"] = None  # the rank among the task's Versions: see publishing.embed
     record["duration"] = None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from gadget.config import TrackerConfig
@@ -22,7 +23,7 @@ from gadget.errors import (
     ValidationError,
 )
 from gadget.trackers.base import CAPABILITIES, CommentDraft, Record, Records, Tracker
-from gadget.trackers.shotgrid import convert
+from gadget.trackers.shotgrid import convert, publishing
 from gadget.trackers.shotgrid.client import ClientFactory, ShotGridConnection, sdk_client
 from gadget.trackers.shotgrid.schema import SiteSchema, normalize
 
@@ -35,6 +36,7 @@ _SERVER_FILTERS = {
     "task_type_id",
     "task_id",
     "asset_type_id",
+    "comment_id",
 }
 
 
@@ -96,6 +98,8 @@ class ShotGridTracker(Tracker):
             "delete",
             "create_persons",
             "casting",
+            "previews",
+            "attachments",
         }
     )
     option_names: ClassVar[frozenset[str]] = frozenset({"sudo_as_login", "status_roles"})
@@ -203,6 +207,11 @@ class ShotGridTracker(Tracker):
             record["status_id"] = str(record["status_id"])
         return record
 
+    def find_records(self, kind: str, filters: list[Any], order_desc: bool = False) -> Records:
+        """``kind`` records matching ShotGrid ``filters``, in creation order (or
+        newest first)."""
+        return self._find(kind, filters, order_desc)
+
     def _find(self, kind: str, filters: list[Any], order_desc: bool = False) -> Records:
         entity_type = convert.ENTITY_TYPES[kind]
         fields = convert.read_fields(kind, self.schema.of(kind))
@@ -210,7 +219,9 @@ class ShotGridTracker(Tracker):
         found = self.connection.find(entity_type, filters, fields, order=order)
         records = [self._record(kind, p) for p in found]
         if kind == "comment":
-            self._embed(records)
+            publishing.embed(self, records)
+        if kind == "attachment" and records:
+            self._comments_of_attachments(records)
         if kind == "person" and records:
             self._departments_of(records)
         return records
@@ -230,11 +241,15 @@ class ShotGridTracker(Tracker):
             first = person["department_ids"][:1]
             person["department_ids"] = first + [d for d in members[person["id"]] if d not in first]
 
-    def _embed(self, comments: Records) -> None:
-        """Previews and attachments of comments are embedded in their records."""
-        for comment in comments:
-            comment["previews"] = []
-            comment["attachments"] = []
+    def _comments_of_attachments(self, attachments: Records) -> None:
+        """An attachment's comment: the Note whose ``attachments`` hold it."""
+        ids = [a["id"] for a in attachments]
+        notes = self.connection.find(
+            "Note", [any_link("attachments", ["Attachment"], ids)], ["attachments"]
+        )
+        owner = {str(a["id"]): str(n["id"]) for n in notes for a in n.get("attachments") or ()}
+        for attachment in attachments:
+            attachment["comment_id"] = owner.get(attachment["id"])
 
     def get(self, kind: str, id: str) -> Record:
         if kind == "asset_type":
@@ -313,6 +328,17 @@ class ShotGridTracker(Tracker):
             return [r for r in self._asset_types() if _matches(r, filters)]
         if kind == "task_status":
             return [r for r in self._statuses() if _matches(r, filters)]
+        if kind == "attachment" and "comment_id" in filters:
+            notes = [v for v in _as_list(filters["comment_id"]) if v is not None]
+            found = self.connection.find(
+                "Note", [["id", "in", [convert.sgid(n) for n in notes]]], ["attachments"]
+            )
+            ids = sorted({str(a["id"]) for n in found for a in n.get("attachments") or ()}, key=int)
+            rest = {k: v for k, v in filters.items() if k != "comment_id"}
+            records = self._find(kind, [["id", "in", [int(i) for i in ids]]])
+            return [
+                r for r in records if _matches(r, {**rest, "comment_id": filters["comment_id"]})
+            ]
         local = {k: v for k, v in filters.items() if not (kind == "person" and k == "project_id")}
         records = self._find(kind, self._server_filters(kind, filters), kind == "comment")
         return [r for r in records if _matches(r, local)]
@@ -541,44 +567,22 @@ class ShotGridTracker(Tracker):
 
     # -- publishing ------------------------------------------------------------
     def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
-        if draft.previews:
-            self.require("previews")
-        if draft.attachments:
-            self.require("attachments")
-        task = self.get("task", task_id)
-        status = draft.status_id or task["status_id"]
-        self.schema.check_value(*convert.TASK_STATUS_FIELD, status, "status")
-        author = draft.author_id or self.whoami()["id"]
-        note: dict[str, Any] = {
-            "subject": (draft.text.splitlines() or ["Comment"])[0][:100] or "Comment",
-            "content": draft.text,
-            "tasks": [convert.link("Task", task_id)],
-            "user": convert.link("HumanUser", author, "author_id"),
-        }
-        if task["project_id"]:
-            note["project"] = convert.link("Project", task["project_id"])
-        if task["entity_id"] and task["entity_kind"] in ("shot", "asset"):
-            note["note_links"] = [
-                convert.link(convert.ENTITY_TYPES[task["entity_kind"]], task["entity_id"])
-            ]
-        site = self.schema.of("comment")
-        if "sg_task_status" in site:
-            note["sg_task_status"] = status
-        if draft.checklist:
-            if "sg_checklist" not in site:
-                raise ValidationError("this ShotGrid site has no field Note.sg_checklist")
-            note["sg_checklist"] = {
-                "items": [{"text": t, "checked": c} for t, c in draft.checklist]
-            }
-        if status != task["status_id"]:
-            change: dict[str, Any] = {"sg_status_list": status}
-            if self._is_retake(status) and "sg_nb_retakes" in self.schema.of("task"):
-                change["sg_nb_retakes"] = int(task["nb_retakes"] or 0) + 1
-            self.connection.call("update", "Task", int(task_id), change)
-        made = self.connection.call("create", "Note", note)
-        return self.get("comment", str(made["id"]))
+        return publishing.post(self, task_id, draft)
 
-    def _is_retake(self, code: str) -> bool:
+    def set_main_preview(self, preview_id: str) -> None:
+        """The preview's Version becomes its entity's thumbnail (``share_thumbnail``)
+        and ``sg_main_version``."""
+        preview = self.get("preview", preview_id)
+        if preview["task_id"] is None:
+            raise ValidationError(f"preview {preview_id} belongs to no task")
+        task = self.get("task", preview["task_id"])
+        publishing.share_main_preview(self, task, int(preview_id))
+
+    def download(self, kind: str, id: str, path: Path) -> Path:
+        return publishing.download(self, kind, id, path)
+
+    def is_retake(self, code: str) -> bool:
+        """Whether the status code has the retake role."""
         return "is_retake" in self._roles.get(code, ())
 
     # -- casting -----------------------------------------------------------------
