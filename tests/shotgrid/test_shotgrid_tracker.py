@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,30 @@ def test_shotgrid_publish_makes_the_calls_a_real_site_gets(
     assert writes[5][1][2] == {"sg_main_version": {"type": "Version", "id": version_id}}
     assert shotgrid_site.files[("Shot", int(shot.id), "image")] == png.read_bytes()
     assert (note.previews[0].width, note.previews[0].height) == (8, 4)
+
+
+def test_shotgrid_status_roles_option_flags_the_site_codes(
+    shotgrid_tracker_class: type[ShotGridTracker],
+) -> None:
+    config = TrackerConfig(
+        url=SITE_URL, login=LOGIN, password="pw", options={"status_roles": {"hld": "retake"}}
+    )
+    with shotgrid_tracker_class(config) as tracker:
+        held = tracker.get("task_status", "hld")
+        assert held["is_retake"] and not held["is_done"]
+        assert held["name"] == "On Hold"  # from the Status entity
+        assert tracker.get("task_status", "fin")["is_done"]
+        assert tracker.get("task_status", "wtg")["is_default"]  # the field's default
+    with pytest.raises(ConfigError, match="unknown role 'approved'"):
+        shotgrid_tracker_class(
+            TrackerConfig(url=SITE_URL, login=LOGIN, options={"status_roles": {"x": "approved"}})
+        )
+
+
+def test_shotgrid_without_the_sdk_names_the_extra(
+    shotgrid_tracker_class: type[ShotGridTracker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "shotgun_api3", None)
+    monkeypatch.setitem(sys.modules, "shotgun_api3.shotgun", None)
+    with pytest.raises(ConfigError, match=r"pip install 'gadget\[shotgrid\]'"):
+        ShotGridTracker(TrackerConfig(url=SITE_URL, login=LOGIN, password="pw")).open()

@@ -38,7 +38,7 @@ def sdk_client(site: str, kwargs: dict[str, Any]) -> Any:
     """A real ``shotgun_api3.Shotgun`` client."""
     try:
         import shotgun_api3.shotgun
-    except ImportError as exc:  # pragma: no cover - the registry hints the extra
+    except ImportError as exc:
         raise ConfigError(
             "the ShotGrid tracker needs shotgun_api3 (pip install 'gadget[shotgrid]')"
         ) from exc
