@@ -187,3 +187,33 @@ def test_shotgrid_without_the_sdk_names_the_extra(
     monkeypatch.setitem(sys.modules, "shotgun_api3.shotgun", None)
     with pytest.raises(ConfigError, match=r"pip install 'gadget\[shotgrid\]'"):
         ShotGridTracker(TrackerConfig(url=SITE_URL, login=LOGIN, password="pw")).open()
+
+
+def test_shotgrid_tasks_of_a_shot_and_an_asset_of_one_number(
+    gadget_session: gadget.Session,
+) -> None:
+    """Shot N and Asset N are two entities: list_children (told the parents' kind)
+    and a list() told the entity_kind keep their tasks apart."""
+    tracker = gadget_session.tracker
+    project = gadget_session.projects.new(name=f"ids{id(tracker)}", production_type="short")
+    seq = project.sequences.new(name="sq010")
+    char = gadget_session.asset_types.new(name=f"Char{id(seq)}")
+    shot = project.shots.new(name="sh0000", sequence=seq)
+    asset = project.assets.new(name="a0000", asset_type=char)
+    n = 1
+    while shot.id != asset.id:  # ids are per type: make two of one number
+        if int(shot.id) < int(asset.id):
+            shot = project.shots.new(name=f"sh{n:04d}", sequence=seq)
+        else:
+            asset = project.assets.new(name=f"a{n:04d}", asset_type=char)
+        n += 1
+    step = gadget_session.task_types.new(name=f"Both{id(seq)}")
+    on_shot = shot.tasks.new(task_type=step)
+    # the session checks uniqueness on entity_kind too (unique_keys): no AlreadyExists
+    on_asset = asset.tasks.new(task_type=step)
+    by_shot = tracker.list_children("task", "entity_id", [shot.id], parent_kind="shot")
+    by_asset = tracker.list_children("task", "entity_id", [asset.id], parent_kind="asset")
+    assert [t["id"] for t in by_shot[shot.id]] == [on_shot.id]
+    assert [t["id"] for t in by_asset[asset.id]] == [on_asset.id]
+    told = tracker.list("task", {"entity_id": shot.id, "entity_kind": "asset"})
+    assert [t["id"] for t in told] == [on_asset.id]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from gadget.errors import ValidationError
 from gadget.trackers.base import CommentDraft, Record, Records
 from gadget.trackers.shotgrid import convert
+from gadget.trackers.shotgrid.queries import any_link
 
 if TYPE_CHECKING:
     from gadget.trackers.shotgrid.tracker import ShotGridTracker
@@ -200,8 +201,6 @@ def previews_of_tasks(tracker: ShotGridTracker, task_ids: Sequence[str]) -> Reco
     """The preview records of these tasks' Versions, with their revisions."""
     if not task_ids:
         return []
-    from gadget.trackers.shotgrid.tracker import any_link
-
     previews = tracker.find_records("preview", [any_link("sg_task", ["Task"], task_ids)])
     rank: dict[str | None, int] = {}
     for preview in previews:  # by id: creation order

@@ -23,22 +23,10 @@ from gadget.errors import (
     ValidationError,
 )
 from gadget.trackers.base import CAPABILITIES, CommentDraft, Record, Records, Tracker
-from gadget.trackers.shotgrid import convert, publishing
+from gadget.trackers.shotgrid import convert, publishing, queries
 from gadget.trackers.shotgrid.client import ClientFactory, ShotGridConnection, sdk_client
+from gadget.trackers.shotgrid.queries import any_link, as_list, matches
 from gadget.trackers.shotgrid.schema import SiteSchema, normalize
-
-#: list() filters the server answers; the others are matched on the records
-_SERVER_FILTERS = {
-    "project_id",
-    "sequence_id",
-    "episode_id",
-    "entity_id",
-    "task_type_id",
-    "task_id",
-    "asset_type_id",
-    "comment_id",
-}
-
 
 _Strs = list[str]
 _Rows = list[dict[str, Any]]
@@ -52,36 +40,6 @@ _CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
     "asset": (("task", "entity_id"),),
     "task": (("comment", "task_id"),),
 }
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
-
-
-def _matches(record: Mapping[str, Any], filters: Mapping[str, Any]) -> bool:
-    for field, want in filters.items():
-        have = record.get(field)
-        wants = [str(w) if field.endswith("id") and w is not None else w for w in _as_list(want)]
-        if isinstance(have, list):
-            if not any(w in have for w in wants):
-                return False
-        elif field == "name" and isinstance(have, str):
-            if not any(isinstance(w, str) and w.lower() == have.lower() for w in wants):
-                return False
-        elif have not in wants:
-            return False
-    return True
-
-
-def any_link(field: str, types: Sequence[str], ids: Sequence[Any]) -> dict[str, Any]:
-    """A filter: ``field`` links one of the entities ``ids`` (of any of ``types``).
-    Written as "any of these is" so it serves single and multi-entity fields."""
-    numbers = [int(i) for i in ids if str(i).isdigit()]
-    return {
-        "filter_operator": "any",
-        "filters": [[field, "is", {"type": t, "id": n}] for n in numbers for t in types]
-        or [["id", "is", 0]],
-    }
 
 
 class ShotGridTracker(Tracker):
@@ -105,9 +63,11 @@ class ShotGridTracker(Tracker):
     option_names: ClassVar[frozenset[str]] = frozenset({"sudo_as_login", "status_roles"})
     concurrent_reads: ClassVar[bool] = False
     production_types: ClassVar[tuple[str, ...]] = tuple(convert.PRODUCTION_TYPES)
-    #: several tasks of one Step on one entity, told apart by their name
+    #: several tasks of one Step on one entity, told apart by their name; the
+    #: entity is its kind and id (Shot 5 and Asset 5 are two entities), so the
+    #: session's checks filter on entity_kind too
     unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        "task": ("entity_id", "task_type_id", "name")
+        "task": ("entity_kind", "entity_id", "task_type_id", "name")
     }
     #: the client maker; tests give one returning mockgun
     client_factory: ClassVar[ClientFactory] = staticmethod(sdk_client)
@@ -296,27 +256,7 @@ class ShotGridTracker(Tracker):
         return records
 
     def _server_filters(self, kind: str, filters: Mapping[str, Any]) -> list[Any]:
-        sg: list[Any] = []
-        renames = dict(convert.FIELDS.get(kind, ()))
-        links = convert.LINKS.get(kind, {})
-        site = self.schema.of(kind)
-        for field, value in filters.items():
-            values = [v for v in _as_list(value) if v is not None]
-            if field == "id":
-                sg.append(["id", "in", [int(v) for v in values if str(v).isdigit()]])
-            elif kind == "person" and field == "project_id":
-                members = self._team_ids(values)
-                sg.append(["id", "in", [int(m) for m in members]])
-            elif field in _SERVER_FILTERS and field in renames and renames[field] in site:
-                if None in _as_list(value):
-                    continue  # "no parent": matched on the records
-                target = links.get(field)
-                if field == "asset_type_id":
-                    sg.append([renames[field], "in", values])
-                    continue
-                types = [target] if target else ["Shot", "Asset", "Sequence", "Episode"]
-                sg.append(any_link(renames[field], types, values))
-        return sg
+        return queries.server_filters(kind, filters, self.schema.of(kind), self._team_ids)
 
     def _team_ids(self, project_ids: Sequence[Any]) -> set[str]:
         ids = [int(p) for p in project_ids if str(p).isdigit()]
@@ -325,23 +265,21 @@ class ShotGridTracker(Tracker):
 
     def list(self, kind: str, filters: Mapping[str, Any]) -> Records:
         if kind == "asset_type":
-            return [r for r in self._asset_types() if _matches(r, filters)]
+            return [r for r in self._asset_types() if matches(r, filters)]
         if kind == "task_status":
-            return [r for r in self._statuses() if _matches(r, filters)]
+            return [r for r in self._statuses() if matches(r, filters)]
         if kind == "attachment" and "comment_id" in filters:
-            notes = [v for v in _as_list(filters["comment_id"]) if v is not None]
+            notes = [v for v in as_list(filters["comment_id"]) if v is not None]
             found = self.connection.find(
                 "Note", [["id", "in", [convert.sgid(n) for n in notes]]], ["attachments"]
             )
             ids = sorted({str(a["id"]) for n in found for a in n.get("attachments") or ()}, key=int)
             rest = {k: v for k, v in filters.items() if k != "comment_id"}
             records = self._find(kind, [["id", "in", [int(i) for i in ids]]])
-            return [
-                r for r in records if _matches(r, {**rest, "comment_id": filters["comment_id"]})
-            ]
+            return [r for r in records if matches(r, {**rest, "comment_id": filters["comment_id"]})]
         local = {k: v for k, v in filters.items() if not (kind == "person" and k == "project_id")}
         records = self._find(kind, self._server_filters(kind, filters), kind == "comment")
-        return [r for r in records if _matches(r, local)]
+        return [r for r in records if matches(r, local)]
 
     def list_children(
         self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
@@ -468,7 +406,7 @@ class ShotGridTracker(Tracker):
                 value = row.get(field)
                 if value is None or target is None or field == "preview_id":
                     continue
-                for ident in _as_list(value):
+                for ident in as_list(value):
                     wanted.setdefault(target, set()).add(convert.sgid(ident, field))
         for entity_type, ids in wanted.items():
             found = self.connection.find(entity_type, [["id", "in", sorted(ids)]], ["id"])
