@@ -61,9 +61,7 @@ def converted(what: str) -> Iterator[None]:
             raise TrackerUnavailable(f"ShotGrid is unreachable ({what}): {name}") from exc
         if "permission" in text.lower():
             raise PermissionDenied(f"ShotGrid refused {what}: {text}") from exc
-        if name in ("Fault", "ShotgunError", "MockgunError") or isinstance(
-            exc, (KeyError, TypeError, ValueError)
-        ):
+        if name in ("Fault", "ShotgunError", "MockgunError"):
             raise ValidationError(f"ShotGrid refused {what}: {text}") from exc
         raise
 
