@@ -217,3 +217,25 @@ def test_shotgrid_tasks_of_a_shot_and_an_asset_of_one_number(
     assert [t["id"] for t in by_asset[asset.id]] == [on_asset.id]
     told = tracker.list("task", {"entity_id": shot.id, "entity_kind": "asset"})
     assert [t["id"] for t in told] == [on_asset.id]
+
+
+def test_shotgrid_new_status_is_a_valid_value_and_a_status_entity(
+    shotgrid_tracker_class: type[ShotGridTracker], shotgrid_site: SharedSite
+) -> None:
+    config = TrackerConfig(
+        url=SITE_URL, login=LOGIN, password="pw", options={"status_roles": {"apv": "done"}}
+    )
+    with shotgrid_tracker_class(config) as tracker:
+        made = tracker.create(
+            "task_status", {"short_name": "apv", "name": "Approved", "is_done": True}
+        )
+        assert (made["id"], made["name"], made["is_done"]) == ("apv", "Approved", True)
+        update = [c for c in shotgrid_site.calls if c[0] == "schema_field_update"][-1]
+        assert update[1][:2] == ("Task", "sg_status_list")
+        assert "apv" in update[1][2]["valid_values"]
+        # a role the code table does not give would be lost at the next connection
+        with pytest.raises(ValidationError, match="carries no role: is_retake"):
+            tracker.create("task_status", {"short_name": "kbk", "is_retake": True})
+        assert "kbk" not in [s["id"] for s in tracker.list("task_status", {})]
+    with gadget.connect(SITE_URL, login=LOGIN, password="pw") as session:
+        assert session.task_statuses.fetch("apv").name == "Approved"

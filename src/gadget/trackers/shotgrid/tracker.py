@@ -457,15 +457,24 @@ class ShotGridTracker(Tracker):
         code = str(fields.get("short_name") or "")
         if not code:
             raise ValidationError("a ShotGrid status needs a short_name (its code)")
-        flags = [f for f in convert.STATUS_FLAG_FIELDS if fields.get(f)]
+        flags = {f for f in convert.STATUS_FLAG_FIELDS if fields.get(f)}
+        have = set(self._roles.get(code, ()))
+        if flags - have:
+            # a ShotGrid status has no role field: a role gadget kept here only
+            # would be lost at the next connection
+            raise ValidationError(
+                f"a ShotGrid status carries no role: {', '.join(sorted(flags - have))} of "
+                f"{code!r} comes from the code table or the option status_roles "
+                "(docs/shotgrid.md)"
+            )
+        if code in self.schema.valid_values(*convert.TASK_STATUS_FIELD):
+            raise ValidationError(f"the task status {code!r} exists")
         existing = self.connection.find("Status", [["code", "is", code]], ["code"])
         if not existing:
             data: dict[str, Any] = {"code": code, "name": fields.get("name") or code}
             if fields.get("color"):
                 data["bg_color"] = convert.color_out(fields["color"])
             self.connection.call("create", "Status", data)
-        if flags:
-            self._roles[code] = tuple(flags)
         return self._create_list_value(convert.TASK_STATUS_FIELD, code, "task_status")
 
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
