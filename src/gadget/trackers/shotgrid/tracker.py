@@ -23,7 +23,7 @@ from gadget.errors import (
     ValidationError,
 )
 from gadget.trackers.base import CAPABILITIES, CommentDraft, Record, Records, Tracker
-from gadget.trackers.shotgrid import convert, publishing, queries
+from gadget.trackers.shotgrid import convert, creation, publishing, queries, relations
 from gadget.trackers.shotgrid.client import ClientFactory, ShotGridConnection, sdk_client
 from gadget.trackers.shotgrid.queries import any_link, as_list, matches
 from gadget.trackers.shotgrid.schema import SiteSchema, normalize
@@ -82,12 +82,13 @@ class ShotGridTracker(Tracker):
         roles = config.options.get("status_roles", {})
         if not isinstance(roles, Mapping):
             raise ConfigError("the option status_roles maps status codes to roles")
-        self._roles: dict[str, tuple[str, ...]] = dict(convert.STATUS_FLAGS)
+        #: status code -> its role flags: the code table, then the option status_roles
+        self.roles: dict[str, tuple[str, ...]] = dict(convert.STATUS_FLAGS)
         for code, role in roles.items():
             flag = role if str(role).startswith("is_") else f"is_{role}"
             if flag not in convert.STATUS_FLAG_FIELDS:
                 raise ConfigError(f"status_roles[{code!r}]: unknown role {role!r}")
-            self._roles[str(code)] = (flag,)
+            self.roles[str(code)] = (flag,)
         self._connection: ShotGridConnection | None = None
         self._site: SiteSchema | None = None
         self._me: Record | None = None
@@ -247,7 +248,7 @@ class ShotGridTracker(Tracker):
         records = []
         for code in codes:
             record = convert.status_record(code, by_code.get(code))
-            have = self._roles.get(code, ())
+            have = self.roles.get(code, ())
             record.update({f: f in have for f in convert.STATUS_FLAG_FIELDS})
             records.append(record)
         default = self.schema.fields["Task"]["sg_status_list"].get("default")
@@ -314,9 +315,11 @@ class ShotGridTracker(Tracker):
         return parents, children
 
     # -- writes --------------------------------------------------------------
-    def _payload(
+    def write_payload(
         self, kind: str, fields: Mapping[str, Any], *, entity_kind: str | None = None
     ) -> dict[str, Any]:
+        """The ShotGrid data of a write, checked against the site: list and status
+        values among the field's valid values, custom_data keys and types."""
         site = self.schema.of(kind)
         data = convert.to_shotgrid(kind, fields, site, entity_kind=entity_kind)
         entity_type = convert.ENTITY_TYPES[kind]
@@ -334,7 +337,7 @@ class ShotGridTracker(Tracker):
                 data[field] = float(value)
         return data
 
-    def _person_fields(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], _Strs | None]:
+    def person_fields(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], _Strs | None]:
         """A person's fields without its departments, and the departments: the
         first is ``HumanUser.department``, all are written in ``Department.users``."""
         rest = dict(fields)
@@ -344,7 +347,7 @@ class ShotGridTracker(Tracker):
         rest["department_ids"] = departments[:1]
         return rest, departments
 
-    def _set_departments(self, person_id: str, departments: _Strs) -> None:
+    def set_departments(self, person_id: str, departments: _Strs) -> None:
         person = convert.link("HumanUser", person_id)
         current = self.connection.find(
             "Department", [any_link("users", ["HumanUser"], [person_id])], ["id"]
@@ -367,116 +370,6 @@ class ShotGridTracker(Tracker):
                 multi_entity_update_modes={"users": "add"},
             )
 
-    def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
-        if kind == "asset_type":
-            return self._create_list_value(convert.ASSET_TYPE_FIELD, str(fields["name"]), kind)
-        if kind == "task_status":
-            return self._create_status(fields)
-        departments = None
-        if kind == "person":
-            fields, departments = self._person_fields(fields)
-        self._check_links(kind, [fields])
-        data = self._payload(kind, fields, entity_kind=fields.get("entity_kind"))
-        if kind == "project" and "archived" not in data:
-            data["archived"] = False
-        if kind == "person":
-            first, last = fields.get("first_name") or "", fields.get("last_name") or ""
-            data["name"] = f"{first} {last}".strip() or str(fields.get("email") or "")
-            data.setdefault("login", fields.get("email"))
-        if kind == "task" and fields.get("project_id") is None and "entity" in data:
-            data["project"] = self._project_of(data["entity"])
-        if kind == "task" and "sg_status_list" not in data:
-            default = self.schema.fields["Task"]["sg_status_list"].get("default")
-            if default:
-                data["sg_status_list"] = default
-        entity_type = convert.ENTITY_TYPES[kind]
-        made = self.connection.call("create", entity_type, data)
-        if departments:
-            self._set_departments(str(made["id"]), departments)
-        return self.get(kind, str(made["id"]))
-
-    def _check_links(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Refuse rows linking entities that do not exist (or were deleted):
-        ShotGrid would store the link; one find per linked entity type."""
-        wanted: dict[str, set[int]] = {}
-        for row in rows:
-            for field, target in convert.LINKS.get(kind, {}).items():
-                if target is None:
-                    target = convert.ENTITY_TYPES.get(str(row.get("entity_kind") or "shot"))
-                value = row.get(field)
-                if value is None or target is None or field == "preview_id":
-                    continue
-                for ident in as_list(value):
-                    wanted.setdefault(target, set()).add(convert.sgid(ident, field))
-        for entity_type, ids in wanted.items():
-            found = self.connection.find(entity_type, [["id", "in", sorted(ids)]], ["id"])
-            gone = sorted(ids - {f["id"] for f in found})
-            if gone:
-                raise NotFound(entity_type.lower(), {"id": ", ".join(map(str, gone))})
-
-    def create_many(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> Records:
-        """Every row or none: links checked first, then one ``batch`` (one
-        transaction on a real server)."""
-        if kind in ("asset_type", "task_status", "person") or not rows:
-            return super().create_many(kind, rows)
-        self._check_links(kind, rows)
-        requests = []
-        for row in rows:
-            data = self._payload(kind, row, entity_kind=row.get("entity_kind"))
-            if kind == "project":
-                data.setdefault("archived", False)
-            if kind == "task" and "sg_status_list" not in data:
-                default = self.schema.fields["Task"]["sg_status_list"].get("default")
-                if default:
-                    data["sg_status_list"] = default
-            requests.append(
-                {"request_type": "create", "entity_type": convert.ENTITY_TYPES[kind], "data": data}
-            )
-        made = self.connection.call("batch", requests)
-        ids = [str(m["id"]) for m in made]
-        by_id = {r["id"]: r for r in self.list(kind, {"id": ids})}
-        return [by_id[i] for i in ids]
-
-    def _project_of(self, entity: Mapping[str, Any]) -> Any:
-        found = self.connection.find(entity["type"], [["id", "is", entity["id"]]], ["project"])
-        return found[0]["project"] if found else None
-
-    def _create_list_value(self, where: tuple[str, str], value: str, kind: str) -> Record:
-        """Add a value to a list field of the site's schema (an asset type, a
-        status code): ``schema_field_update`` with the valid values and it."""
-        values = self.schema.valid_values(*where)
-        if value in values:
-            raise ValidationError(f"the {kind.replace('_', ' ')} {value!r} exists")
-        self.connection.call(
-            "schema_field_update", where[0], where[1], {"valid_values": [*values, value]}
-        )
-        self.schema.add_valid_value(*where, value)
-        return self.get(kind, value)
-
-    def _create_status(self, fields: Mapping[str, Any]) -> Record:
-        code = str(fields.get("short_name") or "")
-        if not code:
-            raise ValidationError("a ShotGrid status needs a short_name (its code)")
-        flags = {f for f in convert.STATUS_FLAG_FIELDS if fields.get(f)}
-        have = set(self._roles.get(code, ()))
-        if flags - have:
-            # a ShotGrid status has no role field: a role gadget kept here only
-            # would be lost at the next connection
-            raise ValidationError(
-                f"a ShotGrid status carries no role: {', '.join(sorted(flags - have))} of "
-                f"{code!r} comes from the code table or the option status_roles "
-                "(docs/shotgrid.md)"
-            )
-        if code in self.schema.valid_values(*convert.TASK_STATUS_FIELD):
-            raise ValidationError(f"the task status {code!r} exists")
-        existing = self.connection.find("Status", [["code", "is", code]], ["code"])
-        if not existing:
-            data: dict[str, Any] = {"code": code, "name": fields.get("name") or code}
-            if fields.get("color"):
-                data["bg_color"] = convert.color_out(fields["color"])
-            self.connection.call("create", "Status", data)
-        return self._create_list_value(convert.TASK_STATUS_FIELD, code, "task_status")
-
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
         if kind in ("asset_type", "task_status"):
             record = self.get(kind, id)
@@ -490,16 +383,16 @@ class ShotGridTracker(Tracker):
         current = self.get(kind, id)
         departments = None
         if kind == "person":
-            fields, departments = self._person_fields(fields)
+            fields, departments = self.person_fields(fields)
         merged = dict(fields)
         if kind == "shot" and ("frame_in" in fields or "frame_out" in fields):
             merged.setdefault("frame_in", current["frame_in"])
             merged.setdefault("frame_out", current["frame_out"])
-        data = self._payload(kind, merged, entity_kind=current.get("entity_kind"))
+        data = self.write_payload(kind, merged, entity_kind=current.get("entity_kind"))
         if data:
             self.connection.call("update", convert.ENTITY_TYPES[kind], int(id), data)
         if departments is not None:
-            self._set_departments(id, departments)
+            self.set_departments(id, departments)
         return self.get(kind, id)
 
     def delete(self, kind: str, id: str) -> None:
@@ -530,66 +423,28 @@ class ShotGridTracker(Tracker):
 
     def is_retake(self, code: str) -> bool:
         """Whether the status code has the retake role."""
-        return "is_retake" in self._roles.get(code, ())
+        return "is_retake" in self.roles.get(code, ())
 
-    # -- casting -----------------------------------------------------------------
+    # -- writes, casting, time spent, team: see creation.py and relations.py -----
+    def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
+        return creation.create(self, kind, fields)
+
+    def create_many(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> Records:
+        """Every row or none: links checked first, then one ``batch`` (one
+        transaction on a real server)."""
+        return creation.create_many(self, kind, rows)
+
     def get_casting(self, shot_ids: Sequence[str]) -> dict[str, Records]:
-        answer: dict[str, Records] = {str(s): [] for s in shot_ids}
-        if not shot_ids:
-            return answer
-        for row in self._connections(any_link("shot", ["Shot"], shot_ids)):
-            answer.setdefault(str(row["shot"]["id"]), []).append(convert.casting_entry(row))
-        return answer
-
-    def _connections(self, where: Any) -> _Rows:
-        fields = ["asset", "shot"]
-        if "sg_occurrences" in self.schema.fields["AssetShotConnection"]:
-            fields.append("sg_occurrences")
-        found: _Rows = self.connection.find(
-            "AssetShotConnection",
-            [where],
-            fields,
-            order=[{"field_name": "id", "direction": "asc"}],
-        )
-        return found
+        return relations.get_casting(self, shot_ids)
 
     def set_casting(self, project_id: str, casting: Mapping[str, Sequence[Record]]) -> None:
-        counted = "sg_occurrences" in self.schema.fields["AssetShotConnection"]
-        for entries in casting.values():
-            for entry in entries:
-                convert.sgid(entry["asset_id"], "asset_id")
-                if not counted and int(entry.get("nb_occurences") or 1) != 1:
-                    raise ValidationError(
-                        "this ShotGrid site has no field AssetShotConnection.sg_occurrences: "
-                        "an asset is cast once in a shot"
-                    )
-        current = self._connections(any_link("shot", ["Shot"], list(casting)))
-        for row in current:
-            self.connection.call("delete", "AssetShotConnection", row["id"])
-        for shot_id, entries in casting.items():
-            for entry in entries:
-                data: dict[str, Any] = {
-                    "shot": convert.link("Shot", shot_id, "shot_id"),
-                    "asset": convert.link("Asset", entry["asset_id"], "asset_id"),
-                }
-                if counted:
-                    data["sg_occurrences"] = int(entry.get("nb_occurences") or 1)
-                self.connection.call("create", "AssetShotConnection", data)
+        relations.set_casting(self, project_id, casting)
 
     def list_cast_in(self, asset_id: str) -> Records:
-        rows = self._connections(any_link("asset", ["Asset"], [asset_id]))
-        shots = sorted({str(r["shot"]["id"]) for r in rows if r.get("shot")}, key=int)
-        return self.list("shot", {"id": shots}) if shots else []
+        return relations.list_cast_in(self, asset_id)
 
-    # -- time spent ----------------------------------------------------------------
     def list_time_spent(self, task_id: str) -> Records:
-        found = self.connection.find(
-            "TimeLog",
-            [["entity", "is", convert.link("Task", task_id)]],
-            ["user", "date", "duration"],
-            order=[{"field_name": "id", "direction": "asc"}],
-        )
-        return [convert.time_spent_record(p) for p in found]
+        return relations.list_time_spent(self, task_id)
 
     def set_time_spent(
         self,
@@ -600,45 +455,10 @@ class ShotGridTracker(Tracker):
         *,
         add: bool = False,
     ) -> Record:
-        task = self.get("task", task_id)
-        minutes = convert.to_minutes(duration, "duration") or 0
-        found = self.connection.find(
-            "TimeLog",
-            [
-                ["entity", "is", convert.link("Task", task_id)],
-                ["user", "is", convert.link("HumanUser", person_id, "person_id")],
-                ["date", "is", date.isoformat()],
-            ],
-            ["duration"],
-        )
-        if found:
-            total = (found[0]["duration"] or 0) + minutes if add else minutes
-            self.connection.call("update", "TimeLog", found[0]["id"], {"duration": total})
-        else:
-            data: dict[str, Any] = {
-                "entity": convert.link("Task", task_id),
-                "user": convert.link("HumanUser", person_id, "person_id"),
-                "date": date.isoformat(),
-                "duration": minutes,
-            }
-            if task["project_id"]:
-                data["project"] = convert.link("Project", task["project_id"])
-            self.connection.call("create", "TimeLog", data)
-        for record in self.list_time_spent(task_id):
-            if record["person_id"] == person_id and record["date"] == date:
-                return record
-        raise NotFound("time spent", {"task_id": task_id, "date": date})
+        return relations.set_time_spent(self, task_id, person_id, date, duration, add=add)
 
-    # -- team --------------------------------------------------------------------
     def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
-        self.get("project", project_id)
-        self.connection.call(
-            "update",
-            "Project",
-            convert.sgid(project_id),
-            {"users": [convert.link("HumanUser", person_id, "person_id")]},
-            multi_entity_update_modes={"users": "add" if member else "remove"},
-        )
+        relations.set_team_member(self, project_id, person_id, member)
 
 
 assert ShotGridTracker.capabilities <= CAPABILITIES
