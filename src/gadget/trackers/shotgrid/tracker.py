@@ -25,6 +25,7 @@ from gadget.errors import (
 from gadget.trackers.base import CAPABILITIES, CommentDraft, Record, Records, Tracker
 from gadget.trackers.shotgrid import convert, creation, publishing, queries, relations
 from gadget.trackers.shotgrid.client import ClientFactory, ShotGridConnection, sdk_client
+from gadget.trackers.shotgrid.events import ShotGridEvents
 from gadget.trackers.shotgrid.queries import any_link, as_list, matches
 from gadget.trackers.shotgrid.schema import SiteSchema, normalize
 
@@ -92,6 +93,7 @@ class ShotGridTracker(Tracker):
         self._connection: ShotGridConnection | None = None
         self._site: SiteSchema | None = None
         self._me: Record | None = None
+        self._events: ShotGridEvents | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -123,6 +125,13 @@ class ShotGridTracker(Tracker):
         return self._connection
 
     @property
+    def events(self) -> ShotGridEvents:
+        """This site's events, by polling EventLogEntry (made on first use)."""
+        if self._events is None:
+            self._events = ShotGridEvents(self.connection)
+        return self._events
+
+    @property
     def schema(self) -> SiteSchema:
         if self._site is None:
             self._site = SiteSchema(normalize(self.connection.call("schema_read")))
@@ -152,6 +161,9 @@ class ShotGridTracker(Tracker):
         return found[0]
 
     def close(self) -> None:
+        if self._events is not None:
+            self._events.stop()
+            self._events = None
         if self._connection is not None:
             self._connection.close()
         self._connection = None
