@@ -239,3 +239,17 @@ def test_shotgrid_new_status_is_a_valid_value_and_a_status_entity(
         assert "kbk" not in [s["id"] for s in tracker.list("task_status", {})]
     with gadget.connect(SITE_URL, login=LOGIN, password="pw") as session:
         assert session.task_statuses.fetch("apv").name == "Approved"
+
+
+def test_shotgrid_timeout_option_sets_the_clients_socket_timeout(
+    shotgrid_tracker_class: type[ShotGridTracker],
+) -> None:
+    config = TrackerConfig(url=SITE_URL, login=LOGIN, password="pw", options={"timeout": 12})
+    with shotgrid_tracker_class(config) as tracker:
+        assert tracker.connection.sg.config.timeout_secs == 12.0
+    with shotgrid_tracker_class(TrackerConfig(url=SITE_URL, login=LOGIN, password="pw")) as tracker:
+        assert tracker.connection.sg.config.timeout_secs == 30.0
+    with pytest.raises(ConfigError, match="timeout is a number of seconds"):
+        shotgrid_tracker_class(
+            TrackerConfig(url=SITE_URL, login=LOGIN, options={"timeout": "soon"})
+        )

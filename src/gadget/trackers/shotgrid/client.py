@@ -74,8 +74,10 @@ class ShotGridConnection:
         site: str,
         credentials: dict[str, Any],
         factory: ClientFactory = sdk_client,
+        timeout: float | None = None,
     ) -> None:
         self.site = site
+        self.timeout = timeout
         self._credentials = credentials
         self._factory = factory
         self._local = threading.local()
@@ -92,6 +94,8 @@ class ShotGridConnection:
         if client is None:
             with converted("the login"):
                 client = self._factory(self.site, dict(self._credentials))
+            if self.timeout is not None:  # the socket timeout of every request
+                client.config.timeout_secs = self.timeout
             self._local.client = client
         return client
 

@@ -61,7 +61,7 @@ class ShotGridTracker(Tracker):
             "attachments",
         }
     )
-    option_names: ClassVar[frozenset[str]] = frozenset({"sudo_as_login", "status_roles"})
+    option_names: ClassVar[frozenset[str]] = frozenset({"sudo_as_login", "status_roles", "timeout"})
     concurrent_reads: ClassVar[bool] = False
     production_types: ClassVar[tuple[str, ...]] = tuple(convert.PRODUCTION_TYPES)
     #: several tasks of one Step on one entity, told apart by their name; the
@@ -90,6 +90,10 @@ class ShotGridTracker(Tracker):
             if flag not in convert.STATUS_FLAG_FIELDS:
                 raise ConfigError(f"status_roles[{code!r}]: unknown role {role!r}")
             self.roles[str(code)] = (flag,)
+        timeout = config.options.get("timeout", 30)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ConfigError(f"the option timeout is a number of seconds, not {timeout!r}")
+        self.timeout = float(timeout)
         self._connection: ShotGridConnection | None = None
         self._site: SiteSchema | None = None
         self._me: Record | None = None
@@ -141,7 +145,7 @@ class ShotGridTracker(Tracker):
         if self._connection is not None:
             return
         self._connection = ShotGridConnection(
-            self.site, self._credentials(), type(self).client_factory
+            self.site, self._credentials(), type(self).client_factory, self.timeout
         )
         _ = self.schema
         self._me = self._find_me()
