@@ -59,6 +59,12 @@ def any_link(field: str, types: Sequence[str], ids: Sequence[Any]) -> dict[str, 
     }
 
 
+def ids_in(ids: Sequence[Any]) -> list[Any]:
+    """A filter on ids; none is a filter no record passes (ids start at 1),
+    not an empty ``in`` a server may refuse."""
+    return ["id", "in", [int(i) for i in ids]] if ids else ["id", "is", 0]
+
+
 def server_filters(
     kind: str,
     filters: Mapping[str, Any],
@@ -74,10 +80,9 @@ def server_filters(
     for field, value in filters.items():
         values = [v for v in as_list(value) if v is not None]
         if field == "id":
-            sg.append(["id", "in", [int(v) for v in values if str(v).isdigit()]])
+            sg.append(ids_in([v for v in values if str(v).isdigit()]))
         elif kind == "person" and field == "project_id":
-            members = team_ids(values)
-            sg.append(["id", "in", [int(m) for m in members]])
+            sg.append(ids_in(sorted(team_ids(values), key=int)))
         elif field in ("name", "email") and field in renames:
             texts = [v for v in values if isinstance(v, str)]
             sg.append(
