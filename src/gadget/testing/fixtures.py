@@ -302,6 +302,12 @@ class Studio:
             )
         )
 
+    def custom(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` when the tracker takes free-form custom data (capability
+        ``custom_data``), else ``{}``: for tests about something else that
+        also write custom data."""
+        return data if "custom_data" in self.session.capabilities else {}
+
     def status(self, role: StatusRole) -> TaskStatus:
         """A task status of the tracker for ``role``: one whose flag ``is_<role>``
         is set (``"default"``: ``is_default``; ``"feedback_request"``:

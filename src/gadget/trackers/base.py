@@ -88,6 +88,8 @@ CAPABILITY_MEANINGS: dict[str, str] = {
     "search": "full-text search",
     "delete": "entity deletion",
     "create_persons": "people are created through the API",
+    "custom_data": "custom_data takes any key holding any JSON value (else only the keys the "
+    "tracker names, as ShotGrid's site fields)",
     "roles": "each person's role is enforced: what a user, supervisor, manager, vendor or "
     "client may do (PermissionDenied otherwise)",
 }

@@ -33,6 +33,8 @@ _BUILTIN: dict[str, tuple[str, str | None]] = {
     "memory": ("gadget.trackers.local:LocalTracker", None),
     "kitsu+https": ("gadget.trackers.kitsu:KitsuTracker", "kitsu"),
     "kitsu+http": ("gadget.trackers.kitsu:KitsuTracker", "kitsu"),
+    "shotgrid+https": ("gadget.trackers.shotgrid:ShotGridTracker", "shotgrid"),
+    "shotgrid+http": ("gadget.trackers.shotgrid:ShotGridTracker", "shotgrid"),
 }
 
 

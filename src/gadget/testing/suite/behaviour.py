@@ -524,8 +524,9 @@ class TestCaching:
     def test_clear_cache_keeps_entities_valid(
         self, gadget_session: Session, gadget_studio: Studio
     ) -> None:
-        shot = gadget_studio.shot(custom_data={"lens": 35})
+        lens = gadget_studio.custom({"lens": 35})
+        shot = gadget_studio.shot(custom_data=lens)
         gadget_session.clear_cache()
-        assert shot.custom_data == {"lens": 35}
+        assert shot.custom_data == lens
         assert shot.sequence is not None
         assert shot in shot.sequence.shots

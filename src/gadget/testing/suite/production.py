@@ -101,6 +101,7 @@ class TestProjects:
         assert project.name in str(info.value)
         assert len(gadget_session.projects) == count
 
+    @requires("custom_data")
     def test_update_writes_through_and_merges_custom_data(self, gadget_studio: Studio) -> None:
         project = gadget_studio.project()
         project.update(description="first", custom_data={"client": "ACME"})
@@ -229,6 +230,7 @@ class TestEpisodes:
         assert len(project.episodes) == 1
         assert project.episodes.ensure(name=ep.name) is ep
 
+    @requires("custom_data")
     def test_episode_update(self, gadget_studio: Studio) -> None:
         project = gadget_studio.project(production_type="tvshow")
         ep = project.episodes.new(name=gadget_studio.names("E01"))
@@ -265,6 +267,7 @@ class TestSequences:
         elsewhere = gadget_studio.project().sequences.new(name=seq.name)
         assert elsewhere != seq
 
+    @requires("custom_data")
     def test_update_and_custom_data(self, gadget_studio: Studio) -> None:
         seq = gadget_studio.sequence()
         seq.update(custom_data={"mood": "night"}, description="chase")
@@ -296,7 +299,7 @@ class TestShots:
             frame_out=1100,
             fps=24,
             description="the hero jumps",
-            custom_data={"lens": 35},
+            custom_data=gadget_studio.custom({"lens": 35}),
         )
         assert isinstance(shot, Shot)
         assert shot.name == name
@@ -305,10 +308,10 @@ class TestShots:
         assert (shot.frame_in, shot.frame_out, shot.fps) == (1001, 1100, 24)
         assert shot.nb_frames == 100
         assert shot.description == "the hero jumps"
-        assert shot.custom_data == {"lens": 35}
+        assert shot.custom_data == gadget_studio.custom({"lens": 35})
         shot.refresh()  # read back: frame fields are fields, not custom data
         assert (shot.frame_in, shot.frame_out, shot.fps, shot.nb_frames) == (1001, 1100, 24, 100)
-        assert shot.custom_data == {"lens": 35}
+        assert shot.custom_data == gadget_studio.custom({"lens": 35})
         assert shot.description == "the hero jumps"
         assert shot.sequence_id == seq.id
 
@@ -397,6 +400,7 @@ class TestShots:
         assert seq.shots.filter(id=(a.id,)).all() == [a]
         assert seq.shots.filter(name=[]).all() == []
 
+    @requires("custom_data")
     def test_update_custom_data_merges_and_keeps_frame_fields(self, gadget_studio: Studio) -> None:
         shot = gadget_studio.shot(frame_in=1001, frame_out=1100, fps=24, custom_data={"lens": 35})
         shot.update(custom_data={"focal": 50})
@@ -406,12 +410,13 @@ class TestShots:
         assert (shot.frame_in, shot.frame_out, shot.fps, shot.nb_frames) == (1001, 1100, 24, 100)
 
     def test_update_frame_range_recomputes_nb_frames(self, gadget_studio: Studio) -> None:
-        shot = gadget_studio.shot(frame_in=1001, frame_out=1100, custom_data={"lens": 35})
+        lens = gadget_studio.custom({"lens": 35})
+        shot = gadget_studio.shot(frame_in=1001, frame_out=1100, custom_data=lens)
         shot.update(frame_out=1200)
         assert shot.nb_frames == 200
         shot.refresh()
         assert (shot.frame_in, shot.frame_out, shot.nb_frames) == (1001, 1200, 200)
-        assert shot.custom_data == {"lens": 35}
+        assert shot.custom_data == lens
 
     def test_move_to_another_sequence(self, gadget_studio: Studio) -> None:
         project = gadget_studio.project()
@@ -490,6 +495,7 @@ class TestShots:
         ],
         ids=["datetime", "set", "decimal", "path", "tuple", "nested", "int-key", "nan"],
     )
+    @requires("custom_data")
     def test_custom_data_holds_json_values_only(
         self, gadget_studio: Studio, value: Any, named: str
     ) -> None:
@@ -544,6 +550,7 @@ class TestAssetTypes:
 
 @requires("assets")
 class TestAssets:
+    @requires("custom_data")
     def test_new_with_custom_data(self, gadget_studio: Studio) -> None:
         project = gadget_studio.project()
         char = gadget_studio.asset_type()
@@ -593,6 +600,7 @@ class TestAssets:
         assert project.assets.ensure(name=hero.name, asset_type=char) is hero
         assert len(project.assets) == 1
 
+    @requires("custom_data")
     def test_update_merges_custom_data(self, gadget_studio: Studio) -> None:
         project = gadget_studio.project()
         hero = gadget_studio.asset(project, custom_data={"variant": "default"})

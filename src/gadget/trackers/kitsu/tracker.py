@@ -184,6 +184,7 @@ class KitsuTracker(Tracker):
             "team",
             "delete",
             "create_persons",
+            "custom_data",
             "roles",
         }
     )

@@ -1,0 +1,119 @@
+"""The connection side of the ShotGrid tracker: one shotgun_api3 client per
+thread, credentials, and ShotGrid errors turned into gadget errors.
+
+``shotgun_api3.Shotgun`` must not be shared between threads, so
+:class:`ShotGridConnection` makes one per thread, on first use in that
+thread, with the same credentials. The SDK is imported only when a client is
+made (``import gadget`` stays cheap). Nothing here puts the key or the
+password in a message or a repr.
+
+Errors at this boundary (``raise ... from exc``)::
+
+    AuthenticationFault, MissingTwoFactorAuthenticationFault -> AuthenticationError
+    Fault naming a permission                                -> PermissionDenied
+    other Fault / ShotgunError                                -> ValidationError
+    ProtocolError, OSError (connection, timeout)              -> TrackerUnavailable
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from gadget.errors import (
+    AuthenticationError,
+    ConfigError,
+    PermissionDenied,
+    TrackerUnavailable,
+    ValidationError,
+)
+
+#: makes one client: (site URL, keyword arguments of shotgun_api3.Shotgun)
+ClientFactory = Callable[[str, dict[str, Any]], Any]
+
+
+def sdk_client(site: str, kwargs: dict[str, Any]) -> Any:
+    """A real ``shotgun_api3.Shotgun`` client."""
+    try:
+        import shotgun_api3.shotgun
+    except ImportError as exc:
+        raise ConfigError(
+            "the ShotGrid tracker needs shotgun_api3 (pip install 'gadget[shotgrid]')"
+        ) from exc
+    return shotgun_api3.shotgun.Shotgun(site, **kwargs)
+
+
+@contextlib.contextmanager
+def converted(what: str) -> Iterator[None]:
+    """Turn the SDK's exceptions raised in the block into gadget errors."""
+    try:
+        yield
+    except (AuthenticationError, PermissionDenied, TrackerUnavailable, ValidationError):
+        raise
+    except Exception as exc:
+        name = type(exc).__name__
+        text = str(exc)
+        if "Authentication" in name or "TwoFactor" in name:
+            raise AuthenticationError(f"ShotGrid refused the credentials ({what})") from exc
+        if name == "ProtocolError" or isinstance(exc, OSError):
+            raise TrackerUnavailable(f"ShotGrid is unreachable ({what}): {name}") from exc
+        if "permission" in text.lower():
+            raise PermissionDenied(f"ShotGrid refused {what}: {text}") from exc
+        if name in ("Fault", "ShotgunError", "MockgunError"):
+            raise ValidationError(f"ShotGrid refused {what}: {text}") from exc
+        raise
+
+
+class ShotGridConnection:
+    """One ``Shotgun`` client per thread, all with the same credentials."""
+
+    def __init__(
+        self,
+        site: str,
+        credentials: dict[str, Any],
+        factory: ClientFactory = sdk_client,
+        timeout: float | None = None,
+    ) -> None:
+        self.site = site
+        self.timeout = timeout
+        self._credentials = credentials
+        self._factory = factory
+        self._local = threading.local()
+        self.finds = 0  # find calls made, for the tests of request counts
+        self._count_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ShotGridConnection({self.site!r})"
+
+    @property
+    def sg(self) -> Any:
+        """This thread's client, made on first use."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            with converted("the login"):
+                client = self._factory(self.site, dict(self._credentials))
+            if self.timeout is not None:  # the socket timeout of every request
+                client.config.timeout_secs = self.timeout
+            self._local.client = client
+        return client
+
+    def find(self, entity_type: str, filters: list[Any], fields: list[str], **kw: Any) -> Any:
+        with self._count_lock:
+            self.finds += 1
+        with converted(f"a search of {entity_type}"):
+            return self.sg.find(entity_type, filters, fields, **kw)
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Any other SDK call, its errors converted."""
+        with converted(f"{method} {args[0] if args else ''}".strip()):
+            return getattr(self.sg, method)(*args, **kwargs)
+
+    def close(self) -> None:
+        client = getattr(self._local, "client", None)
+        self._local.client = None
+        close = getattr(client, "close", None)
+        if callable(close):
+            with contextlib.suppress(Exception):
+                close()

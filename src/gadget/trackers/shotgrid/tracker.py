@@ -1,0 +1,480 @@
+"""The ShotGrid tracker: gadget's contract over shotgun_api3.
+
+``shotgrid+https://SITE`` (the site's address without the ``shotgrid+``).
+Credentials: a script (``login`` = the script's name, ``token`` = its key),
+or a person (``login`` and ``password``). The option ``sudo_as_login`` makes
+a script act as that person (a publish hook posting as the artist).
+See docs/shotgrid.md for the mapping of every kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from gadget.config import TrackerConfig
+from gadget.errors import (
+    AuthenticationError,
+    ConfigError,
+    NotFound,
+    ValidationError,
+)
+from gadget.trackers.base import CAPABILITIES, CommentDraft, Record, Records, Tracker
+from gadget.trackers.shotgrid import convert, creation, publishing, queries, relations
+from gadget.trackers.shotgrid.client import ClientFactory, ShotGridConnection, sdk_client
+from gadget.trackers.shotgrid.events import ShotGridEvents
+from gadget.trackers.shotgrid.queries import any_link, as_list, matches
+from gadget.trackers.shotgrid.schema import SiteSchema, normalize
+
+_Strs = list[str]
+_Rows = list[dict[str, Any]]
+
+#: what goes with a deleted entity, as on the other trackers (ShotGrid retires
+#: one entity at a time)
+_CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
+    "episode": (("sequence", "episode_id"),),
+    "sequence": (("shot", "sequence_id"),),
+    "shot": (("task", "entity_id"),),
+    "asset": (("task", "entity_id"),),
+    "task": (("comment", "task_id"),),
+}
+
+
+class ShotGridTracker(Tracker):
+    """``shotgrid+https://SITE``: a ShotGrid (Flow Production Tracking) site."""
+
+    name: ClassVar[str] = "shotgrid"
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {
+            "episodes",
+            "assets",
+            "time_spent",
+            "departments",
+            "team",
+            "delete",
+            "create_persons",
+            "casting",
+            "previews",
+            "attachments",
+        }
+    )
+    option_names: ClassVar[frozenset[str]] = frozenset({"sudo_as_login", "status_roles", "timeout"})
+    concurrent_reads: ClassVar[bool] = False
+    production_types: ClassVar[tuple[str, ...]] = tuple(convert.PRODUCTION_TYPES)
+    #: several tasks of one Step on one entity, told apart by their name; the
+    #: entity is its kind and id (Shot 5 and Asset 5 are two entities), so the
+    #: session's checks filter on entity_kind too
+    unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "task": ("entity_kind", "entity_id", "task_type_id", "name")
+    }
+    #: the client maker; tests give one returning mockgun
+    client_factory: ClassVar[ClientFactory] = staticmethod(sdk_client)
+
+    def __init__(self, config: TrackerConfig) -> None:
+        super().__init__(config)
+        site = config.url.split("://", 1)
+        if len(site) != 2 or not site[1]:
+            raise ConfigError(f"a ShotGrid URL is shotgrid+https://SITE, not {config.url!r}")
+        scheme = site[0].lower().removeprefix("shotgrid+")
+        self.site = f"{scheme}://{site[1].rstrip('/')}"
+        roles = config.options.get("status_roles", {})
+        if not isinstance(roles, Mapping):
+            raise ConfigError("the option status_roles maps status codes to roles")
+        #: status code -> its role flags: the code table, then the option status_roles
+        self.roles: dict[str, tuple[str, ...]] = dict(convert.STATUS_FLAGS)
+        for code, role in roles.items():
+            flag = role if str(role).startswith("is_") else f"is_{role}"
+            if flag not in convert.STATUS_FLAG_FIELDS:
+                raise ConfigError(f"status_roles[{code!r}]: unknown role {role!r}")
+            self.roles[str(code)] = (flag,)
+        timeout = config.options.get("timeout", 30)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ConfigError(f"the option timeout is a number of seconds, not {timeout!r}")
+        self.timeout = float(timeout)
+        self._connection: ShotGridConnection | None = None
+        self._site: SiteSchema | None = None
+        self._me: Record | None = None
+        self._events: ShotGridEvents | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ShotGridTracker({self.site!r})"
+
+    # -- session -------------------------------------------------------------
+    def _credentials(self) -> dict[str, Any]:
+        config = self.config
+        if not config.login:
+            raise AuthenticationError("ShotGrid needs a login: a script name or a person's login")
+        creds: dict[str, Any]
+        if config.token:
+            creds = {"script_name": config.login, "api_key": config.token}
+        elif config.password:
+            creds = {"login": config.login, "password": config.password}
+        else:
+            raise AuthenticationError("ShotGrid needs a script key (token) or a person's password")
+        sudo = config.options.get("sudo_as_login")
+        if sudo is not None:
+            if not isinstance(sudo, str) or not sudo:
+                raise ConfigError("the option sudo_as_login is a person's login")
+            creds["sudo_as_login"] = sudo
+        return creds
+
+    @property
+    def connection(self) -> ShotGridConnection:
+        if self._connection is None:
+            raise ConfigError("the ShotGrid tracker is not open")
+        return self._connection
+
+    @property
+    def events(self) -> ShotGridEvents:
+        """This site's events, by polling EventLogEntry (made on first use)."""
+        if self._events is None:
+            self._events = ShotGridEvents(self.connection)
+        return self._events
+
+    @property
+    def schema(self) -> SiteSchema:
+        if self._site is None:
+            self._site = SiteSchema(normalize(self.connection.call("schema_read")))
+        return self._site
+
+    def open(self) -> None:
+        if self._connection is not None:
+            return
+        self._connection = ShotGridConnection(
+            self.site, self._credentials(), type(self).client_factory, self.timeout
+        )
+        _ = self.schema
+        self._me = self._find_me()
+
+    def _find_me(self) -> Record:
+        login = self.config.options.get("sudo_as_login") or (
+            self.config.login if not self.config.token else None
+        )
+        if login is None:
+            raise ConfigError(
+                "a ShotGrid script is not a person: give the option sudo_as_login "
+                "(the person it acts as)"
+            )
+        found = self._find("person", [["login", "is", login]])
+        if not found:
+            raise AuthenticationError(f"no ShotGrid person has the login {login!r}")
+        return found[0]
+
+    def close(self) -> None:
+        if self._events is not None:
+            self._events.stop()
+            self._events = None
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = None
+
+    def whoami(self) -> Record:
+        if self._me is None:
+            raise ConfigError("the ShotGrid tracker is not open")
+        return dict(self._me)
+
+    # -- reads ---------------------------------------------------------------
+    def _record(self, kind: str, payload: Mapping[str, Any]) -> Record:
+        record = convert.to_record(kind, dict(payload), self.schema.of(kind), self.site)
+        if kind == "task" and record["status_id"] is not None:
+            record["status_id"] = str(record["status_id"])
+        return record
+
+    def find_records(self, kind: str, filters: list[Any], order_desc: bool = False) -> Records:
+        """``kind`` records matching ShotGrid ``filters``, in creation order (or
+        newest first)."""
+        return self._find(kind, filters, order_desc)
+
+    def _find(self, kind: str, filters: list[Any], order_desc: bool = False) -> Records:
+        entity_type = convert.ENTITY_TYPES[kind]
+        fields = convert.read_fields(kind, self.schema.of(kind))
+        order = [{"field_name": "id", "direction": "desc" if order_desc else "asc"}]
+        found = self.connection.find(entity_type, filters, fields, order=order)
+        records = [self._record(kind, p) for p in found]
+        if kind == "comment":
+            publishing.embed(self, records)
+        if kind == "attachment" and records:
+            self._comments_of_attachments(records)
+        if kind == "person" and records:
+            self._departments_of(records)
+        return records
+
+    def _departments_of(self, persons: Records) -> None:
+        """A person's departments: those whose ``users`` hold them (ShotGrid's
+        ``HumanUser.department`` holds one, the first)."""
+        members: dict[str, list[str]] = {p["id"]: [] for p in persons}
+        departments = self.connection.find(
+            "Department", [], ["users"], order=[{"field_name": "id", "direction": "asc"}]
+        )
+        for department in departments:
+            for user in department.get("users") or ():
+                if str(user["id"]) in members:
+                    members[str(user["id"])].append(str(department["id"]))
+        for person in persons:
+            first = person["department_ids"][:1]
+            person["department_ids"] = first + [d for d in members[person["id"]] if d not in first]
+
+    def _comments_of_attachments(self, attachments: Records) -> None:
+        """An attachment's comment: the Note whose ``attachments`` hold it."""
+        ids = [a["id"] for a in attachments]
+        notes = self.connection.find(
+            "Note", [any_link("attachments", ["Attachment"], ids)], ["attachments"]
+        )
+        owner = {str(a["id"]): str(n["id"]) for n in notes for a in n.get("attachments") or ()}
+        for attachment in attachments:
+            attachment["comment_id"] = owner.get(attachment["id"])
+
+    def get(self, kind: str, id: str) -> Record:
+        if kind == "asset_type":
+            return self._one(self._asset_types(), id, kind)
+        if kind == "task_status":
+            return self._one(self._statuses(), id, kind)
+        if not str(id).isdigit():
+            raise NotFound(kind.replace("_", " "), {"id": id})
+        found = self._find(kind, [["id", "is", int(id)]])
+        if not found:
+            raise NotFound(kind.replace("_", " "), {"id": id})
+        return found[0]
+
+    @staticmethod
+    def _one(records: Records, id: str, kind: str) -> Record:
+        for record in records:
+            if record["id"] == id:
+                return record
+        raise NotFound(kind.replace("_", " "), {"id": id})
+
+    def _asset_types(self) -> Records:
+        return [
+            convert.asset_type_record(v)
+            for v in self.schema.valid_values(*convert.ASSET_TYPE_FIELD)
+        ]
+
+    def _statuses(self) -> Records:
+        codes = self.schema.valid_values(*convert.TASK_STATUS_FIELD)
+        found = (
+            self.connection.find("Status", [["code", "in", codes]], ["code", "name", "bg_color"])
+            if codes
+            else []
+        )
+        by_code = {s["code"]: s for s in found}
+        records = []
+        for code in codes:
+            record = convert.status_record(code, by_code.get(code))
+            have = self.roles.get(code, ())
+            record.update({f: f in have for f in convert.STATUS_FLAG_FIELDS})
+            records.append(record)
+        default = self.schema.fields["Task"]["sg_status_list"].get("default")
+        for record in records:
+            record["is_default"] = record["id"] == default if default else record["is_default"]
+        return records
+
+    def _server_filters(self, kind: str, filters: Mapping[str, Any]) -> list[Any]:
+        return queries.server_filters(kind, filters, self.schema.of(kind), self._team_ids)
+
+    def _team_ids(self, project_ids: Sequence[Any]) -> set[str]:
+        ids = [int(p) for p in project_ids if str(p).isdigit()]
+        found = self.connection.find("Project", [["id", "in", ids]], ["users"]) if ids else []
+        return {str(u["id"]) for p in found for u in p.get("users") or ()}
+
+    def list(self, kind: str, filters: Mapping[str, Any]) -> Records:
+        if kind == "asset_type":
+            return [r for r in self._asset_types() if matches(r, filters)]
+        if kind == "task_status":
+            return [r for r in self._statuses() if matches(r, filters)]
+        if kind == "attachment" and "comment_id" in filters:
+            notes = [v for v in as_list(filters["comment_id"]) if v is not None]
+            found = self.connection.find(
+                "Note", [["id", "in", [convert.sgid(n) for n in notes]]], ["attachments"]
+            )
+            ids = sorted({str(a["id"]) for n in found for a in n.get("attachments") or ()}, key=int)
+            rest = {k: v for k, v in filters.items() if k != "comment_id"}
+            records = self._find(kind, [["id", "in", [int(i) for i in ids]]])
+            return [r for r in records if matches(r, {**rest, "comment_id": filters["comment_id"]})]
+        local = {k: v for k, v in filters.items() if not (kind == "person" and k == "project_id")}
+        records = self._find(kind, self._server_filters(kind, filters), kind == "comment")
+        return [r for r in records if matches(r, local)]
+
+    def list_children(
+        self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
+    ) -> dict[str, Records]:
+        answer: dict[str, Records] = {str(p): [] for p in parent_ids}
+        if not parent_ids:
+            return answer
+        if kind in ("asset_type", "task_status"):
+            for record in self.list(kind, {}):
+                answer.setdefault(str(record.get(parent_field)), [])
+            return answer
+        field = dict(convert.FIELDS[kind])[parent_field]
+        entity_type = convert.ENTITY_TYPES.get(parent_kind, "Project")
+        records = self._find(kind, [any_link(field, [entity_type], parent_ids)], kind == "comment")
+        for record in records:
+            if parent_field == "entity_id" and record["entity_kind"] != parent_kind:
+                continue
+            key = record.get(parent_field)
+            if key in answer:
+                answer[key].append(record)
+        return answer
+
+    def list_with_children(
+        self, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
+    ) -> tuple[Records, dict[str, Records]] | None:
+        if kind not in ("shot", "asset") or child_kind != "task":
+            return None
+        parents = self.list(kind, filters)
+        children = self.list_children(
+            child_kind, parent_field, [p["id"] for p in parents], parent_kind=kind
+        )
+        return parents, children
+
+    # -- writes --------------------------------------------------------------
+    def write_payload(
+        self, kind: str, fields: Mapping[str, Any], *, entity_kind: str | None = None
+    ) -> dict[str, Any]:
+        """The ShotGrid data of a write, checked against the site: list and status
+        values among the field's valid values, custom_data keys and types."""
+        site = self.schema.of(kind)
+        data = convert.to_shotgrid(kind, fields, site, entity_kind=entity_kind)
+        entity_type = convert.ENTITY_TYPES[kind]
+        for field in ("sg_status_list", "sg_asset_type", "sg_type"):
+            if field in data:
+                what = {"sg_status_list": "status", "sg_asset_type": "asset type"}.get(
+                    field, "production type"
+                )
+                self.schema.check_value(entity_type, field, data[field], what)
+        if fields.get("custom_data"):
+            data.update(self.schema.custom_payload(kind, fields["custom_data"]))
+        site = self.schema.of(kind)
+        for field, value in data.items():
+            if site.get(field, {}).get("type") == "float" and type(value) is int:
+                data[field] = float(value)
+        return data
+
+    def person_fields(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], _Strs | None]:
+        """A person's fields without its departments, and the departments: the
+        first is ``HumanUser.department``, all are written in ``Department.users``."""
+        rest = dict(fields)
+        if "department_ids" not in rest:
+            return rest, None
+        departments = [str(d) for d in rest.pop("department_ids") or ()]
+        rest["department_ids"] = departments[:1]
+        return rest, departments
+
+    def set_departments(self, person_id: str, departments: _Strs) -> None:
+        person = convert.link("HumanUser", person_id)
+        current = self.connection.find(
+            "Department", [any_link("users", ["HumanUser"], [person_id])], ["id"]
+        )
+        have = {str(d["id"]) for d in current}
+        for department in have - set(departments):
+            self.connection.call(
+                "update",
+                "Department",
+                int(department),
+                {"users": [person]},
+                multi_entity_update_modes={"users": "remove"},
+            )
+        for department in [d for d in departments if d not in have]:
+            self.connection.call(
+                "update",
+                "Department",
+                convert.sgid(department, "department_ids"),
+                {"users": [person]},
+                multi_entity_update_modes={"users": "add"},
+            )
+
+    def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
+        if kind in ("asset_type", "task_status"):
+            record = self.get(kind, id)
+            wrong = [f for f in fields if fields[f] != record.get(f)]
+            if wrong:
+                raise ValidationError(
+                    f"a ShotGrid {kind.replace('_', ' ')} is a value of a list field: "
+                    f"{', '.join(wrong)} cannot change through gadget"
+                )
+            return record
+        current = self.get(kind, id)
+        departments = None
+        if kind == "person":
+            fields, departments = self.person_fields(fields)
+        merged = dict(fields)
+        if kind == "shot" and ("frame_in" in fields or "frame_out" in fields):
+            merged.setdefault("frame_in", current["frame_in"])
+            merged.setdefault("frame_out", current["frame_out"])
+        data = self.write_payload(kind, merged, entity_kind=current.get("entity_kind"))
+        if data:
+            self.connection.call("update", convert.ENTITY_TYPES[kind], int(id), data)
+        if departments is not None:
+            self.set_departments(id, departments)
+        return self.get(kind, id)
+
+    def delete(self, kind: str, id: str) -> None:
+        if kind in ("asset_type", "task_status"):
+            raise ValidationError(f"a ShotGrid {kind.replace('_', ' ')} is removed in the schema")
+        self.get(kind, id)
+        for child_kind, field in _CASCADE.get(kind, ()):
+            for child in self.list(child_kind, {field: id}):
+                if child_kind != "task" or child["entity_kind"] == kind:
+                    self.delete(child_kind, child["id"])
+        self.connection.call("delete", convert.ENTITY_TYPES[kind], int(id))
+
+    # -- publishing ------------------------------------------------------------
+    def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
+        return publishing.post(self, task_id, draft)
+
+    def set_main_preview(self, preview_id: str) -> None:
+        """The preview's Version becomes its entity's thumbnail (``share_thumbnail``)
+        and ``sg_main_version``."""
+        preview = self.get("preview", preview_id)
+        if preview["task_id"] is None:
+            raise ValidationError(f"preview {preview_id} belongs to no task")
+        task = self.get("task", preview["task_id"])
+        publishing.share_main_preview(self, task, int(preview_id))
+
+    def download(self, kind: str, id: str, path: Path) -> Path:
+        return publishing.download(self, kind, id, path)
+
+    def is_retake(self, code: str) -> bool:
+        """Whether the status code has the retake role."""
+        return "is_retake" in self.roles.get(code, ())
+
+    # -- writes, casting, time spent, team: see creation.py and relations.py -----
+    def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
+        return creation.create(self, kind, fields)
+
+    def create_many(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> Records:
+        """Every row or none: links checked first, then one ``batch`` (one
+        transaction on a real server)."""
+        return creation.create_many(self, kind, rows)
+
+    def get_casting(self, shot_ids: Sequence[str]) -> dict[str, Records]:
+        return relations.get_casting(self, shot_ids)
+
+    def set_casting(self, project_id: str, casting: Mapping[str, Sequence[Record]]) -> None:
+        relations.set_casting(self, project_id, casting)
+
+    def list_cast_in(self, asset_id: str) -> Records:
+        return relations.list_cast_in(self, asset_id)
+
+    def list_time_spent(self, task_id: str) -> Records:
+        return relations.list_time_spent(self, task_id)
+
+    def set_time_spent(
+        self,
+        task_id: str,
+        person_id: str,
+        date: dt.date,
+        duration: dt.timedelta,
+        *,
+        add: bool = False,
+    ) -> Record:
+        return relations.set_time_spent(self, task_id, person_id, date, duration, add=add)
+
+    def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
+        relations.set_team_member(self, project_id, person_id, member)
+
+
+assert ShotGridTracker.capabilities <= CAPABILITIES
