@@ -407,9 +407,11 @@ class Tracker(abc.ABC):
 
     @abc.abstractmethod
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
-        """Write the given fields and return the whole updated record.
+        """Write the given fields and return the updated record.
 
-        ``custom_data`` given here is merged into the stored one.
+        ``custom_data`` given here is merged into the stored one. A field the
+        vendor's answer leaves out is named under :data:`MISSING`, as in a
+        listing (Kitsu answers a task's update without its assignees).
         """
 
     def delete(self, kind: str, id: str) -> None:

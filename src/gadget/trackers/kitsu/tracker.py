@@ -979,7 +979,11 @@ class KitsuTracker(Tracker):
                 self._default_status = None
         if kind == "shot" and "sequence_id" not in payload and payload.get("parent_id"):
             payload.setdefault("sequence_id", payload["parent_id"])
-        return self._records(kind, [payload])[0]
+        record = self._records(kind, [payload])[0]
+        if kind == "task" and "assignees" not in payload:
+            # Zou answers a task's PUT without its assignees: say so, never drop them
+            record = convert.as_partial(record, ("assignee_ids",))
+        return record
 
     def delete(self, kind: str, id: str) -> None:
         """DELETE ``data/<route>/{id}`` (``?force=true`` for entities, tasks, persons).
