@@ -463,7 +463,7 @@ class KitsuTracker(Tracker):
         route = self._route(kind)
         if not isinstance(id, str) or not self.looks_like_id(id):
             raise self._not_found(kind, {"id": id})
-        with self._missing(kind, id):
+        with self._naming_the_record(kind, id):
             payload = self._conn.get(f"{route}/{id}")
         return (
             self._records(kind, [payload])[0]
@@ -481,7 +481,7 @@ class KitsuTracker(Tracker):
         return NotFound(kind.replace("_", " "), criteria, f"Kitsu at {self.host}")
 
     @contextlib.contextmanager
-    def _missing(self, kind: str, ident: Any) -> Iterator[None]:
+    def _naming_the_record(self, kind: str, ident: Any) -> Iterator[None]:
         """A 404 inside the block names the ``kind`` record ``ident``, not the route."""
         try:
             yield
@@ -970,7 +970,7 @@ class KitsuTracker(Tracker):
         if not body:
             return self.get(kind, id)
         target = _UPDATE_ROUTES.get(kind, route)
-        with self._missing(kind, id):
+        with self._naming_the_record(kind, id):
             payload = dict(self._conn.put(f"{target}/{id}", body))
         if kind == "task" and "assignees" in body:
             payload["assignees"] = body["assignees"]
@@ -992,7 +992,7 @@ class KitsuTracker(Tracker):
         """
         route = _DELETE_ROUTES.get(kind, self._route(kind))
         params = {"force": "true"} if kind in _FORCE_DELETE else None
-        with self._missing(kind, id):
+        with self._naming_the_record(kind, id):
             if kind == "project":
                 closed = self._status_ids().get("closed")
                 if closed:
@@ -1017,7 +1017,7 @@ class KitsuTracker(Tracker):
         """
         status_id = draft.status_id
         if status_id is None:
-            with self._missing("task", task_id):
+            with self._naming_the_record("task", task_id):
                 status_id = str(self._conn.get(f"data/tasks/{task_id}")["task_status_id"])
         comment = convert.comment_body(draft.text, status_id, draft.checklist, draft.author_id)
         files: dict[str, Path] = {}
@@ -1026,7 +1026,7 @@ class KitsuTracker(Tracker):
         for i, path in enumerate(draft.attachments):
             files[f"attachment_file-0-{i}"] = path
         route = f"actions/tasks/{task_id}/batch-comment"
-        with self._missing("task", task_id):
+        with self._naming_the_record("task", task_id):
             if files:
                 answer = self._conn.upload(
                     route, {"comments": json.dumps([comment])}, files, draft.progress
@@ -1069,7 +1069,7 @@ class KitsuTracker(Tracker):
 
     def set_main_preview(self, preview_id: str) -> None:
         """PUT ``actions/preview-files/{id}/set-main-preview``: the entity's thumbnail."""
-        with self._missing("preview", preview_id):
+        with self._naming_the_record("preview", preview_id):
             self._conn.put(f"actions/preview-files/{preview_id}/set-main-preview", {})
 
     def download(self, kind: str, id: str, path: Path) -> Path:
@@ -1082,7 +1082,7 @@ class KitsuTracker(Tracker):
             route = f"data/attachment-files/{id}/file/{target.name or 'file'}"
         else:
             raise ValidationError(f"only previews and attachments are downloaded, not {kind}s")
-        with self._missing(kind, id):
+        with self._naming_the_record(kind, id):
             return self._conn.download(route, target)
 
     # -- casting -----------------------------------------------------------
@@ -1126,7 +1126,7 @@ class KitsuTracker(Tracker):
 
     def list_cast_in(self, asset_id: str) -> Records:
         """GET ``data/assets/{id}/cast-in``, then one GET of those shots."""
-        with self._missing("asset", asset_id):
+        with self._naming_the_record("asset", asset_id):
             rows = self._conn.get(f"data/assets/{asset_id}/cast-in")
         shot_ids = [str(r["shot_id"]) for r in rows if r.get("shot_id")]
         if not shot_ids:
@@ -1140,7 +1140,7 @@ class KitsuTracker(Tracker):
     # -- time spent --------------------------------------------------------
     def list_time_spent(self, task_id: str) -> Records:
         """GET ``actions/tasks/{id}/time-spents`` (durations in minutes)."""
-        with self._missing("task", task_id):
+        with self._naming_the_record("task", task_id):
             answer = self._conn.get(f"actions/tasks/{task_id}/time-spents")
         rows = [
             convert.time_spent_record(row)
@@ -1171,7 +1171,7 @@ class KitsuTracker(Tracker):
             route += "/add"
         body = {"duration": convert.to_minutes(duration)}
         try:
-            with self._missing("task", task_id):
+            with self._naming_the_record("task", task_id):
                 try:
                     payload = self._conn.post(route, body)
                 except PermissionDenied:
@@ -1195,7 +1195,7 @@ class KitsuTracker(Tracker):
         body: dict[str, Any] = {"entity_id": entity_id}
         if preview_id:
             body["preview_file_id"] = preview_id
-        with self._missing("playlist", playlist_id):
+        with self._naming_the_record("playlist", playlist_id):
             payload = self._conn.post(f"actions/playlists/{playlist_id}/add-entity", body)
         return self._record("playlist", payload)
 
