@@ -62,7 +62,7 @@ from gadget.errors import (
     ValidationError,
 )
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
-from gadget.trackers.kitsu import convert
+from gadget.trackers.kitsu import convert, routes
 
 if TYPE_CHECKING:
     from gazu.client import KitsuClient
@@ -73,56 +73,13 @@ if TYPE_CHECKING:
 
 __all__ = ["KitsuTracker"]
 
-#: Ids per ``IN`` filter: 60 UUIDs keep a request line under gunicorn's 4 KB.
-CHUNK = 60
 #: The color of a department created without one (Zou requires a color).
 DEFAULT_DEPARTMENT_COLOR = "#999999"
-#: Kinds that are Zou ``Entity`` rows.
-ENTITY_KINDS = ("episode", "sequence", "shot", "asset")
-
-#: GET route of one record / of the collection, per kind.
-_ROUTES: dict[str, str] = {
-    "project": "data/projects",
-    "episode": "data/episodes",
-    "sequence": "data/sequences",
-    "shot": "data/shots",
-    "asset_type": "data/asset-types",
-    "asset": "data/assets",
-    "task_type": "data/task-types",
-    "task_status": "data/task-status",
-    "task": "data/tasks",
-    "comment": "data/comments",
-    "preview": "data/preview-files",
-    "attachment": "data/attachment-files",
-    "person": "data/persons",
-    "department": "data/departments",
-    "playlist": "data/playlists",
-}
-#: PUT route prefix, where it differs from :data:`_ROUTES`.
-_UPDATE_ROUTES: dict[str, str] = {
-    "episode": "data/entities",
-    "sequence": "data/entities",
-    "shot": "data/entities",
-    "asset": "data/entities",
-    "asset_type": "data/entity-types",
-}
-#: DELETE route prefix, where it differs from :data:`_ROUTES`.
-_DELETE_ROUTES: dict[str, str] = {"asset_type": "data/entity-types"}
-#: Kinds deleted with ``?force=true`` (with what depends on them).
-_FORCE_DELETE = frozenset(
-    {"project", "episode", "sequence", "shot", "asset", "task", "person", "preview"}
-)
-#: Collection routes that need ``relations=true`` to list id relations.
-_RELATIONS = frozenset({"task", "person", "preview"})
 _INDEX_NAMES = {"assets": "asset", "shots": "shot", "persons": "person"}
 
 
 _Ids = list[str]
 _Payloads = list[Mapping[str, Any]]
-
-
-def _chunks(values: Sequence[str], size: int = CHUNK) -> list[list[str]]:
-    return [list(values[i : i + size]) for i in range(0, len(values), size)]
 
 
 def _is_list(value: Any) -> bool:
@@ -368,7 +325,7 @@ class KitsuTracker(Tracker):
         record = convert.to_record(
             kind, payload, web=self.web, project_statuses=statuses, entity_kind=entity_kind
         )
-        if kind in ENTITY_KINDS:
+        if kind in routes.ENTITY_KINDS:
             self._remember(record["id"], kind, record.get("project_id"))
         return record
 
@@ -380,7 +337,7 @@ class KitsuTracker(Tracker):
             return self._task_records(rows, entity_kind)
         if kind == "comment":
             return self._comment_records(rows)
-        if kind in ENTITY_KINDS:
+        if kind in routes.ENTITY_KINDS:
             rows = [p for p in rows if not p.get("canceled")]
         return [self._record(kind, p) for p in rows]
 
@@ -415,9 +372,9 @@ class KitsuTracker(Tracker):
                 by_project.setdefault(project_id, []).append(ident)
             for project_id, ids in by_project.items():
                 params = {"project_id": project_id} if project_id else {}
-                for chunk in _chunks(ids):
+                for chunk in routes.chunks(ids):
                     for payload in self._conn.get(
-                        _ROUTES[kind], {**params, "id": json.dumps(chunk)}
+                        routes.ROUTES[kind], {**params, "id": json.dumps(chunk)}
                     ):
                         self._remember(str(payload["id"]), kind, payload.get("project_id"))
                         out[str(payload["id"])] = kind
@@ -438,13 +395,13 @@ class KitsuTracker(Tracker):
             }
         )
         previews: dict[str, Mapping[str, Any]] = {}
-        for chunk in _chunks(preview_ids):
+        for chunk in routes.chunks(preview_ids):
             for row in self._conn.get(
                 "data/preview-files", {"id": json.dumps(chunk), "relations": "true"}
             ):
                 previews[str(row["id"])] = row
         attachments: dict[str, Mapping[str, Any]] = {}
-        for chunk in _chunks(attachment_ids):
+        for chunk in routes.chunks(attachment_ids):
             try:
                 rows = self._conn.get("data/attachment-files", {"id": json.dumps(chunk)})
             except PermissionDenied:  # the list route is for admins: one GET each
@@ -460,7 +417,7 @@ class KitsuTracker(Tracker):
     # -- reads -------------------------------------------------------------
     def get(self, kind: str, id: str) -> Record:
         """GET ``data/<route>/{id}`` (comments: + their previews and attachments)."""
-        route = self._route(kind)
+        route = routes.route(kind)
         if not isinstance(id, str) or not self.looks_like_id(id):
             raise self._not_found(kind, {"id": id})
         with self._naming_the_record(kind, id):
@@ -470,12 +427,6 @@ class KitsuTracker(Tracker):
             if kind in ("task", "comment")
             else self._record(kind, payload)
         )
-
-    def _route(self, kind: str) -> str:
-        try:
-            return _ROUTES[kind]
-        except KeyError:
-            raise ValidationError(f"the Kitsu tracker has no kind {kind!r}") from None
 
     def _not_found(self, kind: str, criteria: dict[str, Any]) -> NotFound:
         return NotFound(kind.replace("_", " "), criteria, f"Kitsu at {self.host}")
@@ -496,7 +447,7 @@ class KitsuTracker(Tracker):
         self, kind: str, filters: Mapping[str, Any], entity_kind: str | None = None
     ) -> Records:
         """:meth:`list`; tasks read here are of entities of ``entity_kind`` when given."""
-        self._route(kind)
+        routes.route(kind)
         wanted = {k: v for k, v in filters.items() if v is not None}
         for field, value in list(wanted.items()):
             if field == "id" or field.endswith("_id"):
@@ -580,20 +531,20 @@ class KitsuTracker(Tracker):
                     continue  # several names: matched here, not by Zou's ILIKE
                 if len(values) == 1:
                     params[column] = values[0]
-                elif chunked is None and len(values) > CHUNK:
+                elif chunked is None and len(values) > routes.CHUNK:
                     chunked = (column, values)
                 else:
                     params[column] = json.dumps(values)
             else:
                 params[column] = value if isinstance(value, str) else json.dumps(value)
-        if kind in _RELATIONS:
+        if kind in routes.RELATIONS:
             params["relations"] = "true"
-        route = _ROUTES[kind]
+        route = routes.ROUTES[kind]
         if chunked is None:
             return list(self._conn.get(route, params or None))
         column, values = chunked
         rows: _Payloads = []
-        for chunk in _chunks(values):
+        for chunk in routes.chunks(values):
             rows.extend(self._conn.get(route, {**params, column: json.dumps(chunk)}))
         return rows
 
@@ -611,7 +562,7 @@ class KitsuTracker(Tracker):
         if len(task_ids) > 1:
             try:
                 payloads: _Payloads = []
-                for chunk in _chunks(task_ids):
+                for chunk in routes.chunks(task_ids):
                     payloads.extend(
                         self._conn.get(
                             "data/comments",
@@ -679,7 +630,7 @@ class KitsuTracker(Tracker):
             return out
         entity_kind = parent_kind if (kind, parent_field) == ("task", "entity_id") else None
         records: Records
-        if entity_kind is not None and len(ids) > CHUNK:
+        if entity_kind is not None and len(ids) > routes.CHUNK:
             projects = {(self._known(i) or ("", None))[1] for i in ids}
             if len(projects) == 1 and None not in projects:
                 (project_id,) = projects
@@ -727,13 +678,13 @@ class KitsuTracker(Tracker):
 
     def children_per_request(self, kind: str, parent_field: str) -> int | None:
         """Tasks of one project's shots or assets come in one request whatever their
-        number; other children by id lists of at most CHUNK parents per request."""
-        return None if (kind, parent_field) == ("task", "entity_id") else CHUNK
+        number; other children by id lists of at most CHUNK (60) parents per request."""
+        return None if (kind, parent_field) == ("task", "entity_id") else routes.CHUNK
 
     # -- writes ------------------------------------------------------------
     def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
         """Create one record; see :meth:`_create_shot` and friends for the routes."""
-        self._route(kind)
+        routes.route(kind)
         data = {k: v for k, v in fields.items() if v is not None or k == "custom_data"}
         creator: Callable[[dict[str, Any]], Record] | None = getattr(self, f"_create_{kind}", None)
         if creator is None:
@@ -957,7 +908,7 @@ class KitsuTracker(Tracker):
         first GETs the stored ``data`` and writes it back merged, so nothing
         in it is lost: 2 requests.
         """
-        route = self._route(kind)
+        route = routes.route(kind)
         data = dict(fields)
         current: Mapping[str, Any] | None = None
         touches_data = "custom_data" in data or (
@@ -969,7 +920,7 @@ class KitsuTracker(Tracker):
         body = convert.to_kitsu(kind, data, current_data=current, project_status_ids=statuses)
         if not body:
             return self.get(kind, id)
-        target = _UPDATE_ROUTES.get(kind, route)
+        target = routes.UPDATE_ROUTES.get(kind, route)
         with self._naming_the_record(kind, id):
             payload = dict(self._conn.put(f"{target}/{id}", body))
         if kind == "task" and "assignees" in body:
@@ -990,8 +941,8 @@ class KitsuTracker(Tracker):
 
         A project is closed first (PUT), as Zou deletes only closed projects.
         """
-        route = _DELETE_ROUTES.get(kind, self._route(kind))
-        params = {"force": "true"} if kind in _FORCE_DELETE else None
+        route = routes.DELETE_ROUTES.get(kind, routes.route(kind))
+        params = {"force": "true"} if kind in routes.FORCE_DELETE else None
         with self._naming_the_record(kind, id):
             if kind == "project":
                 closed = self._status_ids().get("closed")
@@ -1096,8 +1047,8 @@ class KitsuTracker(Tracker):
                 by_project.setdefault(known[1], []).append(ident)
             else:
                 unknown.append(ident)
-        for chunk in _chunks(unknown):
-            for payload in self._conn.get(_ROUTES[kind], {"id": json.dumps(chunk)}):
+        for chunk in routes.chunks(unknown):
+            for payload in self._conn.get(routes.ROUTES[kind], {"id": json.dumps(chunk)}):
                 record = self._record(kind, payload)
                 by_project.setdefault(str(record["project_id"]), []).append(str(record["id"]))
         return by_project
