@@ -32,12 +32,9 @@ What the calls cost (N parents, loopback or not, each line is requests):
 =====================================  ==============================================
 
 Reference lookups (project statuses, entity types, the default task status,
-the task types of a project) are made once per tracker. The tracker keeps an
-index of the entities it has returned (id -> kind, project). The project
-routes requests made per project (the tasks of more than 60 shots, casting,
-a new record given no project); the kind is the entity kind of tasks read
-otherwise than as children (``list_children`` is told it, ``parent_kind``) and
-picks the per-entity route of ``tasks.fetch(name)``.
+the task types of a project) are made once per tracker. The id index
+(:mod:`~gadget.trackers.kitsu.index`) keeps the kind and project of the
+entities returned, for the requests that need them.
 """
 
 from __future__ import annotations
@@ -51,8 +48,6 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cachetools import LRUCache
-
 from gadget.errors import (
     ConfigError,
     GadgetError,
@@ -63,6 +58,7 @@ from gadget.errors import (
 )
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
 from gadget.trackers.kitsu import convert, routes
+from gadget.trackers.kitsu.index import IdIndex
 
 if TYPE_CHECKING:
     from gazu.client import KitsuClient
@@ -203,7 +199,7 @@ class KitsuTracker(Tracker):
         self.events_host = events_host(self.host, config.events_url)
         self._lock = threading.RLock()
         self._settings_lock = threading.Lock()
-        self._index: LRUCache[str, tuple[str, str | None]] = LRUCache(maxsize=200_000)
+        self._index = IdIndex()
         self._project_statuses: dict[str, str] | None = None
         self._default_status: str | None = None
         self._project_task_types: dict[str, set[str]] = {}
@@ -309,15 +305,6 @@ class KitsuTracker(Tracker):
             return self._default_status
 
     # -- records -----------------------------------------------------------
-    def _remember(self, ident: str | None, kind: str, project_id: str | None) -> None:
-        if ident:
-            with self._lock:
-                self._index[ident] = (kind, project_id)
-
-    def _known(self, ident: str) -> tuple[str, str | None] | None:
-        with self._lock:
-            return self._index.get(ident)
-
     def _record(
         self, kind: str, payload: Mapping[str, Any], entity_kind: str | None = None
     ) -> Record:
@@ -326,7 +313,7 @@ class KitsuTracker(Tracker):
             kind, payload, web=self.web, project_statuses=statuses, entity_kind=entity_kind
         )
         if kind in routes.ENTITY_KINDS:
-            self._remember(record["id"], kind, record.get("project_id"))
+            self._index.remember(record["id"], kind, record.get("project_id"))
         return record
 
     def _records(
@@ -359,7 +346,7 @@ class KitsuTracker(Tracker):
         out: dict[str, str] = {}
         unknown: dict[str, Any] = {}
         for ident, project_id in wanted.items():
-            known = self._known(ident)
+            known = self._index.known(ident)
             if known is not None:
                 out[ident] = known[0]
             else:
@@ -376,7 +363,7 @@ class KitsuTracker(Tracker):
                     for payload in self._conn.get(
                         routes.ROUTES[kind], {**params, "id": json.dumps(chunk)}
                     ):
-                        self._remember(str(payload["id"]), kind, payload.get("project_id"))
+                        self._index.remember(str(payload["id"]), kind, payload.get("project_id"))
                         out[str(payload["id"])] = kind
             unknown = {i: p for i, p in unknown.items() if i not in out}
         return out
@@ -482,7 +469,7 @@ class KitsuTracker(Tracker):
         by name first."""
         names = self._as_list(wanted.pop("task_type_name"))
         entity_id = wanted.get("entity_id")
-        known = self._known(entity_id) if isinstance(entity_id, str) else None
+        known = self._index.known(entity_id) if isinstance(entity_id, str) else None
         if known is not None and known[0] in ("shot", "asset"):
             rows = self._conn.get(f"data/{known[0]}s/{entity_id}/tasks", {"relations": "true"})
             rows = [p for p in rows if p.get("task_type_name") in names]
@@ -631,7 +618,7 @@ class KitsuTracker(Tracker):
         entity_kind = parent_kind if (kind, parent_field) == ("task", "entity_id") else None
         records: Records
         if entity_kind is not None and len(ids) > routes.CHUNK:
-            projects = {(self._known(i) or ("", None))[1] for i in ids}
+            projects = {self._index.project_of(i) for i in ids}
             if len(projects) == 1 and None not in projects:
                 (project_id,) = projects
                 wanted = set(ids)
@@ -673,7 +660,7 @@ class KitsuTracker(Tracker):
             kind, convert.with_tasks_payloads(answer, kind), project_id=project_id, web=self.web
         )
         for record in records:
-            self._remember(record["id"], kind, project_id)
+            self._index.remember(record["id"], kind, project_id)
         return records, children
 
     def children_per_request(self, kind: str, parent_field: str) -> int | None:
@@ -729,9 +716,9 @@ class KitsuTracker(Tracker):
         if project_id:
             return str(project_id)
         parent = data.get(via)
-        known = self._known(str(parent)) if parent else None
-        if known and known[1]:
-            return known[1]
+        parent_project = self._index.project_of(str(parent)) if parent else None
+        if parent_project:
+            return parent_project
         raise ValidationError(f"a new record needs project_id (or a known {via})")
 
     def _create_project(self, data: dict[str, Any]) -> Record:
@@ -846,7 +833,7 @@ class KitsuTracker(Tracker):
         body = convert.to_kitsu("task", data)
         payload = self._conn.post("data/tasks", body)
         if entity_kind:
-            self._remember(entity_id, str(entity_kind), project_id)
+            self._index.remember(entity_id, str(entity_kind), project_id)
         return self._task_records([payload])[0]
 
     def _ensure_task_type(self, project_id: str, task_type_id: str) -> None:
@@ -949,9 +936,9 @@ class KitsuTracker(Tracker):
                 if closed:
                     self._conn.put(f"data/projects/{id}", {"project_status_id": closed})
             self._conn.delete(f"{route}/{id}", params)
-        with self._lock:
-            self._index.pop(id, None)
-            if kind == "task_status":
+        self._index.forget(id)
+        if kind == "task_status":
+            with self._lock:
                 self._default_status = None
 
     # -- publishing --------------------------------------------------------
@@ -1042,9 +1029,9 @@ class KitsuTracker(Tracker):
         by_project: dict[str, _Ids] = {}
         unknown: _Ids = []
         for ident in ids:
-            known = self._known(ident)
-            if known and known[1]:
-                by_project.setdefault(known[1], []).append(ident)
+            project_id = self._index.project_of(ident)
+            if project_id:
+                by_project.setdefault(project_id, []).append(ident)
             else:
                 unknown.append(ident)
         for chunk in routes.chunks(unknown):
@@ -1082,10 +1069,10 @@ class KitsuTracker(Tracker):
         shot_ids = [str(r["shot_id"]) for r in rows if r.get("shot_id")]
         if not shot_ids:
             return []
-        known = self._known(asset_id)
         filters: dict[str, Any] = {"id": shot_ids}
-        if known and known[1]:
-            filters["project_id"] = known[1]
+        asset_project = self._index.project_of(asset_id)
+        if asset_project:
+            filters["project_id"] = asset_project
         return self.list("shot", filters)
 
     # -- time spent --------------------------------------------------------
