@@ -39,11 +39,10 @@ entities returned, for the requests that need them.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -58,7 +57,7 @@ from gadget.errors import (
 )
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
 from gadget.trackers.kitsu import convert, routes
-from gadget.trackers.kitsu.index import IdIndex
+from gadget.trackers.kitsu.state import KitsuState
 
 if TYPE_CHECKING:
     from gazu.client import KitsuClient
@@ -197,12 +196,8 @@ class KitsuTracker(Tracker):
         self.host = self._conn.host
         self.web = self._conn.web
         self.events_host = events_host(self.host, config.events_url)
-        self._lock = threading.RLock()
-        self._settings_lock = threading.Lock()
-        self._index = IdIndex()
-        self._project_statuses: dict[str, str] | None = None
-        self._default_status: str | None = None
-        self._project_task_types: dict[str, set[str]] = {}
+        self._state = KitsuState(self._conn, self.looks_like_id)
+        self._lock = threading.Lock()
         self._events: KitsuEvents | None = None
         self._opened = False
 
@@ -279,41 +274,16 @@ class KitsuTracker(Tracker):
         answer = self._conn.get("auth/authenticated")
         return self._record("person", answer["user"])
 
-    # -- reference data ----------------------------------------------------
-    def _statuses(self) -> dict[str, str]:
-        """Project status id -> name (GET ``data/project-status``, once)."""
-        with self._lock:
-            if self._project_statuses is None:
-                rows = self._conn.get("data/project-status")
-                self._project_statuses = {r["id"]: str(r["name"]) for r in rows}
-            return self._project_statuses
-
-    def _status_ids(self) -> dict[str, str]:
-        return {name.lower(): ident for ident, name in self._statuses().items()}
-
-    def _default_status_id(self) -> str:
-        with self._lock:
-            if self._default_status is None:
-                rows = self._conn.get("data/task-status", {"is_default": "true"})
-                if not rows:
-                    rows = self._conn.get("data/task-status", {"short_name": "todo"})
-                if not rows:
-                    raise ValidationError(
-                        f"Kitsu at {self.host} has no default task status; give status="
-                    )
-                self._default_status = str(rows[0]["id"])
-            return self._default_status
-
     # -- records -----------------------------------------------------------
     def _record(
         self, kind: str, payload: Mapping[str, Any], entity_kind: str | None = None
     ) -> Record:
-        statuses = self._statuses() if kind == "project" else None
+        statuses = self._state.project_statuses() if kind == "project" else None
         record = convert.to_record(
             kind, payload, web=self.web, project_statuses=statuses, entity_kind=entity_kind
         )
         if kind in routes.ENTITY_KINDS:
-            self._index.remember(record["id"], kind, record.get("project_id"))
+            self._state.index.remember(record["id"], kind, record.get("project_id"))
         return record
 
     def _records(
@@ -346,7 +316,7 @@ class KitsuTracker(Tracker):
         out: dict[str, str] = {}
         unknown: dict[str, Any] = {}
         for ident, project_id in wanted.items():
-            known = self._index.known(ident)
+            known = self._state.index.known(ident)
             if known is not None:
                 out[ident] = known[0]
             else:
@@ -363,7 +333,9 @@ class KitsuTracker(Tracker):
                     for payload in self._conn.get(
                         routes.ROUTES[kind], {**params, "id": json.dumps(chunk)}
                     ):
-                        self._index.remember(str(payload["id"]), kind, payload.get("project_id"))
+                        self._state.index.remember(
+                            str(payload["id"]), kind, payload.get("project_id")
+                        )
                         out[str(payload["id"])] = kind
             unknown = {i: p for i, p in unknown.items() if i not in out}
         return out
@@ -406,25 +378,14 @@ class KitsuTracker(Tracker):
         """GET ``data/<route>/{id}`` (comments: + their previews and attachments)."""
         route = routes.route(kind)
         if not isinstance(id, str) or not self.looks_like_id(id):
-            raise self._not_found(kind, {"id": id})
-        with self._naming_the_record(kind, id):
+            raise self._state.not_found(kind, {"id": id})
+        with self._state.naming_the_record(kind, id):
             payload = self._conn.get(f"{route}/{id}")
         return (
             self._records(kind, [payload])[0]
             if kind in ("task", "comment")
             else self._record(kind, payload)
         )
-
-    def _not_found(self, kind: str, criteria: dict[str, Any]) -> NotFound:
-        return NotFound(kind.replace("_", " "), criteria, f"Kitsu at {self.host}")
-
-    @contextlib.contextmanager
-    def _naming_the_record(self, kind: str, ident: Any) -> Iterator[None]:
-        """A 404 inside the block names the ``kind`` record ``ident``, not the route."""
-        try:
-            yield
-        except NotFound as exc:
-            raise self._not_found(kind, {"id": ident}) from exc
 
     def list(self, kind: str, filters: Mapping[str, Any]) -> Records:
         """Records matching every filter; see the module docstring for the routes."""
@@ -469,7 +430,7 @@ class KitsuTracker(Tracker):
         by name first."""
         names = self._as_list(wanted.pop("task_type_name"))
         entity_id = wanted.get("entity_id")
-        known = self._index.known(entity_id) if isinstance(entity_id, str) else None
+        known = self._state.index.known(entity_id) if isinstance(entity_id, str) else None
         if known is not None and known[0] in ("shot", "asset"):
             rows = self._conn.get(f"data/{known[0]}s/{entity_id}/tasks", {"relations": "true"})
             rows = [p for p in rows if p.get("task_type_name") in names]
@@ -500,7 +461,7 @@ class KitsuTracker(Tracker):
         chunked: tuple[str, _Ids] | None = None
         for field, value in filters.items():
             if kind == "project" and field == "status":
-                ids = self._status_ids()
+                ids = self._state.project_status_ids()
                 names = self._as_list(value)
                 found = [ids[n.lower()] for n in names if n.lower() in ids]
                 if not found:
@@ -618,7 +579,7 @@ class KitsuTracker(Tracker):
         entity_kind = parent_kind if (kind, parent_field) == ("task", "entity_id") else None
         records: Records
         if entity_kind is not None and len(ids) > routes.CHUNK:
-            projects = {self._index.project_of(i) for i in ids}
+            projects = {self._state.index.project_of(i) for i in ids}
             if len(projects) == 1 and None not in projects:
                 (project_id,) = projects
                 wanted = set(ids)
@@ -660,7 +621,7 @@ class KitsuTracker(Tracker):
             kind, convert.with_tasks_payloads(answer, kind), project_id=project_id, web=self.web
         )
         for record in records:
-            self._index.remember(record["id"], kind, project_id)
+            self._state.index.remember(record["id"], kind, project_id)
         return records, children
 
     def children_per_request(self, kind: str, parent_field: str) -> int | None:
@@ -716,7 +677,7 @@ class KitsuTracker(Tracker):
         if project_id:
             return str(project_id)
         parent = data.get(via)
-        parent_project = self._index.project_of(str(parent)) if parent else None
+        parent_project = self._state.index.project_of(str(parent)) if parent else None
         if parent_project:
             return parent_project
         raise ValidationError(f"a new record needs project_id (or a known {via})")
@@ -728,7 +689,9 @@ class KitsuTracker(Tracker):
         at once (DELETE ``data/episodes/{id}``) so that a project made
         through gadget starts empty, as on every tracker.
         """
-        body = convert.to_kitsu("project", data, project_status_ids=self._status_ids())
+        body = convert.to_kitsu(
+            "project", data, project_status_ids=self._state.project_status_ids()
+        )
         payload = dict(self._conn.post("data/projects", body))
         first_episode = payload.pop("first_episode_id", None)
         if first_episode:
@@ -772,7 +735,7 @@ class KitsuTracker(Tracker):
             payload = self._conn.post(f"data/projects/{project_id}/shots", body)
         except NotFound as exc:  # the route exists: its project or sequence is gone
             where = {"project_id": project_id, "sequence_id": body.get("sequence_id")}
-            raise self._not_found("project or sequence", where) from exc
+            raise self._state.not_found("project or sequence", where) from exc
         return self._record("shot", payload)
 
     def _create_asset_type(self, data: dict[str, Any]) -> Record:
@@ -809,8 +772,7 @@ class KitsuTracker(Tracker):
         data.pop("custom_data", None)
         body = convert.to_kitsu("task_status", data)
         payload = self._conn.post("data/task-status", body)
-        with self._lock:
-            self._default_status = None
+        self._state.forget_default_status()
         return self._record("task_status", payload)
 
     def _create_task(self, data: dict[str, Any]) -> Record:
@@ -827,29 +789,14 @@ class KitsuTracker(Tracker):
         project_id = self._project_of(data, "entity_id")
         data["project_id"] = project_id
         task_type_id = str(data.get("task_type_id") or "")
-        self._ensure_task_type(project_id, task_type_id)
-        data.setdefault("status_id", self._default_status_id())
+        self._state.ensure_task_type(project_id, task_type_id)
+        data.setdefault("status_id", self._state.default_status_id())
         data.setdefault("name", "main")
         body = convert.to_kitsu("task", data)
         payload = self._conn.post("data/tasks", body)
         if entity_kind:
-            self._index.remember(entity_id, str(entity_kind), project_id)
+            self._state.index.remember(entity_id, str(entity_kind), project_id)
         return self._task_records([payload])[0]
-
-    def _ensure_task_type(self, project_id: str, task_type_id: str) -> None:
-        """Add the task type to the project's settings unless it is there (once per project)."""
-        with self._settings_lock:  # concurrent creations add a type once
-            known = self._project_task_types.get(project_id)
-            if known is None:
-                project = self._conn.get(f"data/projects/{project_id}")
-                known = {str(t) for t in project.get("task_types") or []}
-                self._project_task_types[project_id] = known
-            if task_type_id not in known:
-                self._conn.post(
-                    f"data/projects/{project_id}/settings/task-types",
-                    {"task_type_id": task_type_id},
-                )
-                known.add(task_type_id)
 
     def _create_comment(self, data: dict[str, Any]) -> Record:
         checklist = tuple(
@@ -903,18 +850,19 @@ class KitsuTracker(Tracker):
         )
         if touches_data:
             current = self._conn.get(f"{route}/{id}").get("data") or {}
-        statuses = self._status_ids() if kind == "project" and "status" in data else None
+        statuses = (
+            self._state.project_status_ids() if kind == "project" and "status" in data else None
+        )
         body = convert.to_kitsu(kind, data, current_data=current, project_status_ids=statuses)
         if not body:
             return self.get(kind, id)
         target = routes.UPDATE_ROUTES.get(kind, route)
-        with self._naming_the_record(kind, id):
+        with self._state.naming_the_record(kind, id):
             payload = dict(self._conn.put(f"{target}/{id}", body))
         if kind == "task" and "assignees" in body:
             payload["assignees"] = body["assignees"]
         if kind == "task_status":
-            with self._lock:
-                self._default_status = None
+            self._state.forget_default_status()
         if kind == "shot" and "sequence_id" not in payload and payload.get("parent_id"):
             payload.setdefault("sequence_id", payload["parent_id"])
         record = self._records(kind, [payload])[0]
@@ -930,16 +878,15 @@ class KitsuTracker(Tracker):
         """
         route = routes.DELETE_ROUTES.get(kind, routes.route(kind))
         params = {"force": "true"} if kind in routes.FORCE_DELETE else None
-        with self._naming_the_record(kind, id):
+        with self._state.naming_the_record(kind, id):
             if kind == "project":
-                closed = self._status_ids().get("closed")
+                closed = self._state.project_status_ids().get("closed")
                 if closed:
                     self._conn.put(f"data/projects/{id}", {"project_status_id": closed})
             self._conn.delete(f"{route}/{id}", params)
-        self._index.forget(id)
+        self._state.index.forget(id)
         if kind == "task_status":
-            with self._lock:
-                self._default_status = None
+            self._state.forget_default_status()
 
     # -- publishing --------------------------------------------------------
     def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
@@ -955,7 +902,7 @@ class KitsuTracker(Tracker):
         """
         status_id = draft.status_id
         if status_id is None:
-            with self._naming_the_record("task", task_id):
+            with self._state.naming_the_record("task", task_id):
                 status_id = str(self._conn.get(f"data/tasks/{task_id}")["task_status_id"])
         comment = convert.comment_body(draft.text, status_id, draft.checklist, draft.author_id)
         files: dict[str, Path] = {}
@@ -964,7 +911,7 @@ class KitsuTracker(Tracker):
         for i, path in enumerate(draft.attachments):
             files[f"attachment_file-0-{i}"] = path
         route = f"actions/tasks/{task_id}/batch-comment"
-        with self._naming_the_record("task", task_id):
+        with self._state.naming_the_record("task", task_id):
             if files:
                 answer = self._conn.upload(
                     route, {"comments": json.dumps([comment])}, files, draft.progress
@@ -1007,7 +954,7 @@ class KitsuTracker(Tracker):
 
     def set_main_preview(self, preview_id: str) -> None:
         """PUT ``actions/preview-files/{id}/set-main-preview``: the entity's thumbnail."""
-        with self._naming_the_record("preview", preview_id):
+        with self._state.naming_the_record("preview", preview_id):
             self._conn.put(f"actions/preview-files/{preview_id}/set-main-preview", {})
 
     def download(self, kind: str, id: str, path: Path) -> Path:
@@ -1020,7 +967,7 @@ class KitsuTracker(Tracker):
             route = f"data/attachment-files/{id}/file/{target.name or 'file'}"
         else:
             raise ValidationError(f"only previews and attachments are downloaded, not {kind}s")
-        with self._naming_the_record(kind, id):
+        with self._state.naming_the_record(kind, id):
             return self._conn.download(route, target)
 
     # -- casting -----------------------------------------------------------
@@ -1029,7 +976,7 @@ class KitsuTracker(Tracker):
         by_project: dict[str, _Ids] = {}
         unknown: _Ids = []
         for ident in ids:
-            project_id = self._index.project_of(ident)
+            project_id = self._state.index.project_of(ident)
             if project_id:
                 by_project.setdefault(project_id, []).append(ident)
             else:
@@ -1064,13 +1011,13 @@ class KitsuTracker(Tracker):
 
     def list_cast_in(self, asset_id: str) -> Records:
         """GET ``data/assets/{id}/cast-in``, then one GET of those shots."""
-        with self._naming_the_record("asset", asset_id):
+        with self._state.naming_the_record("asset", asset_id):
             rows = self._conn.get(f"data/assets/{asset_id}/cast-in")
         shot_ids = [str(r["shot_id"]) for r in rows if r.get("shot_id")]
         if not shot_ids:
             return []
         filters: dict[str, Any] = {"id": shot_ids}
-        asset_project = self._index.project_of(asset_id)
+        asset_project = self._state.index.project_of(asset_id)
         if asset_project:
             filters["project_id"] = asset_project
         return self.list("shot", filters)
@@ -1078,7 +1025,7 @@ class KitsuTracker(Tracker):
     # -- time spent --------------------------------------------------------
     def list_time_spent(self, task_id: str) -> Records:
         """GET ``actions/tasks/{id}/time-spents`` (durations in minutes)."""
-        with self._naming_the_record("task", task_id):
+        with self._state.naming_the_record("task", task_id):
             answer = self._conn.get(f"actions/tasks/{task_id}/time-spents")
         rows = [
             convert.time_spent_record(row)
@@ -1109,7 +1056,7 @@ class KitsuTracker(Tracker):
             route += "/add"
         body = {"duration": convert.to_minutes(duration)}
         try:
-            with self._naming_the_record("task", task_id):
+            with self._state.naming_the_record("task", task_id):
                 try:
                     payload = self._conn.post(route, body)
                 except PermissionDenied:
@@ -1133,7 +1080,7 @@ class KitsuTracker(Tracker):
         body: dict[str, Any] = {"entity_id": entity_id}
         if preview_id:
             body["preview_file_id"] = preview_id
-        with self._naming_the_record("playlist", playlist_id):
+        with self._state.naming_the_record("playlist", playlist_id):
             payload = self._conn.post(f"actions/playlists/{playlist_id}/add-entity", body)
         return self._record("playlist", payload)
 
