@@ -42,7 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -57,6 +57,13 @@ from gadget.errors import (
 )
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
 from gadget.trackers.kitsu import convert, routes
+from gadget.trackers.kitsu.records import (
+    comment_records,
+    newest_first,
+    record_from,
+    records_from,
+    task_records,
+)
 from gadget.trackers.kitsu.state import KitsuState
 
 if TYPE_CHECKING:
@@ -99,11 +106,6 @@ def _matches(record: Mapping[str, Any], filters: Mapping[str, Any]) -> bool:
         elif have != want:
             return False
     return True
-
-
-def _newest_first(records: Records) -> Records:
-    epoch = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-    return sorted(records, key=lambda r: r.get("created_at") or epoch, reverse=True)
 
 
 class KitsuTracker(Tracker):
@@ -272,106 +274,7 @@ class KitsuTracker(Tracker):
     def whoami(self) -> Record:
         """GET ``auth/authenticated``: the logged-in person."""
         answer = self._conn.get("auth/authenticated")
-        return self._record("person", answer["user"])
-
-    # -- records -----------------------------------------------------------
-    def _record(
-        self, kind: str, payload: Mapping[str, Any], entity_kind: str | None = None
-    ) -> Record:
-        statuses = self._state.project_statuses() if kind == "project" else None
-        record = convert.to_record(
-            kind, payload, web=self.web, project_statuses=statuses, entity_kind=entity_kind
-        )
-        if kind in routes.ENTITY_KINDS:
-            self._state.index.remember(record["id"], kind, record.get("project_id"))
-        return record
-
-    def _records(
-        self, kind: str, payloads: Iterable[Mapping[str, Any]], entity_kind: str | None = None
-    ) -> Records:
-        rows = list(payloads)
-        if kind == "task":
-            return self._task_records(rows, entity_kind)
-        if kind == "comment":
-            return self._comment_records(rows)
-        if kind in routes.ENTITY_KINDS:
-            rows = [p for p in rows if not p.get("canceled")]
-        return [self._record(kind, p) for p in rows]
-
-    def _task_records(self, payloads: _Payloads, entity_kind: str | None = None) -> Records:
-        """Task records; their entities are of ``entity_kind`` when the caller knows it
-        (:meth:`list_children`), else each one's kind comes from :meth:`_entity_kinds`."""
-        if entity_kind is not None:
-            return [self._record("task", p, entity_kind=entity_kind) for p in payloads]
-        kinds = self._entity_kinds(
-            {str(p["entity_id"]): p.get("project_id") for p in payloads if p.get("entity_id")}
-        )
-        return [
-            self._record("task", p, entity_kind=kinds.get(str(p.get("entity_id"))))
-            for p in payloads
-        ]
-
-    def _entity_kinds(self, wanted: Mapping[str, Any]) -> dict[str, str]:
-        """Kind of each entity id: the index, else one GET of shots and one of assets."""
-        out: dict[str, str] = {}
-        unknown: dict[str, Any] = {}
-        for ident, project_id in wanted.items():
-            known = self._state.index.known(ident)
-            if known is not None:
-                out[ident] = known[0]
-            else:
-                unknown[ident] = project_id
-        for kind in ("shot", "asset"):
-            if not unknown:
-                break
-            by_project: dict[Any, _Ids] = {}
-            for ident, project_id in unknown.items():
-                by_project.setdefault(project_id, []).append(ident)
-            for project_id, ids in by_project.items():
-                params = {"project_id": project_id} if project_id else {}
-                for chunk in routes.chunks(ids):
-                    for payload in self._conn.get(
-                        routes.ROUTES[kind], {**params, "id": json.dumps(chunk)}
-                    ):
-                        self._state.index.remember(
-                            str(payload["id"]), kind, payload.get("project_id")
-                        )
-                        out[str(payload["id"])] = kind
-            unknown = {i: p for i, p in unknown.items() if i not in out}
-        return out
-
-    def _comment_records(self, payloads: _Payloads) -> Records:
-        """Comments with previews and attachments resolved whatever shape Zou gave."""
-        preview_ids = sorted(
-            {str(p) for c in payloads for p in (c.get("previews") or []) if isinstance(p, str)}
-        )
-        attachment_ids = sorted(
-            {
-                str(a)
-                for c in payloads
-                for a in (c.get("attachment_files") or [])
-                if isinstance(a, str)
-            }
-        )
-        previews: dict[str, Mapping[str, Any]] = {}
-        for chunk in routes.chunks(preview_ids):
-            for row in self._conn.get(
-                "data/preview-files", {"id": json.dumps(chunk), "relations": "true"}
-            ):
-                previews[str(row["id"])] = row
-        attachments: dict[str, Mapping[str, Any]] = {}
-        for chunk in routes.chunks(attachment_ids):
-            try:
-                rows = self._conn.get("data/attachment-files", {"id": json.dumps(chunk)})
-            except PermissionDenied:  # the list route is for admins: one GET each
-                rows = [self._conn.get(f"data/attachment-files/{i}") for i in chunk]
-            for row in rows:
-                attachments[str(row["id"])] = row
-        records = [
-            convert.comment_record(p, previews=previews, attachments=attachments, web=self.web)
-            for p in payloads
-        ]
-        return _newest_first(records)
+        return record_from(self._state, "person", answer["user"])
 
     # -- reads -------------------------------------------------------------
     def get(self, kind: str, id: str) -> Record:
@@ -382,9 +285,9 @@ class KitsuTracker(Tracker):
         with self._state.naming_the_record(kind, id):
             payload = self._conn.get(f"{route}/{id}")
         return (
-            self._records(kind, [payload])[0]
+            records_from(self._state, kind, [payload])[0]
             if kind in ("task", "comment")
-            else self._record(kind, payload)
+            else record_from(self._state, kind, payload)
         )
 
     def list(self, kind: str, filters: Mapping[str, Any]) -> Records:
@@ -419,9 +322,9 @@ class KitsuTracker(Tracker):
             records = []
             for project_id in self._as_list(wanted["project_id"]):
                 rows = self._conn.get(f"data/projects/{project_id}/team")
-                records.extend(self._record("person", p) for p in rows)
+                records.extend(record_from(self._state, "person", p) for p in rows)
         else:
-            records = self._records(kind, self._query(kind, wanted), entity_kind)
+            records = records_from(self._state, kind, self._query(kind, wanted), entity_kind)
         return [r for r in records if _matches(r, wanted)]
 
     def _tasks_by_type_name(self, wanted: dict[str, Any]) -> Records:
@@ -437,7 +340,7 @@ class KitsuTracker(Tracker):
             # a server that leaves assignees out says so: they are read when asked for
             return [
                 convert.as_partial(record, convert.left_out("task", payload))
-                for record, payload in zip(self._task_records(rows), rows, strict=True)
+                for record, payload in zip(task_records(self._state, rows), rows, strict=True)
             ]
         type_ids = [
             str(t["id"]) for t in self._conn.get("data/task-types") if t.get("name") in names
@@ -501,7 +404,7 @@ class KitsuTracker(Tracker):
             return self._comments_of(self._as_list(filters["task_id"]))
         if "id" in filters:
             payloads = [self._conn.get(f"data/comments/{i}") for i in self._as_list(filters["id"])]
-            return self._comment_records(payloads)
+            return comment_records(self._state, payloads)
         raise ValidationError("comments are listed by task (task_id=...) or by id")
 
     def _comments_of(self, task_ids: _Ids) -> Records:
@@ -517,13 +420,13 @@ class KitsuTracker(Tracker):
                             {"object_id": json.dumps(chunk), "relations": "true"},
                         )
                     )
-                return self._break_ties(self._comment_records(payloads))
+                return self._break_ties(comment_records(self._state, payloads))
             except PermissionDenied:  # data/comments is for admins
                 pass
         payloads = []
         for task_id in task_ids:
             payloads.extend(self._conn.get(f"data/tasks/{task_id}/comments"))
-        return self._comment_records(payloads)
+        return comment_records(self._state, payloads)
 
     def _break_ties(self, records: Records) -> Records:
         """Newest first by the exact time, for comments read in bulk.
@@ -551,7 +454,7 @@ class KitsuTracker(Tracker):
                 continue
             rank.update((str(row["id"]), i) for i, row in enumerate(rows))
         # stable sorts: by the per-task order, then newest first (ties keep that order)
-        return _newest_first(sorted(records, key=lambda r: rank.get(r["id"], len(rank))))
+        return newest_first(sorted(records, key=lambda r: rank.get(r["id"], len(rank))))
 
     def _list_attachments(self, filters: Mapping[str, Any]) -> Records:
         if "comment_id" in filters:
@@ -588,7 +491,7 @@ class KitsuTracker(Tracker):
                     for p in self._conn.get(f"data/projects/{project_id}/tasks")
                     if str(p.get("entity_id")) in wanted
                 ]
-                records = self._task_records(rows, entity_kind)
+                records = task_records(self._state, rows, entity_kind)
             else:
                 records = self._list(kind, {parent_field: ids}, entity_kind)
         else:
@@ -696,7 +599,7 @@ class KitsuTracker(Tracker):
         first_episode = payload.pop("first_episode_id", None)
         if first_episode:
             self._conn.delete(f"data/episodes/{first_episode}", {"force": "true"})
-        return self._record("project", payload)
+        return record_from(self._state, "project", payload)
 
     def _create_episode(self, data: dict[str, Any]) -> Record:
         """POST ``data/projects/{id}/episodes`` (+ PUT ``data/entities/{id}`` for custom data)."""
@@ -708,7 +611,7 @@ class KitsuTracker(Tracker):
         payload = self._conn.post(f"data/projects/{project_id}/episodes", body)
         if custom:
             payload = self._conn.put(f"data/entities/{payload['id']}", {"data": dict(custom)})
-        return self._record("episode", payload)
+        return record_from(self._state, "episode", payload)
 
     def _create_sequence(self, data: dict[str, Any]) -> Record:
         """POST ``data/projects/{id}/sequences`` with name, episode, description and data."""
@@ -717,8 +620,8 @@ class KitsuTracker(Tracker):
         body.pop("project_id", None)
         if "parent_id" in body:
             body["episode_id"] = body.pop("parent_id")
-        return self._record(
-            "sequence", self._conn.post(f"data/projects/{project_id}/sequences", body)
+        return record_from(
+            self._state, "sequence", self._conn.post(f"data/projects/{project_id}/sequences", body)
         )
 
     def _create_shot(self, data: dict[str, Any]) -> Record:
@@ -736,12 +639,12 @@ class KitsuTracker(Tracker):
         except NotFound as exc:  # the route exists: its project or sequence is gone
             where = {"project_id": project_id, "sequence_id": body.get("sequence_id")}
             raise self._state.not_found("project or sequence", where) from exc
-        return self._record("shot", payload)
+        return record_from(self._state, "shot", payload)
 
     def _create_asset_type(self, data: dict[str, Any]) -> Record:
         """POST ``data/entity-types``."""
         body = convert.to_kitsu("asset_type", data)
-        return self._record("asset_type", self._conn.post("data/entity-types", body))
+        return record_from(self._state, "asset_type", self._conn.post("data/entity-types", body))
 
     def _create_asset(self, data: dict[str, Any]) -> Record:
         """POST ``data/projects/{id}/asset-types/{type}/assets/new`` with every field."""
@@ -759,13 +662,13 @@ class KitsuTracker(Tracker):
         payload = self._conn.post(
             f"data/projects/{project_id}/asset-types/{type_id}/assets/new", body
         )
-        return self._record("asset", payload)
+        return record_from(self._state, "asset", payload)
 
     def _create_task_type(self, data: dict[str, Any]) -> Record:
         """POST ``data/task-types``."""
         data.pop("custom_data", None)
         body = convert.to_kitsu("task_type", data)
-        return self._record("task_type", self._conn.post("data/task-types", body))
+        return record_from(self._state, "task_type", self._conn.post("data/task-types", body))
 
     def _create_task_status(self, data: dict[str, Any]) -> Record:
         """POST ``data/task-status``."""
@@ -773,7 +676,7 @@ class KitsuTracker(Tracker):
         body = convert.to_kitsu("task_status", data)
         payload = self._conn.post("data/task-status", body)
         self._state.forget_default_status()
-        return self._record("task_status", payload)
+        return record_from(self._state, "task_status", payload)
 
     def _create_task(self, data: dict[str, Any]) -> Record:
         """POST ``data/tasks`` with type, status, assignees, dates and estimation.
@@ -796,7 +699,7 @@ class KitsuTracker(Tracker):
         payload = self._conn.post("data/tasks", body)
         if entity_kind:
             self._state.index.remember(entity_id, str(entity_kind), project_id)
-        return self._task_records([payload])[0]
+        return task_records(self._state, [payload])[0]
 
     def _create_comment(self, data: dict[str, Any]) -> Record:
         checklist = tuple(
@@ -818,14 +721,14 @@ class KitsuTracker(Tracker):
         data.setdefault("role", "user")
         data.pop("project_id", None)
         body = convert.to_kitsu("person", data)
-        return self._record("person", self._conn.post("data/persons", body))
+        return record_from(self._state, "person", self._conn.post("data/persons", body))
 
     def _create_department(self, data: dict[str, Any]) -> Record:
         """POST ``data/departments``."""
         data.pop("custom_data", None)
         data.setdefault("color", DEFAULT_DEPARTMENT_COLOR)  # Zou requires one
         body = convert.to_kitsu("department", data)
-        return self._record("department", self._conn.post("data/departments", body))
+        return record_from(self._state, "department", self._conn.post("data/departments", body))
 
     def _create_playlist(self, data: dict[str, Any]) -> Record:
         """POST ``data/playlists``."""
@@ -833,7 +736,7 @@ class KitsuTracker(Tracker):
         data.setdefault("for_entity", "shot")
         data.setdefault("for_client", False)
         body = convert.to_kitsu("playlist", data)
-        return self._record("playlist", self._conn.post("data/playlists", body))
+        return record_from(self._state, "playlist", self._conn.post("data/playlists", body))
 
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
         """PUT ``data/<route>/{id}`` (entities: ``data/entities/{id}``).
@@ -865,7 +768,7 @@ class KitsuTracker(Tracker):
             self._state.forget_default_status()
         if kind == "shot" and "sequence_id" not in payload and payload.get("parent_id"):
             payload.setdefault("sequence_id", payload["parent_id"])
-        record = self._records(kind, [payload])[0]
+        record = records_from(self._state, kind, [payload])[0]
         if kind == "task" and "assignees" not in payload:
             # Zou answers a task's PUT without its assignees: say so, never drop them
             record = convert.as_partial(record, ("assignee_ids",))
@@ -983,7 +886,7 @@ class KitsuTracker(Tracker):
                 unknown.append(ident)
         for chunk in routes.chunks(unknown):
             for payload in self._conn.get(routes.ROUTES[kind], {"id": json.dumps(chunk)}):
-                record = self._record(kind, payload)
+                record = record_from(self._state, kind, payload)
                 by_project.setdefault(str(record["project_id"]), []).append(str(record["id"]))
         return by_project
 
@@ -1082,7 +985,7 @@ class KitsuTracker(Tracker):
             body["preview_file_id"] = preview_id
         with self._state.naming_the_record("playlist", playlist_id):
             payload = self._conn.post(f"actions/playlists/{playlist_id}/add-entity", body)
-        return self._record("playlist", payload)
+        return record_from(self._state, "playlist", payload)
 
     def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
         """POST ``data/projects/{id}/team`` or DELETE ``data/projects/{id}/team/{person}``."""
@@ -1115,5 +1018,5 @@ class KitsuTracker(Tracker):
         pairs: Pairs = []
         for index, kind in _INDEX_NAMES.items():
             for payload in answer.get(index) or []:
-                pairs.append((kind, self._record(kind, payload)))
+                pairs.append((kind, record_from(self._state, kind, payload)))
         return pairs
