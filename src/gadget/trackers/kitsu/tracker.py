@@ -56,10 +56,8 @@ from gadget.errors import (
     ValidationError,
 )
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
-from gadget.trackers.kitsu import convert, routes
+from gadget.trackers.kitsu import convert, queries, routes
 from gadget.trackers.kitsu.records import (
-    comment_records,
-    newest_first,
     record_from,
     records_from,
     task_records,
@@ -82,30 +80,6 @@ _INDEX_NAMES = {"assets": "asset", "shots": "shot", "persons": "person"}
 
 _Ids = list[str]
 _Payloads = list[Mapping[str, Any]]
-
-
-def _is_list(value: Any) -> bool:
-    return isinstance(value, (list, tuple, set, frozenset))
-
-
-def _matches(record: Mapping[str, Any], filters: Mapping[str, Any]) -> bool:
-    """Exact match of a record on normalized filters (fields it lacks were filtered server-side)."""
-    for name, want in filters.items():
-        if want is None or name not in record:
-            continue
-        have = record[name]
-        if _is_list(want):
-            if isinstance(have, list):
-                if not any(w in have for w in want):
-                    return False
-            elif have not in want:
-                return False
-        elif isinstance(have, list):
-            if want not in have:
-                return False
-        elif have != want:
-            return False
-    return True
 
 
 class KitsuTracker(Tracker):
@@ -278,259 +252,31 @@ class KitsuTracker(Tracker):
 
     # -- reads -------------------------------------------------------------
     def get(self, kind: str, id: str) -> Record:
-        """GET ``data/<route>/{id}`` (comments: + their previews and attachments)."""
-        route = routes.route(kind)
-        if not isinstance(id, str) or not self.looks_like_id(id):
-            raise self._state.not_found(kind, {"id": id})
-        with self._state.naming_the_record(kind, id):
-            payload = self._conn.get(f"{route}/{id}")
-        return (
-            records_from(self._state, kind, [payload])[0]
-            if kind in ("task", "comment")
-            else record_from(self._state, kind, payload)
-        )
+        """One record; see :func:`queries.get_record`."""
+        return queries.get_record(self._state, kind, id)
 
     def list(self, kind: str, filters: Mapping[str, Any]) -> Records:
-        """Records matching every filter; see the module docstring for the routes."""
-        return self._list(kind, filters)
-
-    def _list(
-        self, kind: str, filters: Mapping[str, Any], entity_kind: str | None = None
-    ) -> Records:
-        """:meth:`list`; tasks read here are of entities of ``entity_kind`` when given."""
-        routes.route(kind)
-        wanted = {k: v for k, v in filters.items() if v is not None}
-        for field, value in list(wanted.items()):
-            if field == "id" or field.endswith("_id"):
-                # Zou answers 400 to a malformed id: nothing can match one
-                ids = [i for i in self._as_list(value) if self.looks_like_id(i)]
-                if not ids:
-                    return []
-                wanted[field] = ids if _is_list(value) else ids[0]
-            elif _is_list(value) and not value:
-                return []
-        if kind == "task" and "task_type_name" in wanted:
-            records = self._tasks_by_type_name(wanted)
-        elif kind == "comment":
-            records = self._list_comments(wanted)
-        elif kind == "attachment":
-            records = self._list_attachments(wanted)
-        elif kind == "preview" and "comment_id" in wanted:
-            comments = self._list_comments({"id": wanted["comment_id"]})
-            records = [p for c in comments for p in c["previews"]]
-        elif kind == "person" and "project_id" in wanted:
-            records = []
-            for project_id in self._as_list(wanted["project_id"]):
-                rows = self._conn.get(f"data/projects/{project_id}/team")
-                records.extend(record_from(self._state, "person", p) for p in rows)
-        else:
-            records = records_from(self._state, kind, self._query(kind, wanted), entity_kind)
-        return [r for r in records if _matches(r, wanted)]
-
-    def _tasks_by_type_name(self, wanted: dict[str, Any]) -> Records:
-        """Tasks filtered by task-type name: one GET ``data/{shots,assets}/{id}/tasks``
-        for one known entity (its rows name their type), else the task types
-        by name first."""
-        names = self._as_list(wanted.pop("task_type_name"))
-        entity_id = wanted.get("entity_id")
-        known = self._state.index.known(entity_id) if isinstance(entity_id, str) else None
-        if known is not None and known[0] in ("shot", "asset"):
-            rows = self._conn.get(f"data/{known[0]}s/{entity_id}/tasks", {"relations": "true"})
-            rows = [p for p in rows if p.get("task_type_name") in names]
-            # a server that leaves assignees out says so: they are read when asked for
-            return [
-                convert.as_partial(record, convert.left_out("task", payload))
-                for record, payload in zip(task_records(self._state, rows), rows, strict=True)
-            ]
-        type_ids = [
-            str(t["id"]) for t in self._conn.get("data/task-types") if t.get("name") in names
-        ]
-        if not type_ids:
-            return []
-        return [
-            r
-            for r in self.list("task", {"task_type_id": type_ids, **wanted})
-            if r.get("task_type_id") in type_ids
-        ]
-
-    @staticmethod
-    def _as_list(value: Any) -> _Ids:
-        return [str(v) for v in value] if _is_list(value) else [str(value)]
-
-    def _query(self, kind: str, filters: Mapping[str, Any]) -> _Payloads:
-        """GET the collection route with the filters Zou understands (``IN`` for lists)."""
-        columns = convert.SERVER_FILTERS.get(kind, {})
-        params: dict[str, Any] = {}
-        chunked: tuple[str, _Ids] | None = None
-        for field, value in filters.items():
-            if kind == "project" and field == "status":
-                ids = self._state.project_status_ids()
-                names = self._as_list(value)
-                found = [ids[n.lower()] for n in names if n.lower() in ids]
-                if not found:
-                    return []
-                params["project_status_id"] = found[0] if len(found) == 1 else json.dumps(found)
-                continue
-            column = columns.get(field)
-            if column is None:
-                continue
-            if _is_list(value):
-                values = self._as_list(value)
-                if field == "name":
-                    if len(values) == 1:
-                        params[column] = values[0]
-                    continue  # several names: matched here, not by Zou's ILIKE
-                if len(values) == 1:
-                    params[column] = values[0]
-                elif chunked is None and len(values) > routes.CHUNK:
-                    chunked = (column, values)
-                else:
-                    params[column] = json.dumps(values)
-            else:
-                params[column] = value if isinstance(value, str) else json.dumps(value)
-        if kind in routes.RELATIONS:
-            params["relations"] = "true"
-        route = routes.ROUTES[kind]
-        if chunked is None:
-            return list(self._conn.get(route, params or None))
-        column, values = chunked
-        rows: _Payloads = []
-        for chunk in routes.chunks(values):
-            rows.extend(self._conn.get(route, {**params, column: json.dumps(chunk)}))
-        return rows
-
-    def _list_comments(self, filters: Mapping[str, Any]) -> Records:
-        if "task_id" in filters:
-            return self._comments_of(self._as_list(filters["task_id"]))
-        if "id" in filters:
-            payloads = [self._conn.get(f"data/comments/{i}") for i in self._as_list(filters["id"])]
-            return comment_records(self._state, payloads)
-        raise ValidationError("comments are listed by task (task_id=...) or by id")
-
-    def _comments_of(self, task_ids: _Ids) -> Records:
-        """One GET ``data/tasks/{id}/comments``, or for many tasks GET ``data/comments`` (IN),
-        whose order :meth:`_break_ties` then makes exact."""
-        if len(task_ids) > 1:
-            try:
-                payloads: _Payloads = []
-                for chunk in routes.chunks(task_ids):
-                    payloads.extend(
-                        self._conn.get(
-                            "data/comments",
-                            {"object_id": json.dumps(chunk), "relations": "true"},
-                        )
-                    )
-                return self._break_ties(comment_records(self._state, payloads))
-            except PermissionDenied:  # data/comments is for admins
-                pass
-        payloads = []
-        for task_id in task_ids:
-            payloads.extend(self._conn.get(f"data/tasks/{task_id}/comments"))
-        return comment_records(self._state, payloads)
-
-    def _break_ties(self, records: Records) -> Records:
-        """Newest first by the exact time, for comments read in bulk.
-
-        ``data/comments`` gives ``created_at`` to the second only and in no
-        particular order, so two comments of one task posted within a second
-        cannot be ordered from it. Zou's per-task route sorts by the exact
-        time (it too shows only seconds): one GET ``data/tasks/{id}/comments``
-        per task with such a tie (only those tasks) gives their order.
-        """
-        seen: set[tuple[Any, Any]] = set()
-        tied: dict[str, None] = {}
-        for record in records:
-            moment = (record.get("task_id"), record.get("created_at"))
-            if moment in seen:
-                tied[str(moment[0])] = None
-            seen.add(moment)
-        if not tied:
-            return records
-        rank: dict[str, int] = {}
-        for task_id in tied:
-            try:
-                rows = self._conn.get(f"data/tasks/{task_id}/comments")
-            except NotFound:  # the task went meanwhile: its comments keep the bulk order
-                continue
-            rank.update((str(row["id"]), i) for i, row in enumerate(rows))
-        # stable sorts: by the per-task order, then newest first (ties keep that order)
-        return newest_first(sorted(records, key=lambda r: rank.get(r["id"], len(rank))))
-
-    def _list_attachments(self, filters: Mapping[str, Any]) -> Records:
-        if "comment_id" in filters:
-            comments = self._list_comments({"id": filters["comment_id"]})
-            return [a for c in comments for a in c["attachments"]]
-        if "id" in filters:
-            return [self.get("attachment", i) for i in self._as_list(filters["id"])]
-        raise ValidationError("attachments are listed by comment (comment_id=...) or by id")
+        """Records matching every filter; see :func:`queries.list_records`."""
+        return queries.list_records(self._state, kind, filters)
 
     def list_children(
         self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
     ) -> dict[str, Records]:
-        """The ``kind`` records of many parents, in one request where Zou allows it.
-
-        Tasks of many shots/assets: one GET ``data/tasks?entity_id=[...]``
-        (or one GET ``data/projects/{id}/tasks`` beyond 60 parents of one
-        project, found in the id index); their entity kind is ``parent_kind``
-        (Zou's task rows do not say it). Shots of sequences: one GET
-        ``data/shots?parent_id=[...]``; comments of tasks: see :meth:`_comments_of`.
-        """
-        ids = list(dict.fromkeys(str(i) for i in parent_ids))
-        out: dict[str, Records] = {i: [] for i in ids}
-        if not ids:
-            return out
-        entity_kind = parent_kind if (kind, parent_field) == ("task", "entity_id") else None
-        records: Records
-        if entity_kind is not None and len(ids) > routes.CHUNK:
-            projects = {self._state.index.project_of(i) for i in ids}
-            if len(projects) == 1 and None not in projects:
-                (project_id,) = projects
-                wanted = set(ids)
-                rows = [
-                    p
-                    for p in self._conn.get(f"data/projects/{project_id}/tasks")
-                    if str(p.get("entity_id")) in wanted
-                ]
-                records = task_records(self._state, rows, entity_kind)
-            else:
-                records = self._list(kind, {parent_field: ids}, entity_kind)
-        else:
-            records = self._list(kind, {parent_field: ids}, entity_kind)
-        for record in records:
-            parent = record.get(parent_field)
-            if parent in out:
-                out[parent].append(record)
-        return out
+        """The ``kind`` records of many parents; see :func:`queries.list_children`."""
+        return queries.list_children(
+            self._state, kind, parent_field, parent_ids, parent_kind=parent_kind
+        )
 
     def list_with_children(
         self, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
     ) -> tuple[Records, dict[str, Records]] | None:
-        """Every shot (or asset) of one project with its tasks: ONE GET
-        ``data/{shots,assets}/with-tasks?project_id=`` (``compact=true``: positional
-        rows, half the bytes). Its records are partial: task names and
-        descriptions and every ``created_at`` come on first read, in one request."""
-        if kind not in ("shot", "asset") or (child_kind, parent_field) != ("task", "entity_id"):
-            return None
-        wanted = {k: v for k, v in filters.items() if v is not None}
-        project_id = wanted.get("project_id")
-        if set(wanted) != {"project_id"} or not isinstance(project_id, str):
-            return None
-        if not self.looks_like_id(project_id):
-            return [], {}
-        answer = self._conn.get(
-            f"data/{kind}s/with-tasks", {"project_id": project_id, "compact": "true"}
-        )
-        records, children = convert.with_tasks_records(
-            kind, convert.with_tasks_payloads(answer, kind), project_id=project_id, web=self.web
-        )
-        for record in records:
-            self._state.index.remember(record["id"], kind, project_id)
-        return records, children
+        """Shots or assets of one project with their tasks in ONE GET; see
+        :func:`queries.list_with_children`."""
+        return queries.list_with_children(self._state, kind, filters, child_kind, parent_field)
 
     def children_per_request(self, kind: str, parent_field: str) -> int | None:
-        """Tasks of one project's shots or assets come in one request whatever their
-        number; other children by id lists of at most CHUNK (60) parents per request."""
-        return None if (kind, parent_field) == ("task", "entity_id") else routes.CHUNK
+        """None for tasks of shots or assets (one request per project), else 60."""
+        return queries.children_per_request(kind, parent_field)
 
     # -- writes ------------------------------------------------------------
     def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
@@ -758,7 +504,7 @@ class KitsuTracker(Tracker):
         )
         body = convert.to_kitsu(kind, data, current_data=current, project_status_ids=statuses)
         if not body:
-            return self.get(kind, id)
+            return queries.get_record(self._state, kind, id)
         target = routes.UPDATE_ROUTES.get(kind, route)
         with self._state.naming_the_record(kind, id):
             payload = dict(self._conn.put(f"{target}/{id}", body))
@@ -923,7 +669,7 @@ class KitsuTracker(Tracker):
         asset_project = self._state.index.project_of(asset_id)
         if asset_project:
             filters["project_id"] = asset_project
-        return self.list("shot", filters)
+        return queries.list_records(self._state, "shot", filters)
 
     # -- time spent --------------------------------------------------------
     def list_time_spent(self, task_id: str) -> Records:
