@@ -56,7 +56,7 @@ from gadget.errors import (
     ValidationError,
 )
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
-from gadget.trackers.kitsu import convert, queries, routes
+from gadget.trackers.kitsu import convert, publish, queries, routes
 from gadget.trackers.kitsu.records import (
     record_from,
     records_from,
@@ -448,19 +448,7 @@ class KitsuTracker(Tracker):
         return task_records(self._state, [payload])[0]
 
     def _create_comment(self, data: dict[str, Any]) -> Record:
-        checklist = tuple(
-            (str(c.get("text", "")), bool(c.get("checked")))
-            if isinstance(c, Mapping)
-            else (str(c), False)
-            for c in data.get("checklist") or ()
-        )
-        draft = CommentDraft(
-            text=str(data.get("text") or ""),
-            status_id=data.get("status_id"),
-            author_id=data.get("author_id"),
-            checklist=checklist,
-        )
-        return self.create_comment(str(data["task_id"]), draft)
+        return publish.create_comment_from_fields(self._state, data)
 
     def _create_person(self, data: dict[str, Any]) -> Record:
         """POST ``data/persons`` (role "user" unless given)."""
@@ -539,85 +527,16 @@ class KitsuTracker(Tracker):
 
     # -- publishing --------------------------------------------------------
     def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
-        """ONE multipart POST ``actions/tasks/{id}/batch-comment``: text, status,
-        checklist, previews and attachments (upload timeout; a plain JSON POST
-        to the same route when there is no file).
-
-        Without a status, the task's current one is read first (GET
-        ``data/tasks/{id}``: Zou requires one). A preview the server dropped
-        or could not process fails the publish with a GadgetError naming the
-        comment. With ``set_main_preview``, one PUT
-        ``actions/preview-files/{id}/set-main-preview`` follows.
-        """
-        status_id = draft.status_id
-        if status_id is None:
-            with self._state.naming_the_record("task", task_id):
-                status_id = str(self._conn.get(f"data/tasks/{task_id}")["task_status_id"])
-        comment = convert.comment_body(draft.text, status_id, draft.checklist, draft.author_id)
-        files: dict[str, Path] = {}
-        for i, path in enumerate(draft.previews):
-            files[f"preview_file-0-{i}"] = path
-        for i, path in enumerate(draft.attachments):
-            files[f"attachment_file-0-{i}"] = path
-        route = f"actions/tasks/{task_id}/batch-comment"
-        with self._state.naming_the_record("task", task_id):
-            if files:
-                answer = self._conn.upload(
-                    route, {"comments": json.dumps([comment])}, files, draft.progress
-                )
-            else:  # no file: the same route takes a JSON body
-                answer = self._conn.post(route, {"comments": [comment]})
-        if not isinstance(answer, list) or not answer:
-            raise GadgetError(f"Kitsu at {self.host} answered POST /{route} without the comment")
-        payload = dict(answer[0])
-        self._check_publish(payload, draft)
-        record = convert.comment_record(payload, web=self.web)
-        if draft.set_main_preview and record["previews"]:
-            self.set_main_preview(record["previews"][0]["id"])
-        return record
-
-    def _check_publish(self, payload: Mapping[str, Any], draft: CommentDraft) -> None:
-        """A preview or attachment Zou dropped (or could not process) is a failed publish."""
-        previews = [p for p in payload.get("preview_files") or [] if isinstance(p, Mapping)]
-        broken = [p for p in previews if str(p.get("status") or "").lower() == "broken"]
-        attachments = payload.get("attachment_files") or []
-        problems = []
-        if len(previews) < len(draft.previews):
-            sent = ", ".join(p.name for p in draft.previews)
-            problems.append(
-                f"{len(draft.previews) - len(previews)} of the previews ({sent}) were dropped "
-                "by the server (unsupported format or failed processing)"
-            )
-        if broken:
-            names = ", ".join(f"{p.get('original_name')}.{p.get('extension')}" for p in broken)
-            problems.append(f"the server could not process the preview(s) {names} (broken)")
-        if len(attachments) < len(draft.attachments):
-            sent = ", ".join(p.name for p in draft.attachments)
-            problems.append(f"attachments were dropped by the server ({sent})")
-        if problems:
-            raise GadgetError(
-                f"publish on task {payload.get('object_id')} failed on Kitsu at {self.host}: "
-                + "; ".join(problems)
-                + f". The comment {payload.get('id')} was posted (with its status) without them."
-            )
+        """One publish, in ONE POST ``batch-comment``; see :func:`publish.create_comment`."""
+        return publish.create_comment(self._state, task_id, draft)
 
     def set_main_preview(self, preview_id: str) -> None:
         """PUT ``actions/preview-files/{id}/set-main-preview``: the entity's thumbnail."""
-        with self._state.naming_the_record("preview", preview_id):
-            self._conn.put(f"actions/preview-files/{preview_id}/set-main-preview", {})
+        publish.set_main_preview(self._state, preview_id)
 
     def download(self, kind: str, id: str, path: Path) -> Path:
-        """GET ``pictures/originals/preview-files/{id}/download`` (any preview type) or
-        ``data/attachment-files/{id}/file/{name}``, streamed to ``path``."""
-        target = Path(path)
-        if kind == "preview":
-            route = f"pictures/originals/preview-files/{id}/download"
-        elif kind == "attachment":
-            route = f"data/attachment-files/{id}/file/{target.name or 'file'}"
-        else:
-            raise ValidationError(f"only previews and attachments are downloaded, not {kind}s")
-        with self._state.naming_the_record(kind, id):
-            return self._conn.download(route, target)
+        """A preview's or attachment's file, streamed to ``path``; see :func:`publish.download`."""
+        return publish.download(self._state, kind, id, path)
 
     # -- casting -----------------------------------------------------------
     def _projects_of(self, ids: Sequence[str], kind: str) -> dict[str, _Ids]:
