@@ -42,25 +42,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from gadget.errors import (
     ConfigError,
     GadgetError,
-    NotFound,
     PermissionDenied,
     Unsupported,
     ValidationError,
 )
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
-from gadget.trackers.kitsu import convert, publish, queries, routes
+from gadget.trackers.kitsu import convert, publish, queries, routes, writes
 from gadget.trackers.kitsu.records import (
     record_from,
-    records_from,
-    task_records,
 )
 from gadget.trackers.kitsu.state import KitsuState
 
@@ -73,8 +69,6 @@ if TYPE_CHECKING:
 
 __all__ = ["KitsuTracker"]
 
-#: The color of a department created without one (Zou requires a color).
-DEFAULT_DEPARTMENT_COLOR = "#999999"
 _INDEX_NAMES = {"assets": "asset", "shots": "shot", "persons": "person"}
 
 
@@ -280,250 +274,24 @@ class KitsuTracker(Tracker):
 
     # -- writes ------------------------------------------------------------
     def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
-        """Create one record; see :meth:`_create_shot` and friends for the routes."""
-        routes.route(kind)
-        data = {k: v for k, v in fields.items() if v is not None or k == "custom_data"}
-        creator: Callable[[dict[str, Any]], Record] | None = getattr(self, f"_create_{kind}", None)
-        if creator is None:
-            raise ValidationError(
-                f"Kitsu {kind.replace('_', ' ')}s are not created directly"
-                + (
-                    "; publish them with task.comments.new(...)"
-                    if kind in ("preview", "attachment")
-                    else ""
-                )
-            )
-        return creator(data)
+        """Create one record; see :func:`writes.create` and its creators."""
+        return writes.create(self._state, kind, fields)
 
     def create_many(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> Records:
-        """Create several records, all or nothing; 4 requests in flight at once
-        (one POST each).
-
-        On the first failure the rows not sent yet are dropped, the records
-        already made are deleted again and the failure is raised (see
-        :meth:`undo_creations`).
-        """
+        """Create several records, all or nothing, 4 POSTs in flight at once; see
+        :func:`writes.create_in_parallel` (what was made is undone by
+        :meth:`undo_creations` when one fails)."""
         if len(rows) < 2:
             return super().create_many(kind, rows)
-        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gadget-kitsu")
-        try:
-            futures = [pool.submit(self.create, kind, row) for row in rows]
-            _, pending = wait(futures, return_when=FIRST_EXCEPTION)
-            for future in pending:
-                future.cancel()  # not sent yet; those in flight finish
-        finally:
-            pool.shutdown(wait=True)
-        done = [f for f in futures if not f.cancelled()]
-        failure = next((f.exception() for f in done if f.exception() is not None), None)
-        if failure is None:
-            return [f.result() for f in futures]
-        made = [str(f.result()["id"]) for f in done if f.exception() is None]
-        self.undo_creations(kind, made, failure)
-        raise failure
-
-    def _project_of(self, data: Mapping[str, Any], via: str) -> str:
-        project_id = data.get("project_id")
-        if project_id:
-            return str(project_id)
-        parent = data.get(via)
-        parent_project = self._state.index.project_of(str(parent)) if parent else None
-        if parent_project:
-            return parent_project
-        raise ValidationError(f"a new record needs project_id (or a known {via})")
-
-    def _create_project(self, data: dict[str, Any]) -> Record:
-        """POST ``data/projects``.
-
-        Zou gives every new tvshow project an episode "E01"; it is deleted
-        at once (DELETE ``data/episodes/{id}``) so that a project made
-        through gadget starts empty, as on every tracker.
-        """
-        body = convert.to_kitsu(
-            "project", data, project_status_ids=self._state.project_status_ids()
-        )
-        payload = dict(self._conn.post("data/projects", body))
-        first_episode = payload.pop("first_episode_id", None)
-        if first_episode:
-            self._conn.delete(f"data/episodes/{first_episode}", {"force": "true"})
-        return record_from(self._state, "project", payload)
-
-    def _create_episode(self, data: dict[str, Any]) -> Record:
-        """POST ``data/projects/{id}/episodes`` (+ PUT ``data/entities/{id}`` for custom data)."""
-        project_id = self._project_of(data, "project_id")
-        custom = data.pop("custom_data", None)
-        body = convert.to_kitsu("episode", data)
-        body.pop("project_id", None)
-        body.setdefault("description", "")
-        payload = self._conn.post(f"data/projects/{project_id}/episodes", body)
-        if custom:
-            payload = self._conn.put(f"data/entities/{payload['id']}", {"data": dict(custom)})
-        return record_from(self._state, "episode", payload)
-
-    def _create_sequence(self, data: dict[str, Any]) -> Record:
-        """POST ``data/projects/{id}/sequences`` with name, episode, description and data."""
-        project_id = self._project_of(data, "episode_id")
-        body = convert.to_kitsu("sequence", data)
-        body.pop("project_id", None)
-        if "parent_id" in body:
-            body["episode_id"] = body.pop("parent_id")
-        return record_from(
-            self._state, "sequence", self._conn.post(f"data/projects/{project_id}/sequences", body)
-        )
-
-    def _create_shot(self, data: dict[str, Any]) -> Record:
-        """ONE POST ``data/projects/{id}/shots``: sequence, nb_frames, description and
-        ``data`` with frame_in / frame_out / fps and the custom data."""
-        project_id = self._project_of(data, "sequence_id")
-        data.setdefault("custom_data", {})
-        body = convert.to_kitsu("shot", data)
-        body.pop("project_id", None)
-        body.pop("preview_file_id", None)
-        if "parent_id" in body:
-            body["sequence_id"] = body.pop("parent_id")
-        try:
-            payload = self._conn.post(f"data/projects/{project_id}/shots", body)
-        except NotFound as exc:  # the route exists: its project or sequence is gone
-            where = {"project_id": project_id, "sequence_id": body.get("sequence_id")}
-            raise self._state.not_found("project or sequence", where) from exc
-        return record_from(self._state, "shot", payload)
-
-    def _create_asset_type(self, data: dict[str, Any]) -> Record:
-        """POST ``data/entity-types``."""
-        body = convert.to_kitsu("asset_type", data)
-        return record_from(self._state, "asset_type", self._conn.post("data/entity-types", body))
-
-    def _create_asset(self, data: dict[str, Any]) -> Record:
-        """POST ``data/projects/{id}/asset-types/{type}/assets/new`` with every field."""
-        project_id = self._project_of(data, "episode_id")
-        body = convert.to_kitsu("asset", data)
-        body.pop("project_id", None)
-        body.pop("preview_file_id", None)
-        type_id = body.pop("entity_type_id", None)
-        if not type_id:
-            raise ValidationError("a new asset needs an asset_type")
-        body["episode_id"] = body.pop("source_id", None)
-        body.setdefault("description", "")
-        body.setdefault("data", {})
-        body["is_shared"] = False
-        payload = self._conn.post(
-            f"data/projects/{project_id}/asset-types/{type_id}/assets/new", body
-        )
-        return record_from(self._state, "asset", payload)
-
-    def _create_task_type(self, data: dict[str, Any]) -> Record:
-        """POST ``data/task-types``."""
-        data.pop("custom_data", None)
-        body = convert.to_kitsu("task_type", data)
-        return record_from(self._state, "task_type", self._conn.post("data/task-types", body))
-
-    def _create_task_status(self, data: dict[str, Any]) -> Record:
-        """POST ``data/task-status``."""
-        data.pop("custom_data", None)
-        body = convert.to_kitsu("task_status", data)
-        payload = self._conn.post("data/task-status", body)
-        self._state.forget_default_status()
-        return record_from(self._state, "task_status", payload)
-
-    def _create_task(self, data: dict[str, Any]) -> Record:
-        """POST ``data/tasks`` with type, status, assignees, dates and estimation.
-
-        The task type is added to the project's settings first when missing
-        (POST ``data/projects/{id}/settings/task-types``): Kitsu's web UI
-        hides tasks of a type the project does not list.
-        """
-        entity_kind = data.pop("entity_kind", None)
-        entity_id = str(data.get("entity_id") or "")
-        if not entity_id:
-            raise ValidationError("a new task needs an entity (a shot or an asset)")
-        project_id = self._project_of(data, "entity_id")
-        data["project_id"] = project_id
-        task_type_id = str(data.get("task_type_id") or "")
-        self._state.ensure_task_type(project_id, task_type_id)
-        data.setdefault("status_id", self._state.default_status_id())
-        data.setdefault("name", "main")
-        body = convert.to_kitsu("task", data)
-        payload = self._conn.post("data/tasks", body)
-        if entity_kind:
-            self._state.index.remember(entity_id, str(entity_kind), project_id)
-        return task_records(self._state, [payload])[0]
-
-    def _create_comment(self, data: dict[str, Any]) -> Record:
-        return publish.create_comment_from_fields(self._state, data)
-
-    def _create_person(self, data: dict[str, Any]) -> Record:
-        """POST ``data/persons`` (role "user" unless given)."""
-        data.setdefault("role", "user")
-        data.pop("project_id", None)
-        body = convert.to_kitsu("person", data)
-        return record_from(self._state, "person", self._conn.post("data/persons", body))
-
-    def _create_department(self, data: dict[str, Any]) -> Record:
-        """POST ``data/departments``."""
-        data.pop("custom_data", None)
-        data.setdefault("color", DEFAULT_DEPARTMENT_COLOR)  # Zou requires one
-        body = convert.to_kitsu("department", data)
-        return record_from(self._state, "department", self._conn.post("data/departments", body))
-
-    def _create_playlist(self, data: dict[str, Any]) -> Record:
-        """POST ``data/playlists``."""
-        data.pop("custom_data", None)
-        data.setdefault("for_entity", "shot")
-        data.setdefault("for_client", False)
-        body = convert.to_kitsu("playlist", data)
-        return record_from(self._state, "playlist", self._conn.post("data/playlists", body))
+        return writes.create_in_parallel(self.create, self.undo_creations, kind, rows)
 
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
-        """PUT ``data/<route>/{id}`` (entities: ``data/entities/{id}``).
-
-        Writing ``custom_data`` (or a shot's frame_in / frame_out / fps)
-        first GETs the stored ``data`` and writes it back merged, so nothing
-        in it is lost: 2 requests.
-        """
-        route = routes.route(kind)
-        data = dict(fields)
-        current: Mapping[str, Any] | None = None
-        touches_data = "custom_data" in data or (
-            kind == "shot" and any(f in data for f in convert.SHOT_DATA_FIELDS)
-        )
-        if touches_data:
-            current = self._conn.get(f"{route}/{id}").get("data") or {}
-        statuses = (
-            self._state.project_status_ids() if kind == "project" and "status" in data else None
-        )
-        body = convert.to_kitsu(kind, data, current_data=current, project_status_ids=statuses)
-        if not body:
-            return queries.get_record(self._state, kind, id)
-        target = routes.UPDATE_ROUTES.get(kind, route)
-        with self._state.naming_the_record(kind, id):
-            payload = dict(self._conn.put(f"{target}/{id}", body))
-        if kind == "task" and "assignees" in body:
-            payload["assignees"] = body["assignees"]
-        if kind == "task_status":
-            self._state.forget_default_status()
-        if kind == "shot" and "sequence_id" not in payload and payload.get("parent_id"):
-            payload.setdefault("sequence_id", payload["parent_id"])
-        record = records_from(self._state, kind, [payload])[0]
-        if kind == "task" and "assignees" not in payload:
-            # Zou answers a task's PUT without its assignees: say so, never drop them
-            record = convert.as_partial(record, ("assignee_ids",))
-        return record
+        """PUT the fields (2 requests when ``data`` is merged); see :func:`writes.update`."""
+        return writes.update(self._state, kind, id, fields)
 
     def delete(self, kind: str, id: str) -> None:
-        """DELETE ``data/<route>/{id}`` (``?force=true`` for entities, tasks, persons).
-
-        A project is closed first (PUT), as Zou deletes only closed projects.
-        """
-        route = routes.DELETE_ROUTES.get(kind, routes.route(kind))
-        params = {"force": "true"} if kind in routes.FORCE_DELETE else None
-        with self._state.naming_the_record(kind, id):
-            if kind == "project":
-                closed = self._state.project_status_ids().get("closed")
-                if closed:
-                    self._conn.put(f"data/projects/{id}", {"project_status_id": closed})
-            self._conn.delete(f"{route}/{id}", params)
-        self._state.index.forget(id)
-        if kind == "task_status":
-            self._state.forget_default_status()
+        """DELETE, with force where Zou needs it; see :func:`writes.delete`."""
+        writes.delete(self._state, kind, id)
 
     # -- publishing --------------------------------------------------------
     def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
