@@ -40,24 +40,15 @@ entities returned, for the requests that need them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from gadget.errors import (
-    ConfigError,
-    GadgetError,
-    PermissionDenied,
-    Unsupported,
-    ValidationError,
-)
+from gadget.errors import ConfigError
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
-from gadget.trackers.kitsu import convert, publish, queries, routes, writes
-from gadget.trackers.kitsu.records import (
-    record_from,
-)
+from gadget.trackers.kitsu import optional, publish, queries, writes
+from gadget.trackers.kitsu.records import record_from
 from gadget.trackers.kitsu.state import KitsuState
 
 if TYPE_CHECKING:
@@ -68,12 +59,6 @@ if TYPE_CHECKING:
     from gadget.trackers.kitsu.events import KitsuEvents
 
 __all__ = ["KitsuTracker"]
-
-_INDEX_NAMES = {"assets": "asset", "shots": "shot", "persons": "person"}
-
-
-_Ids = list[str]
-_Payloads = list[Mapping[str, Any]]
 
 
 class KitsuTracker(Tracker):
@@ -306,70 +291,22 @@ class KitsuTracker(Tracker):
         """A preview's or attachment's file, streamed to ``path``; see :func:`publish.download`."""
         return publish.download(self._state, kind, id, path)
 
-    # -- casting -----------------------------------------------------------
-    def _projects_of(self, ids: Sequence[str], kind: str) -> dict[str, _Ids]:
-        """Group entity ids by project (the index, else one GET of the unknown ones)."""
-        by_project: dict[str, _Ids] = {}
-        unknown: _Ids = []
-        for ident in ids:
-            project_id = self._state.index.project_of(ident)
-            if project_id:
-                by_project.setdefault(project_id, []).append(ident)
-            else:
-                unknown.append(ident)
-        for chunk in routes.chunks(unknown):
-            for payload in self._conn.get(routes.ROUTES[kind], {"id": json.dumps(chunk)}):
-                record = record_from(self._state, kind, payload)
-                by_project.setdefault(str(record["project_id"]), []).append(str(record["id"]))
-        return by_project
-
+    # -- optional capabilities: casting, time spent, playlists, team, search ----
     def get_casting(self, shot_ids: Sequence[str]) -> dict[str, Records]:
-        """GET ``data/projects/{id}/entities/{shot}/casting`` for one shot, else one GET
-        ``data/projects/{id}/sequences/all/casting`` per project."""
-        ids = list(dict.fromkeys(str(i) for i in shot_ids))
-        out: dict[str, Records] = {i: [] for i in ids}
-        for project_id, shots in self._projects_of(ids, "shot").items():
-            if len(shots) == 1:
-                rows = self._conn.get(f"data/projects/{project_id}/entities/{shots[0]}/casting")
-                out[shots[0]] = convert.casting_rows(rows)
-                continue
-            table = self._conn.get(f"data/projects/{project_id}/sequences/all/casting")
-            for shot_id in shots:
-                out[shot_id] = convert.casting_rows(table.get(shot_id) or [])
-        return out
+        """Each shot's casting; see :func:`optional.get_casting`."""
+        return optional.get_casting(self._state, shot_ids)
 
     def set_casting(self, project_id: str, casting: Mapping[str, Sequence[Record]]) -> None:
         """ONE PUT ``data/projects/{id}/entities/casting`` for every shot given."""
-        body = {str(shot): convert.casting_payload(rows) for shot, rows in casting.items()}
-        if body:
-            # Zou spends ~0.2 s per shot on this PUT: the long timeout, not the default
-            self._conn.put(f"data/projects/{project_id}/entities/casting", body, slow=True)
+        optional.set_casting(self._state, project_id, casting)
 
     def list_cast_in(self, asset_id: str) -> Records:
-        """GET ``data/assets/{id}/cast-in``, then one GET of those shots."""
-        with self._state.naming_the_record("asset", asset_id):
-            rows = self._conn.get(f"data/assets/{asset_id}/cast-in")
-        shot_ids = [str(r["shot_id"]) for r in rows if r.get("shot_id")]
-        if not shot_ids:
-            return []
-        filters: dict[str, Any] = {"id": shot_ids}
-        asset_project = self._state.index.project_of(asset_id)
-        if asset_project:
-            filters["project_id"] = asset_project
-        return queries.list_records(self._state, "shot", filters)
+        """The shots an asset is cast in; see :func:`optional.list_cast_in`."""
+        return optional.list_cast_in(self._state, asset_id)
 
-    # -- time spent --------------------------------------------------------
     def list_time_spent(self, task_id: str) -> Records:
-        """GET ``actions/tasks/{id}/time-spents`` (durations in minutes)."""
-        with self._state.naming_the_record("task", task_id):
-            answer = self._conn.get(f"actions/tasks/{task_id}/time-spents")
-        rows = [
-            convert.time_spent_record(row)
-            for key, value in answer.items()
-            if key != "total" and isinstance(value, list)
-            for row in value
-        ]
-        return sorted(rows, key=lambda r: (r["date"] or dt.date.min, r["person_id"] or ""))
+        """GET ``actions/tasks/{id}/time-spents``."""
+        return optional.list_time_spent(self._state, task_id)
 
     def set_time_spent(
         self,
@@ -380,76 +317,19 @@ class KitsuTracker(Tracker):
         *,
         add: bool = False,
     ) -> Record:
-        """POST ``actions/tasks/{id}/time-spents/{date}/persons/{person}`` (``/add`` to add).
+        """Set (or add to) a person's time on a task; see :func:`optional.set_time_spent`."""
+        return optional.set_time_spent(self._state, task_id, person_id, date, duration, add=add)
 
-        Kitsu records time only for a person assigned to the task. When it
-        refuses because the person is not assigned, the person is assigned
-        (GET ``data/tasks/{id}``, PUT ``actions/persons/{id}/assign``) and
-        the time posted again: 4 requests instead of 1, the first time only.
-        """
-        route = f"actions/tasks/{task_id}/time-spents/{date.isoformat()}/persons/{person_id}"
-        if add:
-            route += "/add"
-        body = {"duration": convert.to_minutes(duration)}
-        try:
-            with self._state.naming_the_record("task", task_id):
-                try:
-                    payload = self._conn.post(route, body)
-                except PermissionDenied:
-                    task = self._conn.get(f"data/tasks/{task_id}")
-                    if person_id in (task.get("assignees") or []):
-                        raise
-                    self._conn.put(f"actions/persons/{person_id}/assign", {"task_ids": [task_id]})
-                    payload = self._conn.post(route, body)
-        except PermissionDenied as exc:
-            raise PermissionDenied(
-                f"{exc}. Kitsu records time spent only for a person assigned to the task, "
-                "logged by that person, a manager of the project or an admin"
-            ) from exc
-        return convert.time_spent_record(payload)
-
-    # -- playlists, team, search ------------------------------------------
     def add_playlist_entry(
         self, playlist_id: str, entity_id: str, preview_id: str | None
     ) -> Record:
         """POST ``actions/playlists/{id}/add-entity`` (answers the playlist)."""
-        body: dict[str, Any] = {"entity_id": entity_id}
-        if preview_id:
-            body["preview_file_id"] = preview_id
-        with self._state.naming_the_record("playlist", playlist_id):
-            payload = self._conn.post(f"actions/playlists/{playlist_id}/add-entity", body)
-        return record_from(self._state, "playlist", payload)
+        return optional.add_playlist_entry(self._state, playlist_id, entity_id, preview_id)
 
     def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
         """POST ``data/projects/{id}/team`` or DELETE ``data/projects/{id}/team/{person}``."""
-        if member:
-            self._conn.post(f"data/projects/{project_id}/team", {"person_id": person_id})
-        else:
-            self._conn.delete(f"data/projects/{project_id}/team/{person_id}")
+        optional.set_team_member(self._state, project_id, person_id, member)
 
     def search(self, text: str, project_id: str | None = None) -> Pairs:
-        """POST ``data/search``: needs Kitsu's full-text indexer (Meilisearch).
-
-        Raises Unsupported, naming the indexer, when the server has none
-        running (Zou answers 500); this is why ``search`` is not declared
-        in :attr:`capabilities`.
-        """
-        body: dict[str, Any] = {"query": text, "index_names": list(_INDEX_NAMES), "limit": 20}
-        if project_id:
-            body["project_id"] = project_id
-        try:
-            answer = self._conn.post("data/search", body)
-        except GadgetError as exc:  # TrackerUnavailable included: Zou answers 500
-            if isinstance(exc, (PermissionDenied, ValidationError)):
-                raise
-            raise Unsupported(
-                f"full-text search on Kitsu at {self.host} needs the Meilisearch indexer "
-                "(Zou's INDEXER_HOST / INDEXER_PORT) running beside the server, and POST "
-                "/data/search failed: the indexer is missing or down. Filter collections "
-                "by name instead (project.shots.filter(name=...))"
-            ) from exc
-        pairs: Pairs = []
-        for index, kind in _INDEX_NAMES.items():
-            for payload in answer.get(index) or []:
-                pairs.append((kind, record_from(self._state, kind, payload)))
-        return pairs
+        """POST ``data/search`` (needs Kitsu's indexer); see :func:`optional.search`."""
+        return optional.search(self._state, text, project_id)
