@@ -7,16 +7,18 @@ Kinds Zou lists otherwise have their own paths: comments by task (and their
 order, below), attachments and previews through their comments, persons by
 project team, tasks by task-type name.
 
-What each call costs (requests; N parents):
+What each call costs (requests):
 
 =====================================  ==============================================
 ``get_record``                         1 GET ``data/<route>/{id}`` (+ what the record
                                        needs, :mod:`~gadget.trackers.kitsu.records`)
 ``list_records(kind, filters)``        1 GET of the collection route (an ``IN``
                                        filter of more than 60 ids: 1 per 60)
-``list_records("task", entity_id=,     1 GET ``data/shots/{id}/tasks`` (or assets) for
-task_type_name=)``                     an entity in the id index, else 1 GET
-                                       ``data/task-types`` + 1 GET ``data/tasks``
+``list_records("task", ...)``          by ``entity_id`` and ``task_type_name``: 1 GET
+                                       ``data/shots/{id}/tasks`` (or assets) for an
+                                       entity in the id index, else 1 GET
+                                       ``data/task-types`` + 1 GET ``data/tasks`` (+
+                                       what the records need, as for ``get_record``)
 ``list_children("task", "entity_id")`` 1 GET ``data/tasks?entity_id=[...]``, or 1 GET
                                        ``data/projects/{id}/tasks`` beyond 60 parents
 ``list_children("comment", ...)``      1 GET per task for one task; for many, 1 GET

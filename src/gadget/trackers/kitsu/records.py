@@ -10,14 +10,18 @@ their answers into records here.
 What it costs, beyond the request whose answer is converted:
 
 =====================================  ==============================================
-``record_from`` / ``records_from``     nothing (project records: the project
+``record_from``                        nothing (project records: the project
                                        statuses, once per tracker)
-tasks, their parents' kind not given   nothing for entities in the index; for the
-                                       others 1 GET ``data/shots?id=[...]`` and, for
-                                       those not shots, 1 GET ``data/assets?id=[...]``,
-                                       per project and 60 ids
-comments whose previews or             1 GET ``data/preview-files?id=[...]`` and 1 GET
-attachments are ids                    ``data/attachment-files?id=[...]`` per 60 ids
+``records_from``                       the same; tasks and comments as below
+``task_records``                       nothing when the entity kind is given or the
+                                       entities are in the index; for the others 1 GET
+                                       ``data/shots?id=[...]`` and, for those not
+                                       shots, 1 GET ``data/assets?id=[...]``, per
+                                       project and 60 ids
+``comment_records``                    nothing when Zou gave the previews and
+                                       attachments whole; for ids, 1 GET
+                                       ``data/preview-files?id=[...]`` and 1 GET
+                                       ``data/attachment-files?id=[...]`` per 60 ids
                                        (non-admins: 1 GET per attachment)
 =====================================  ==============================================
 

@@ -1,40 +1,32 @@
 """The Kitsu tracker: gadget's Tracker contract over Zou's REST API, through gazu.
 
-Every request goes through one :class:`~gadget.trackers.kitsu.client.KitsuConnection`
-(one gazu client per tracker, passed as ``client=`` to every gazu call);
-every vendor field rename happens in :mod:`gadget.trackers.kitsu.convert`.
-gazu (and requests, socketio) are imported when a tracker is constructed,
-never by ``import gadget``.
+:class:`KitsuTracker` declares what Kitsu can do, checks its options, logs
+in, offers the escape hatches, and answers each contract method in a line or
+two by handing its :class:`~gadget.trackers.kitsu.state.KitsuState` to the
+module that does the work. The package, by what each module does (a new
+tracker's package can take the same shape):
 
-What the calls cost (N parents, loopback or not, each line is requests):
+================  ===================================================================
+``tracker.py``    the class: declarations, options, login, escape hatches, the
+                  contract methods delegating to the modules below
+``client.py``     HTTP: the gazu client, timeouts, retries, re-login, errors
+``convert.py``    every field rename, payload <-> record (pure functions)
+``routes.py``     Zou's routes per kind; id lists cut to fit a request line
+``state.py``      what the tracker keeps: connection, id index, reference data
+``index.py``      the id index (entity id -> kind, project), and why it exists
+``records.py``    payloads into records, with the reads some records need
+``queries.py``    reads: get, list, list_children, the with-tasks walk, comment order
+``writes.py``     create (per kind; many at once, all or nothing), update, delete
+``publish.py``    comments with previews and attachments, main preview, downloads
+``optional.py``   casting, time spent, playlists, team, search
+``events.py``     live events (socket.io)
+================  ===================================================================
 
-=====================================  ==============================================
-``list(kind, filters)``                1 GET (an ``IN`` filter of more than 60 ids is
-                                       split into chunks of 60, to fit the URL limit)
-``list_children("task", "entity_id")`` 1 GET ``/data/tasks?entity_id=[...]``, or 1 GET
-                                       ``/data/projects/{id}/tasks`` beyond 60 parents
-``list_children("comment", ...)``      1 GET per task for one task; for many, 1 GET
-                                       ``/data/comments?object_id=[...]`` + 1 for their
-                                       previews + 1 for their attachments + 1 per task
-                                       with two comments in one second (admins;
-                                       others 1 GET per task)
-``create("shot")``                     1 POST ``/data/projects/{id}/shots`` (all fields)
-``create("task")``                     1 POST ``/data/tasks`` (+1 GET project settings
-                                       once per project, +1 POST when the task type must
-                                       be added to the project)
-``update(kind)``                       1 PUT (+1 GET when ``custom_data`` or a shot frame
-                                       field is written: read-modify-write of ``data``)
-``create_comment``                     1 multipart POST ``batch-comment`` (+1 GET of the
-                                       task when no status is given, +1 PUT
-                                       ``set-main-preview`` when asked)
-``get_casting`` / ``set_casting``      1 GET ``sequences/all/casting`` / 1 PUT
-                                       ``entities/casting`` per project
-=====================================  ==============================================
-
-Reference lookups (project statuses, entity types, the default task status,
-the task types of a project) are made once per tracker. The id index
-(:mod:`~gadget.trackers.kitsu.index`) keeps the kind and project of the
-entities returned, for the requests that need them.
+Each module's docstring says what its calls cost in requests; docs/kitsu.md
+gives what the session's calls cost (``project.shots``,
+``task.comments.new(...)`` ...), measured on a real server. gazu (and
+requests, socketio) are imported when a tracker is constructed, never by
+``import gadget``.
 """
 
 from __future__ import annotations
