@@ -493,7 +493,7 @@ class KitsuConnection:
             who = self.login or "this user"
             return PermissionDenied(f"{where} refused {what} to {who}{detail or ' (HTTP 403)'}")
         if isinstance(exc, gazu_errors.RouteNotFoundException):
-            return self._missing(method, path)
+            return self._not_found_error(method, path)
         if isinstance(exc, (gazu_errors.ParameterException, gazu_errors.ValidationException)):
             return ValidationError(f"{where} refused {what}{detail or ' (bad request)'}")
         if isinstance(exc, gazu_errors.NotAuthenticatedException):
@@ -521,8 +521,9 @@ class KitsuConnection:
             return GadgetError(f"{where}: {what} failed ({exc.__class__.__name__}){detail}")
         return GadgetError(f"{where}: {what} failed ({exc.__class__.__name__}: {exc})")
 
-    def _missing(self, method: str, path: str) -> GadgetError:
-        """Tell a missing object from a wrong route (both answer 404)."""
+    def _not_found_error(self, method: str, path: str) -> GadgetError:
+        """The error of a 404: NotFound for a missing object, a GadgetError for a
+        wrong route (Zou answers 404 to both; one probe without credentials tells)."""
         route = path.split("?", 1)[0]
         what = f"{method} /{route}"
         try:

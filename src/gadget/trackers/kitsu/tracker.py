@@ -1,68 +1,47 @@
 """The Kitsu tracker: gadget's Tracker contract over Zou's REST API, through gazu.
 
-Every request goes through one :class:`~gadget.trackers.kitsu.client.KitsuConnection`
-(one gazu client per tracker, passed as ``client=`` to every gazu call);
-every vendor field rename happens in :mod:`gadget.trackers.kitsu.convert`.
-gazu (and requests, socketio) are imported when a tracker is constructed,
-never by ``import gadget``.
+:class:`KitsuTracker` declares what Kitsu can do, checks its options, logs
+in, offers the escape hatches, and answers each contract method in a line or
+two by handing its :class:`~gadget.trackers.kitsu.state.KitsuState` to the
+module that does the work. The package, by what each module does (a new
+tracker's package can take the same shape):
 
-What the calls cost (N parents, loopback or not, each line is requests):
+================  ===================================================================
+``tracker.py``    the class: declarations, options, login, escape hatches, the
+                  contract methods delegating to the modules below
+``client.py``     HTTP: the gazu client, timeouts, retries, re-login, errors
+``convert.py``    every field rename, payload <-> record (pure functions)
+``routes.py``     Zou's routes per kind; id lists cut to fit a request line
+``state.py``      what the tracker keeps: connection, id index, reference data
+``index.py``      the id index (entity id -> kind, project), and why it exists
+``records.py``    payloads into records, with the reads some records need
+``queries.py``    reads: get, list, list_children, the with-tasks walk, comment order
+``writes.py``     create (per kind; many at once, all or nothing), update, delete
+``publish.py``    comments with previews and attachments, main preview, downloads
+``optional.py``   casting, time spent, playlists, team, search
+``events.py``     live events (socket.io)
+================  ===================================================================
 
-=====================================  ==============================================
-``list(kind, filters)``                1 GET (an ``IN`` filter of more than 60 ids is
-                                       split into chunks of 60, to fit the URL limit)
-``list_children("task", "entity_id")`` 1 GET ``/data/tasks?entity_id=[...]``, or 1 GET
-                                       ``/data/projects/{id}/tasks`` beyond 60 parents
-``list_children("comment", ...)``      1 GET per task for one task; for many, 1 GET
-                                       ``/data/comments?object_id=[...]`` + 1 for their
-                                       previews + 1 for their attachments + 1 per task
-                                       with two comments in one second (admins;
-                                       others 1 GET per task)
-``create("shot")``                     1 POST ``/data/projects/{id}/shots`` (all fields)
-``create("task")``                     1 POST ``/data/tasks`` (+1 GET project settings
-                                       once per project, +1 POST when the task type must
-                                       be added to the project)
-``update(kind)``                       1 PUT (+1 GET when ``custom_data`` or a shot frame
-                                       field is written: read-modify-write of ``data``)
-``create_comment``                     1 multipart POST ``batch-comment`` (+1 GET of the
-                                       task when no status is given, +1 PUT
-                                       ``set-main-preview`` when asked)
-``get_casting`` / ``set_casting``      1 GET ``sequences/all/casting`` / 1 PUT
-                                       ``entities/casting`` per project
-=====================================  ==============================================
-
-Reference lookups (project statuses, entity types, the default task status,
-the task types of a project) are made once per tracker. The tracker keeps an
-index of the entities it has returned (id -> kind, project). The project
-routes requests made per project (the tasks of more than 60 shots, casting,
-a new record given no project); the kind is the entity kind of tasks read
-otherwise than as children (``list_children`` is told it, ``parent_kind``) and
-picks the per-entity route of ``tasks.fetch(name)``.
+Each module's docstring says what its calls cost in requests; docs/kitsu.md
+gives what the session's calls cost (``project.shots``,
+``task.comments.new(...)`` ...), measured on a real server. gazu (and
+requests, socketio) are imported when a tracker is constructed, never by
+``import gadget``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cachetools import LRUCache
-
-from gadget.errors import (
-    ConfigError,
-    GadgetError,
-    NotFound,
-    PermissionDenied,
-    Unsupported,
-    ValidationError,
-)
+from gadget.errors import ConfigError
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
-from gadget.trackers.kitsu import convert
+from gadget.trackers.kitsu import optional, publish, queries, writes
+from gadget.trackers.kitsu.records import record_from
+from gadget.trackers.kitsu.state import KitsuState
 
 if TYPE_CHECKING:
     from gazu.client import KitsuClient
@@ -72,86 +51,6 @@ if TYPE_CHECKING:
     from gadget.trackers.kitsu.events import KitsuEvents
 
 __all__ = ["KitsuTracker"]
-
-#: Ids per ``IN`` filter: 60 UUIDs keep a request line under gunicorn's 4 KB.
-CHUNK = 60
-#: The color of a department created without one (Zou requires a color).
-DEFAULT_DEPARTMENT_COLOR = "#999999"
-#: Kinds that are Zou ``Entity`` rows.
-ENTITY_KINDS = ("episode", "sequence", "shot", "asset")
-
-#: GET route of one record / of the collection, per kind.
-_ROUTES: dict[str, str] = {
-    "project": "data/projects",
-    "episode": "data/episodes",
-    "sequence": "data/sequences",
-    "shot": "data/shots",
-    "asset_type": "data/asset-types",
-    "asset": "data/assets",
-    "task_type": "data/task-types",
-    "task_status": "data/task-status",
-    "task": "data/tasks",
-    "comment": "data/comments",
-    "preview": "data/preview-files",
-    "attachment": "data/attachment-files",
-    "person": "data/persons",
-    "department": "data/departments",
-    "playlist": "data/playlists",
-}
-#: PUT route prefix, where it differs from :data:`_ROUTES`.
-_UPDATE_ROUTES: dict[str, str] = {
-    "episode": "data/entities",
-    "sequence": "data/entities",
-    "shot": "data/entities",
-    "asset": "data/entities",
-    "asset_type": "data/entity-types",
-}
-#: DELETE route prefix, where it differs from :data:`_ROUTES`.
-_DELETE_ROUTES: dict[str, str] = {"asset_type": "data/entity-types"}
-#: Kinds deleted with ``?force=true`` (with what depends on them).
-_FORCE_DELETE = frozenset(
-    {"project", "episode", "sequence", "shot", "asset", "task", "person", "preview"}
-)
-#: Collection routes that need ``relations=true`` to list id relations.
-_RELATIONS = frozenset({"task", "person", "preview"})
-_INDEX_NAMES = {"assets": "asset", "shots": "shot", "persons": "person"}
-
-
-_Ids = list[str]
-_Payloads = list[Mapping[str, Any]]
-
-
-def _chunks(values: Sequence[str], size: int = CHUNK) -> list[list[str]]:
-    return [list(values[i : i + size]) for i in range(0, len(values), size)]
-
-
-def _is_list(value: Any) -> bool:
-    return isinstance(value, (list, tuple, set, frozenset))
-
-
-def _matches(record: Mapping[str, Any], filters: Mapping[str, Any]) -> bool:
-    """Exact match of a record on normalized filters (fields it lacks were filtered server-side)."""
-    for name, want in filters.items():
-        if want is None or name not in record:
-            continue
-        have = record[name]
-        if _is_list(want):
-            if isinstance(have, list):
-                if not any(w in have for w in want):
-                    return False
-            elif have not in want:
-                return False
-        elif isinstance(have, list):
-            if want not in have:
-                return False
-        elif have != want:
-            return False
-    return True
-
-
-def _newest_first(records: Records) -> Records:
-    epoch = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-    return sorted(records, key=lambda r: r.get("created_at") or epoch, reverse=True)
 
 
 class KitsuTracker(Tracker):
@@ -245,12 +144,8 @@ class KitsuTracker(Tracker):
         self.host = self._conn.host
         self.web = self._conn.web
         self.events_host = events_host(self.host, config.events_url)
-        self._lock = threading.RLock()
-        self._settings_lock = threading.Lock()
-        self._index: LRUCache[str, tuple[str, str | None]] = LRUCache(maxsize=200_000)
-        self._project_statuses: dict[str, str] | None = None
-        self._default_status: str | None = None
-        self._project_task_types: dict[str, set[str]] = {}
+        self._state = KitsuState(self._conn, self.looks_like_id)
+        self._lock = threading.Lock()
         self._events: KitsuEvents | None = None
         self._opened = False
 
@@ -325,831 +220,86 @@ class KitsuTracker(Tracker):
     def whoami(self) -> Record:
         """GET ``auth/authenticated``: the logged-in person."""
         answer = self._conn.get("auth/authenticated")
-        return self._record("person", answer["user"])
-
-    # -- reference data ----------------------------------------------------
-    def _statuses(self) -> dict[str, str]:
-        """Project status id -> name (GET ``data/project-status``, once)."""
-        with self._lock:
-            if self._project_statuses is None:
-                rows = self._conn.get("data/project-status")
-                self._project_statuses = {r["id"]: str(r["name"]) for r in rows}
-            return self._project_statuses
-
-    def _status_ids(self) -> dict[str, str]:
-        return {name.lower(): ident for ident, name in self._statuses().items()}
-
-    def _default_status_id(self) -> str:
-        with self._lock:
-            if self._default_status is None:
-                rows = self._conn.get("data/task-status", {"is_default": "true"})
-                if not rows:
-                    rows = self._conn.get("data/task-status", {"short_name": "todo"})
-                if not rows:
-                    raise ValidationError(
-                        f"Kitsu at {self.host} has no default task status; give status="
-                    )
-                self._default_status = str(rows[0]["id"])
-            return self._default_status
-
-    # -- records -----------------------------------------------------------
-    def _remember(self, ident: str | None, kind: str, project_id: str | None) -> None:
-        if ident:
-            with self._lock:
-                self._index[ident] = (kind, project_id)
-
-    def _known(self, ident: str) -> tuple[str, str | None] | None:
-        with self._lock:
-            return self._index.get(ident)
-
-    def _record(
-        self, kind: str, payload: Mapping[str, Any], entity_kind: str | None = None
-    ) -> Record:
-        statuses = self._statuses() if kind == "project" else None
-        record = convert.to_record(
-            kind, payload, web=self.web, project_statuses=statuses, entity_kind=entity_kind
-        )
-        if kind in ENTITY_KINDS:
-            self._remember(record["id"], kind, record.get("project_id"))
-        return record
-
-    def _records(
-        self, kind: str, payloads: Iterable[Mapping[str, Any]], entity_kind: str | None = None
-    ) -> Records:
-        rows = list(payloads)
-        if kind == "task":
-            return self._task_records(rows, entity_kind)
-        if kind == "comment":
-            return self._comment_records(rows)
-        if kind in ENTITY_KINDS:
-            rows = [p for p in rows if not p.get("canceled")]
-        return [self._record(kind, p) for p in rows]
-
-    def _task_records(self, payloads: _Payloads, entity_kind: str | None = None) -> Records:
-        """Task records; their entities are of ``entity_kind`` when the caller knows it
-        (:meth:`list_children`), else each one's kind comes from :meth:`_entity_kinds`."""
-        if entity_kind is not None:
-            return [self._record("task", p, entity_kind=entity_kind) for p in payloads]
-        kinds = self._entity_kinds(
-            {str(p["entity_id"]): p.get("project_id") for p in payloads if p.get("entity_id")}
-        )
-        return [
-            self._record("task", p, entity_kind=kinds.get(str(p.get("entity_id"))))
-            for p in payloads
-        ]
-
-    def _entity_kinds(self, wanted: Mapping[str, Any]) -> dict[str, str]:
-        """Kind of each entity id: the index, else one GET of shots and one of assets."""
-        out: dict[str, str] = {}
-        unknown: dict[str, Any] = {}
-        for ident, project_id in wanted.items():
-            known = self._known(ident)
-            if known is not None:
-                out[ident] = known[0]
-            else:
-                unknown[ident] = project_id
-        for kind in ("shot", "asset"):
-            if not unknown:
-                break
-            by_project: dict[Any, _Ids] = {}
-            for ident, project_id in unknown.items():
-                by_project.setdefault(project_id, []).append(ident)
-            for project_id, ids in by_project.items():
-                params = {"project_id": project_id} if project_id else {}
-                for chunk in _chunks(ids):
-                    for payload in self._conn.get(
-                        _ROUTES[kind], {**params, "id": json.dumps(chunk)}
-                    ):
-                        self._remember(str(payload["id"]), kind, payload.get("project_id"))
-                        out[str(payload["id"])] = kind
-            unknown = {i: p for i, p in unknown.items() if i not in out}
-        return out
-
-    def _comment_records(self, payloads: _Payloads) -> Records:
-        """Comments with previews and attachments resolved whatever shape Zou gave."""
-        preview_ids = sorted(
-            {str(p) for c in payloads for p in (c.get("previews") or []) if isinstance(p, str)}
-        )
-        attachment_ids = sorted(
-            {
-                str(a)
-                for c in payloads
-                for a in (c.get("attachment_files") or [])
-                if isinstance(a, str)
-            }
-        )
-        previews: dict[str, Mapping[str, Any]] = {}
-        for chunk in _chunks(preview_ids):
-            for row in self._conn.get(
-                "data/preview-files", {"id": json.dumps(chunk), "relations": "true"}
-            ):
-                previews[str(row["id"])] = row
-        attachments: dict[str, Mapping[str, Any]] = {}
-        for chunk in _chunks(attachment_ids):
-            try:
-                rows = self._conn.get("data/attachment-files", {"id": json.dumps(chunk)})
-            except PermissionDenied:  # the list route is for admins: one GET each
-                rows = [self._conn.get(f"data/attachment-files/{i}") for i in chunk]
-            for row in rows:
-                attachments[str(row["id"])] = row
-        records = [
-            convert.comment_record(p, previews=previews, attachments=attachments, web=self.web)
-            for p in payloads
-        ]
-        return _newest_first(records)
+        return record_from(self._state, "person", answer["user"])
 
     # -- reads -------------------------------------------------------------
     def get(self, kind: str, id: str) -> Record:
-        """GET ``data/<route>/{id}`` (comments: + their previews and attachments)."""
-        route = self._route(kind)
-        if not isinstance(id, str) or not self.looks_like_id(id):
-            raise self._not_found(kind, {"id": id})
-        with self._missing(kind, id):
-            payload = self._conn.get(f"{route}/{id}")
-        return (
-            self._records(kind, [payload])[0]
-            if kind in ("task", "comment")
-            else self._record(kind, payload)
-        )
-
-    def _route(self, kind: str) -> str:
-        try:
-            return _ROUTES[kind]
-        except KeyError:
-            raise ValidationError(f"the Kitsu tracker has no kind {kind!r}") from None
-
-    def _not_found(self, kind: str, criteria: dict[str, Any]) -> NotFound:
-        return NotFound(kind.replace("_", " "), criteria, f"Kitsu at {self.host}")
-
-    @contextlib.contextmanager
-    def _missing(self, kind: str, ident: Any) -> Iterator[None]:
-        """A 404 inside the block names the ``kind`` record ``ident``, not the route."""
-        try:
-            yield
-        except NotFound as exc:
-            raise self._not_found(kind, {"id": ident}) from exc
+        """One record; see :func:`queries.get_record`."""
+        return queries.get_record(self._state, kind, id)
 
     def list(self, kind: str, filters: Mapping[str, Any]) -> Records:
-        """Records matching every filter; see the module docstring for the routes."""
-        return self._list(kind, filters)
-
-    def _list(
-        self, kind: str, filters: Mapping[str, Any], entity_kind: str | None = None
-    ) -> Records:
-        """:meth:`list`; tasks read here are of entities of ``entity_kind`` when given."""
-        self._route(kind)
-        wanted = {k: v for k, v in filters.items() if v is not None}
-        for field, value in list(wanted.items()):
-            if field == "id" or field.endswith("_id"):
-                # Zou answers 400 to a malformed id: nothing can match one
-                ids = [i for i in self._as_list(value) if self.looks_like_id(i)]
-                if not ids:
-                    return []
-                wanted[field] = ids if _is_list(value) else ids[0]
-            elif _is_list(value) and not value:
-                return []
-        if kind == "task" and "task_type_name" in wanted:
-            records = self._tasks_by_type_name(wanted)
-        elif kind == "comment":
-            records = self._list_comments(wanted)
-        elif kind == "attachment":
-            records = self._list_attachments(wanted)
-        elif kind == "preview" and "comment_id" in wanted:
-            comments = self._list_comments({"id": wanted["comment_id"]})
-            records = [p for c in comments for p in c["previews"]]
-        elif kind == "person" and "project_id" in wanted:
-            records = []
-            for project_id in self._as_list(wanted["project_id"]):
-                rows = self._conn.get(f"data/projects/{project_id}/team")
-                records.extend(self._record("person", p) for p in rows)
-        else:
-            records = self._records(kind, self._query(kind, wanted), entity_kind)
-        return [r for r in records if _matches(r, wanted)]
-
-    def _tasks_by_type_name(self, wanted: dict[str, Any]) -> Records:
-        """Tasks filtered by task-type name: one GET ``data/{shots,assets}/{id}/tasks``
-        for one known entity (its rows name their type), else the task types
-        by name first."""
-        names = self._as_list(wanted.pop("task_type_name"))
-        entity_id = wanted.get("entity_id")
-        known = self._known(entity_id) if isinstance(entity_id, str) else None
-        if known is not None and known[0] in ("shot", "asset"):
-            rows = self._conn.get(f"data/{known[0]}s/{entity_id}/tasks", {"relations": "true"})
-            rows = [p for p in rows if p.get("task_type_name") in names]
-            # a server that leaves assignees out says so: they are read when asked for
-            return [
-                convert.as_partial(record, convert.left_out("task", payload))
-                for record, payload in zip(self._task_records(rows), rows, strict=True)
-            ]
-        type_ids = [
-            str(t["id"]) for t in self._conn.get("data/task-types") if t.get("name") in names
-        ]
-        if not type_ids:
-            return []
-        return [
-            r
-            for r in self.list("task", {"task_type_id": type_ids, **wanted})
-            if r.get("task_type_id") in type_ids
-        ]
-
-    @staticmethod
-    def _as_list(value: Any) -> _Ids:
-        return [str(v) for v in value] if _is_list(value) else [str(value)]
-
-    def _query(self, kind: str, filters: Mapping[str, Any]) -> _Payloads:
-        """GET the collection route with the filters Zou understands (``IN`` for lists)."""
-        columns = convert.SERVER_FILTERS.get(kind, {})
-        params: dict[str, Any] = {}
-        chunked: tuple[str, _Ids] | None = None
-        for field, value in filters.items():
-            if kind == "project" and field == "status":
-                ids = self._status_ids()
-                names = self._as_list(value)
-                found = [ids[n.lower()] for n in names if n.lower() in ids]
-                if not found:
-                    return []
-                params["project_status_id"] = found[0] if len(found) == 1 else json.dumps(found)
-                continue
-            column = columns.get(field)
-            if column is None:
-                continue
-            if _is_list(value):
-                values = self._as_list(value)
-                if field == "name":
-                    if len(values) == 1:
-                        params[column] = values[0]
-                    continue  # several names: matched here, not by Zou's ILIKE
-                if len(values) == 1:
-                    params[column] = values[0]
-                elif chunked is None and len(values) > CHUNK:
-                    chunked = (column, values)
-                else:
-                    params[column] = json.dumps(values)
-            else:
-                params[column] = value if isinstance(value, str) else json.dumps(value)
-        if kind in _RELATIONS:
-            params["relations"] = "true"
-        route = _ROUTES[kind]
-        if chunked is None:
-            return list(self._conn.get(route, params or None))
-        column, values = chunked
-        rows: _Payloads = []
-        for chunk in _chunks(values):
-            rows.extend(self._conn.get(route, {**params, column: json.dumps(chunk)}))
-        return rows
-
-    def _list_comments(self, filters: Mapping[str, Any]) -> Records:
-        if "task_id" in filters:
-            return self._comments_of(self._as_list(filters["task_id"]))
-        if "id" in filters:
-            payloads = [self._conn.get(f"data/comments/{i}") for i in self._as_list(filters["id"])]
-            return self._comment_records(payloads)
-        raise ValidationError("comments are listed by task (task_id=...) or by id")
-
-    def _comments_of(self, task_ids: _Ids) -> Records:
-        """One GET ``data/tasks/{id}/comments``, or for many tasks GET ``data/comments`` (IN),
-        whose order :meth:`_break_ties` then makes exact."""
-        if len(task_ids) > 1:
-            try:
-                payloads: _Payloads = []
-                for chunk in _chunks(task_ids):
-                    payloads.extend(
-                        self._conn.get(
-                            "data/comments",
-                            {"object_id": json.dumps(chunk), "relations": "true"},
-                        )
-                    )
-                return self._break_ties(self._comment_records(payloads))
-            except PermissionDenied:  # data/comments is for admins
-                pass
-        payloads = []
-        for task_id in task_ids:
-            payloads.extend(self._conn.get(f"data/tasks/{task_id}/comments"))
-        return self._comment_records(payloads)
-
-    def _break_ties(self, records: Records) -> Records:
-        """Newest first by the exact time, for comments read in bulk.
-
-        ``data/comments`` gives ``created_at`` to the second only and in no
-        particular order, so two comments of one task posted within a second
-        cannot be ordered from it. Zou's per-task route sorts by the exact
-        time (it too shows only seconds): one GET ``data/tasks/{id}/comments``
-        per task with such a tie (only those tasks) gives their order.
-        """
-        seen: set[tuple[Any, Any]] = set()
-        tied: dict[str, None] = {}
-        for record in records:
-            moment = (record.get("task_id"), record.get("created_at"))
-            if moment in seen:
-                tied[str(moment[0])] = None
-            seen.add(moment)
-        if not tied:
-            return records
-        rank: dict[str, int] = {}
-        for task_id in tied:
-            try:
-                rows = self._conn.get(f"data/tasks/{task_id}/comments")
-            except NotFound:  # the task went meanwhile: its comments keep the bulk order
-                continue
-            rank.update((str(row["id"]), i) for i, row in enumerate(rows))
-        # stable sorts: by the per-task order, then newest first (ties keep that order)
-        return _newest_first(sorted(records, key=lambda r: rank.get(r["id"], len(rank))))
-
-    def _list_attachments(self, filters: Mapping[str, Any]) -> Records:
-        if "comment_id" in filters:
-            comments = self._list_comments({"id": filters["comment_id"]})
-            return [a for c in comments for a in c["attachments"]]
-        if "id" in filters:
-            return [self.get("attachment", i) for i in self._as_list(filters["id"])]
-        raise ValidationError("attachments are listed by comment (comment_id=...) or by id")
+        """Records matching every filter; see :func:`queries.list_records`."""
+        return queries.list_records(self._state, kind, filters)
 
     def list_children(
         self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
     ) -> dict[str, Records]:
-        """The ``kind`` records of many parents, in one request where Zou allows it.
-
-        Tasks of many shots/assets: one GET ``data/tasks?entity_id=[...]``
-        (or one GET ``data/projects/{id}/tasks`` beyond 60 parents of one
-        project, found in the id index); their entity kind is ``parent_kind``
-        (Zou's task rows do not say it). Shots of sequences: one GET
-        ``data/shots?parent_id=[...]``; comments of tasks: see :meth:`_comments_of`.
-        """
-        ids = list(dict.fromkeys(str(i) for i in parent_ids))
-        out: dict[str, Records] = {i: [] for i in ids}
-        if not ids:
-            return out
-        entity_kind = parent_kind if (kind, parent_field) == ("task", "entity_id") else None
-        records: Records
-        if entity_kind is not None and len(ids) > CHUNK:
-            projects = {(self._known(i) or ("", None))[1] for i in ids}
-            if len(projects) == 1 and None not in projects:
-                (project_id,) = projects
-                wanted = set(ids)
-                rows = [
-                    p
-                    for p in self._conn.get(f"data/projects/{project_id}/tasks")
-                    if str(p.get("entity_id")) in wanted
-                ]
-                records = self._task_records(rows, entity_kind)
-            else:
-                records = self._list(kind, {parent_field: ids}, entity_kind)
-        else:
-            records = self._list(kind, {parent_field: ids}, entity_kind)
-        for record in records:
-            parent = record.get(parent_field)
-            if parent in out:
-                out[parent].append(record)
-        return out
+        """The ``kind`` records of many parents; see :func:`queries.list_children`."""
+        return queries.list_children(
+            self._state, kind, parent_field, parent_ids, parent_kind=parent_kind
+        )
 
     def list_with_children(
         self, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
     ) -> tuple[Records, dict[str, Records]] | None:
-        """Every shot (or asset) of one project with its tasks: ONE GET
-        ``data/{shots,assets}/with-tasks?project_id=`` (``compact=true``: positional
-        rows, half the bytes). Its records are partial: task names and
-        descriptions and every ``created_at`` come on first read, in one request."""
-        if kind not in ("shot", "asset") or (child_kind, parent_field) != ("task", "entity_id"):
-            return None
-        wanted = {k: v for k, v in filters.items() if v is not None}
-        project_id = wanted.get("project_id")
-        if set(wanted) != {"project_id"} or not isinstance(project_id, str):
-            return None
-        if not self.looks_like_id(project_id):
-            return [], {}
-        answer = self._conn.get(
-            f"data/{kind}s/with-tasks", {"project_id": project_id, "compact": "true"}
-        )
-        records, children = convert.with_tasks_records(
-            kind, convert.with_tasks_payloads(answer, kind), project_id=project_id, web=self.web
-        )
-        for record in records:
-            self._remember(record["id"], kind, project_id)
-        return records, children
+        """Shots or assets of one project with their tasks in ONE GET; see
+        :func:`queries.list_with_children`."""
+        return queries.list_with_children(self._state, kind, filters, child_kind, parent_field)
 
     def children_per_request(self, kind: str, parent_field: str) -> int | None:
-        """Tasks of one project's shots or assets come in one request whatever their
-        number; other children by id lists of at most CHUNK parents per request."""
-        return None if (kind, parent_field) == ("task", "entity_id") else CHUNK
+        """None for tasks of shots or assets (one request per project), else 60."""
+        return queries.children_per_request(kind, parent_field)
 
     # -- writes ------------------------------------------------------------
     def create(self, kind: str, fields: Mapping[str, Any]) -> Record:
-        """Create one record; see :meth:`_create_shot` and friends for the routes."""
-        self._route(kind)
-        data = {k: v for k, v in fields.items() if v is not None or k == "custom_data"}
-        creator: Callable[[dict[str, Any]], Record] | None = getattr(self, f"_create_{kind}", None)
-        if creator is None:
-            raise ValidationError(
-                f"Kitsu {kind.replace('_', ' ')}s are not created directly"
-                + (
-                    "; publish them with task.comments.new(...)"
-                    if kind in ("preview", "attachment")
-                    else ""
-                )
-            )
-        return creator(data)
+        """Create one record; see :func:`writes.create` and its creators."""
+        return writes.create(self._state, kind, fields)
 
     def create_many(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> Records:
-        """Create several records, all or nothing; 4 requests in flight at once
-        (one POST each).
-
-        On the first failure the rows not sent yet are dropped, the records
-        already made are deleted again and the failure is raised (see
-        :meth:`undo_creations`).
-        """
+        """Create several records, all or nothing, 4 POSTs in flight at once; see
+        :func:`writes.create_in_parallel` (what was made is undone by
+        :meth:`undo_creations` when one fails)."""
         if len(rows) < 2:
             return super().create_many(kind, rows)
-        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gadget-kitsu")
-        try:
-            futures = [pool.submit(self.create, kind, row) for row in rows]
-            _, pending = wait(futures, return_when=FIRST_EXCEPTION)
-            for future in pending:
-                future.cancel()  # not sent yet; those in flight finish
-        finally:
-            pool.shutdown(wait=True)
-        done = [f for f in futures if not f.cancelled()]
-        failure = next((f.exception() for f in done if f.exception() is not None), None)
-        if failure is None:
-            return [f.result() for f in futures]
-        made = [str(f.result()["id"]) for f in done if f.exception() is None]
-        self.undo_creations(kind, made, failure)
-        raise failure
-
-    def _project_of(self, data: Mapping[str, Any], via: str) -> str:
-        project_id = data.get("project_id")
-        if project_id:
-            return str(project_id)
-        parent = data.get(via)
-        known = self._known(str(parent)) if parent else None
-        if known and known[1]:
-            return known[1]
-        raise ValidationError(f"a new record needs project_id (or a known {via})")
-
-    def _create_project(self, data: dict[str, Any]) -> Record:
-        """POST ``data/projects``.
-
-        Zou gives every new tvshow project an episode "E01"; it is deleted
-        at once (DELETE ``data/episodes/{id}``) so that a project made
-        through gadget starts empty, as on every tracker.
-        """
-        body = convert.to_kitsu("project", data, project_status_ids=self._status_ids())
-        payload = dict(self._conn.post("data/projects", body))
-        first_episode = payload.pop("first_episode_id", None)
-        if first_episode:
-            self._conn.delete(f"data/episodes/{first_episode}", {"force": "true"})
-        return self._record("project", payload)
-
-    def _create_episode(self, data: dict[str, Any]) -> Record:
-        """POST ``data/projects/{id}/episodes`` (+ PUT ``data/entities/{id}`` for custom data)."""
-        project_id = self._project_of(data, "project_id")
-        custom = data.pop("custom_data", None)
-        body = convert.to_kitsu("episode", data)
-        body.pop("project_id", None)
-        body.setdefault("description", "")
-        payload = self._conn.post(f"data/projects/{project_id}/episodes", body)
-        if custom:
-            payload = self._conn.put(f"data/entities/{payload['id']}", {"data": dict(custom)})
-        return self._record("episode", payload)
-
-    def _create_sequence(self, data: dict[str, Any]) -> Record:
-        """POST ``data/projects/{id}/sequences`` with name, episode, description and data."""
-        project_id = self._project_of(data, "episode_id")
-        body = convert.to_kitsu("sequence", data)
-        body.pop("project_id", None)
-        if "parent_id" in body:
-            body["episode_id"] = body.pop("parent_id")
-        return self._record(
-            "sequence", self._conn.post(f"data/projects/{project_id}/sequences", body)
-        )
-
-    def _create_shot(self, data: dict[str, Any]) -> Record:
-        """ONE POST ``data/projects/{id}/shots``: sequence, nb_frames, description and
-        ``data`` with frame_in / frame_out / fps and the custom data."""
-        project_id = self._project_of(data, "sequence_id")
-        data.setdefault("custom_data", {})
-        body = convert.to_kitsu("shot", data)
-        body.pop("project_id", None)
-        body.pop("preview_file_id", None)
-        if "parent_id" in body:
-            body["sequence_id"] = body.pop("parent_id")
-        try:
-            payload = self._conn.post(f"data/projects/{project_id}/shots", body)
-        except NotFound as exc:  # the route exists: its project or sequence is gone
-            where = {"project_id": project_id, "sequence_id": body.get("sequence_id")}
-            raise self._not_found("project or sequence", where) from exc
-        return self._record("shot", payload)
-
-    def _create_asset_type(self, data: dict[str, Any]) -> Record:
-        """POST ``data/entity-types``."""
-        body = convert.to_kitsu("asset_type", data)
-        return self._record("asset_type", self._conn.post("data/entity-types", body))
-
-    def _create_asset(self, data: dict[str, Any]) -> Record:
-        """POST ``data/projects/{id}/asset-types/{type}/assets/new`` with every field."""
-        project_id = self._project_of(data, "episode_id")
-        body = convert.to_kitsu("asset", data)
-        body.pop("project_id", None)
-        body.pop("preview_file_id", None)
-        type_id = body.pop("entity_type_id", None)
-        if not type_id:
-            raise ValidationError("a new asset needs an asset_type")
-        body["episode_id"] = body.pop("source_id", None)
-        body.setdefault("description", "")
-        body.setdefault("data", {})
-        body["is_shared"] = False
-        payload = self._conn.post(
-            f"data/projects/{project_id}/asset-types/{type_id}/assets/new", body
-        )
-        return self._record("asset", payload)
-
-    def _create_task_type(self, data: dict[str, Any]) -> Record:
-        """POST ``data/task-types``."""
-        data.pop("custom_data", None)
-        body = convert.to_kitsu("task_type", data)
-        return self._record("task_type", self._conn.post("data/task-types", body))
-
-    def _create_task_status(self, data: dict[str, Any]) -> Record:
-        """POST ``data/task-status``."""
-        data.pop("custom_data", None)
-        body = convert.to_kitsu("task_status", data)
-        payload = self._conn.post("data/task-status", body)
-        with self._lock:
-            self._default_status = None
-        return self._record("task_status", payload)
-
-    def _create_task(self, data: dict[str, Any]) -> Record:
-        """POST ``data/tasks`` with type, status, assignees, dates and estimation.
-
-        The task type is added to the project's settings first when missing
-        (POST ``data/projects/{id}/settings/task-types``): Kitsu's web UI
-        hides tasks of a type the project does not list.
-        """
-        entity_kind = data.pop("entity_kind", None)
-        entity_id = str(data.get("entity_id") or "")
-        if not entity_id:
-            raise ValidationError("a new task needs an entity (a shot or an asset)")
-        project_id = self._project_of(data, "entity_id")
-        data["project_id"] = project_id
-        task_type_id = str(data.get("task_type_id") or "")
-        self._ensure_task_type(project_id, task_type_id)
-        data.setdefault("status_id", self._default_status_id())
-        data.setdefault("name", "main")
-        body = convert.to_kitsu("task", data)
-        payload = self._conn.post("data/tasks", body)
-        if entity_kind:
-            self._remember(entity_id, str(entity_kind), project_id)
-        return self._task_records([payload])[0]
-
-    def _ensure_task_type(self, project_id: str, task_type_id: str) -> None:
-        """Add the task type to the project's settings unless it is there (once per project)."""
-        with self._settings_lock:  # concurrent creations add a type once
-            known = self._project_task_types.get(project_id)
-            if known is None:
-                project = self._conn.get(f"data/projects/{project_id}")
-                known = {str(t) for t in project.get("task_types") or []}
-                self._project_task_types[project_id] = known
-            if task_type_id not in known:
-                self._conn.post(
-                    f"data/projects/{project_id}/settings/task-types",
-                    {"task_type_id": task_type_id},
-                )
-                known.add(task_type_id)
-
-    def _create_comment(self, data: dict[str, Any]) -> Record:
-        checklist = tuple(
-            (str(c.get("text", "")), bool(c.get("checked")))
-            if isinstance(c, Mapping)
-            else (str(c), False)
-            for c in data.get("checklist") or ()
-        )
-        draft = CommentDraft(
-            text=str(data.get("text") or ""),
-            status_id=data.get("status_id"),
-            author_id=data.get("author_id"),
-            checklist=checklist,
-        )
-        return self.create_comment(str(data["task_id"]), draft)
-
-    def _create_person(self, data: dict[str, Any]) -> Record:
-        """POST ``data/persons`` (role "user" unless given)."""
-        data.setdefault("role", "user")
-        data.pop("project_id", None)
-        body = convert.to_kitsu("person", data)
-        return self._record("person", self._conn.post("data/persons", body))
-
-    def _create_department(self, data: dict[str, Any]) -> Record:
-        """POST ``data/departments``."""
-        data.pop("custom_data", None)
-        data.setdefault("color", DEFAULT_DEPARTMENT_COLOR)  # Zou requires one
-        body = convert.to_kitsu("department", data)
-        return self._record("department", self._conn.post("data/departments", body))
-
-    def _create_playlist(self, data: dict[str, Any]) -> Record:
-        """POST ``data/playlists``."""
-        data.pop("custom_data", None)
-        data.setdefault("for_entity", "shot")
-        data.setdefault("for_client", False)
-        body = convert.to_kitsu("playlist", data)
-        return self._record("playlist", self._conn.post("data/playlists", body))
+        return writes.create_in_parallel(self.create, self.undo_creations, kind, rows)
 
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
-        """PUT ``data/<route>/{id}`` (entities: ``data/entities/{id}``).
-
-        Writing ``custom_data`` (or a shot's frame_in / frame_out / fps)
-        first GETs the stored ``data`` and writes it back merged, so nothing
-        in it is lost: 2 requests.
-        """
-        route = self._route(kind)
-        data = dict(fields)
-        current: Mapping[str, Any] | None = None
-        touches_data = "custom_data" in data or (
-            kind == "shot" and any(f in data for f in convert.SHOT_DATA_FIELDS)
-        )
-        if touches_data:
-            current = self._conn.get(f"{route}/{id}").get("data") or {}
-        statuses = self._status_ids() if kind == "project" and "status" in data else None
-        body = convert.to_kitsu(kind, data, current_data=current, project_status_ids=statuses)
-        if not body:
-            return self.get(kind, id)
-        target = _UPDATE_ROUTES.get(kind, route)
-        with self._missing(kind, id):
-            payload = dict(self._conn.put(f"{target}/{id}", body))
-        if kind == "task" and "assignees" in body:
-            payload["assignees"] = body["assignees"]
-        if kind == "task_status":
-            with self._lock:
-                self._default_status = None
-        if kind == "shot" and "sequence_id" not in payload and payload.get("parent_id"):
-            payload.setdefault("sequence_id", payload["parent_id"])
-        record = self._records(kind, [payload])[0]
-        if kind == "task" and "assignees" not in payload:
-            # Zou answers a task's PUT without its assignees: say so, never drop them
-            record = convert.as_partial(record, ("assignee_ids",))
-        return record
+        """PUT the fields (2 requests when ``data`` is merged); see :func:`writes.update`."""
+        return writes.update(self._state, kind, id, fields)
 
     def delete(self, kind: str, id: str) -> None:
-        """DELETE ``data/<route>/{id}`` (``?force=true`` for entities, tasks, persons).
-
-        A project is closed first (PUT), as Zou deletes only closed projects.
-        """
-        route = _DELETE_ROUTES.get(kind, self._route(kind))
-        params = {"force": "true"} if kind in _FORCE_DELETE else None
-        with self._missing(kind, id):
-            if kind == "project":
-                closed = self._status_ids().get("closed")
-                if closed:
-                    self._conn.put(f"data/projects/{id}", {"project_status_id": closed})
-            self._conn.delete(f"{route}/{id}", params)
-        with self._lock:
-            self._index.pop(id, None)
-            if kind == "task_status":
-                self._default_status = None
+        """DELETE, with force where Zou needs it; see :func:`writes.delete`."""
+        writes.delete(self._state, kind, id)
 
     # -- publishing --------------------------------------------------------
     def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
-        """ONE multipart POST ``actions/tasks/{id}/batch-comment``: text, status,
-        checklist, previews and attachments (upload timeout; a plain JSON POST
-        to the same route when there is no file).
-
-        Without a status, the task's current one is read first (GET
-        ``data/tasks/{id}``: Zou requires one). A preview the server dropped
-        or could not process fails the publish with a GadgetError naming the
-        comment. With ``set_main_preview``, one PUT
-        ``actions/preview-files/{id}/set-main-preview`` follows.
-        """
-        status_id = draft.status_id
-        if status_id is None:
-            with self._missing("task", task_id):
-                status_id = str(self._conn.get(f"data/tasks/{task_id}")["task_status_id"])
-        comment = convert.comment_body(draft.text, status_id, draft.checklist, draft.author_id)
-        files: dict[str, Path] = {}
-        for i, path in enumerate(draft.previews):
-            files[f"preview_file-0-{i}"] = path
-        for i, path in enumerate(draft.attachments):
-            files[f"attachment_file-0-{i}"] = path
-        route = f"actions/tasks/{task_id}/batch-comment"
-        with self._missing("task", task_id):
-            if files:
-                answer = self._conn.upload(
-                    route, {"comments": json.dumps([comment])}, files, draft.progress
-                )
-            else:  # no file: the same route takes a JSON body
-                answer = self._conn.post(route, {"comments": [comment]})
-        if not isinstance(answer, list) or not answer:
-            raise GadgetError(f"Kitsu at {self.host} answered POST /{route} without the comment")
-        payload = dict(answer[0])
-        self._check_publish(payload, draft)
-        record = convert.comment_record(payload, web=self.web)
-        if draft.set_main_preview and record["previews"]:
-            self.set_main_preview(record["previews"][0]["id"])
-        return record
-
-    def _check_publish(self, payload: Mapping[str, Any], draft: CommentDraft) -> None:
-        """A preview or attachment Zou dropped (or could not process) is a failed publish."""
-        previews = [p for p in payload.get("preview_files") or [] if isinstance(p, Mapping)]
-        broken = [p for p in previews if str(p.get("status") or "").lower() == "broken"]
-        attachments = payload.get("attachment_files") or []
-        problems = []
-        if len(previews) < len(draft.previews):
-            sent = ", ".join(p.name for p in draft.previews)
-            problems.append(
-                f"{len(draft.previews) - len(previews)} of the previews ({sent}) were dropped "
-                "by the server (unsupported format or failed processing)"
-            )
-        if broken:
-            names = ", ".join(f"{p.get('original_name')}.{p.get('extension')}" for p in broken)
-            problems.append(f"the server could not process the preview(s) {names} (broken)")
-        if len(attachments) < len(draft.attachments):
-            sent = ", ".join(p.name for p in draft.attachments)
-            problems.append(f"attachments were dropped by the server ({sent})")
-        if problems:
-            raise GadgetError(
-                f"publish on task {payload.get('object_id')} failed on Kitsu at {self.host}: "
-                + "; ".join(problems)
-                + f". The comment {payload.get('id')} was posted (with its status) without them."
-            )
+        """One publish, in ONE POST ``batch-comment``; see :func:`publish.create_comment`."""
+        return publish.create_comment(self._state, task_id, draft)
 
     def set_main_preview(self, preview_id: str) -> None:
         """PUT ``actions/preview-files/{id}/set-main-preview``: the entity's thumbnail."""
-        with self._missing("preview", preview_id):
-            self._conn.put(f"actions/preview-files/{preview_id}/set-main-preview", {})
+        publish.set_main_preview(self._state, preview_id)
 
     def download(self, kind: str, id: str, path: Path) -> Path:
-        """GET ``pictures/originals/preview-files/{id}/download`` (any preview type) or
-        ``data/attachment-files/{id}/file/{name}``, streamed to ``path``."""
-        target = Path(path)
-        if kind == "preview":
-            route = f"pictures/originals/preview-files/{id}/download"
-        elif kind == "attachment":
-            route = f"data/attachment-files/{id}/file/{target.name or 'file'}"
-        else:
-            raise ValidationError(f"only previews and attachments are downloaded, not {kind}s")
-        with self._missing(kind, id):
-            return self._conn.download(route, target)
+        """A preview's or attachment's file, streamed to ``path``; see :func:`publish.download`."""
+        return publish.download(self._state, kind, id, path)
 
-    # -- casting -----------------------------------------------------------
-    def _projects_of(self, ids: Sequence[str], kind: str) -> dict[str, _Ids]:
-        """Group entity ids by project (the index, else one GET of the unknown ones)."""
-        by_project: dict[str, _Ids] = {}
-        unknown: _Ids = []
-        for ident in ids:
-            known = self._known(ident)
-            if known and known[1]:
-                by_project.setdefault(known[1], []).append(ident)
-            else:
-                unknown.append(ident)
-        for chunk in _chunks(unknown):
-            for payload in self._conn.get(_ROUTES[kind], {"id": json.dumps(chunk)}):
-                record = self._record(kind, payload)
-                by_project.setdefault(str(record["project_id"]), []).append(str(record["id"]))
-        return by_project
-
+    # -- optional capabilities: casting, time spent, playlists, team, search ----
     def get_casting(self, shot_ids: Sequence[str]) -> dict[str, Records]:
-        """GET ``data/projects/{id}/entities/{shot}/casting`` for one shot, else one GET
-        ``data/projects/{id}/sequences/all/casting`` per project."""
-        ids = list(dict.fromkeys(str(i) for i in shot_ids))
-        out: dict[str, Records] = {i: [] for i in ids}
-        for project_id, shots in self._projects_of(ids, "shot").items():
-            if len(shots) == 1:
-                rows = self._conn.get(f"data/projects/{project_id}/entities/{shots[0]}/casting")
-                out[shots[0]] = convert.casting_rows(rows)
-                continue
-            table = self._conn.get(f"data/projects/{project_id}/sequences/all/casting")
-            for shot_id in shots:
-                out[shot_id] = convert.casting_rows(table.get(shot_id) or [])
-        return out
+        """Each shot's casting; see :func:`optional.get_casting`."""
+        return optional.get_casting(self._state, shot_ids)
 
     def set_casting(self, project_id: str, casting: Mapping[str, Sequence[Record]]) -> None:
         """ONE PUT ``data/projects/{id}/entities/casting`` for every shot given."""
-        body = {str(shot): convert.casting_payload(rows) for shot, rows in casting.items()}
-        if body:
-            # Zou spends ~0.2 s per shot on this PUT: the long timeout, not the default
-            self._conn.put(f"data/projects/{project_id}/entities/casting", body, slow=True)
+        optional.set_casting(self._state, project_id, casting)
 
     def list_cast_in(self, asset_id: str) -> Records:
-        """GET ``data/assets/{id}/cast-in``, then one GET of those shots."""
-        with self._missing("asset", asset_id):
-            rows = self._conn.get(f"data/assets/{asset_id}/cast-in")
-        shot_ids = [str(r["shot_id"]) for r in rows if r.get("shot_id")]
-        if not shot_ids:
-            return []
-        known = self._known(asset_id)
-        filters: dict[str, Any] = {"id": shot_ids}
-        if known and known[1]:
-            filters["project_id"] = known[1]
-        return self.list("shot", filters)
+        """The shots an asset is cast in; see :func:`optional.list_cast_in`."""
+        return optional.list_cast_in(self._state, asset_id)
 
-    # -- time spent --------------------------------------------------------
     def list_time_spent(self, task_id: str) -> Records:
-        """GET ``actions/tasks/{id}/time-spents`` (durations in minutes)."""
-        with self._missing("task", task_id):
-            answer = self._conn.get(f"actions/tasks/{task_id}/time-spents")
-        rows = [
-            convert.time_spent_record(row)
-            for key, value in answer.items()
-            if key != "total" and isinstance(value, list)
-            for row in value
-        ]
-        return sorted(rows, key=lambda r: (r["date"] or dt.date.min, r["person_id"] or ""))
+        """GET ``actions/tasks/{id}/time-spents``."""
+        return optional.list_time_spent(self._state, task_id)
 
     def set_time_spent(
         self,
@@ -1160,76 +310,19 @@ class KitsuTracker(Tracker):
         *,
         add: bool = False,
     ) -> Record:
-        """POST ``actions/tasks/{id}/time-spents/{date}/persons/{person}`` (``/add`` to add).
+        """Set (or add to) a person's time on a task; see :func:`optional.set_time_spent`."""
+        return optional.set_time_spent(self._state, task_id, person_id, date, duration, add=add)
 
-        Kitsu records time only for a person assigned to the task. When it
-        refuses because the person is not assigned, the person is assigned
-        (GET ``data/tasks/{id}``, PUT ``actions/persons/{id}/assign``) and
-        the time posted again: 4 requests instead of 1, the first time only.
-        """
-        route = f"actions/tasks/{task_id}/time-spents/{date.isoformat()}/persons/{person_id}"
-        if add:
-            route += "/add"
-        body = {"duration": convert.to_minutes(duration)}
-        try:
-            with self._missing("task", task_id):
-                try:
-                    payload = self._conn.post(route, body)
-                except PermissionDenied:
-                    task = self._conn.get(f"data/tasks/{task_id}")
-                    if person_id in (task.get("assignees") or []):
-                        raise
-                    self._conn.put(f"actions/persons/{person_id}/assign", {"task_ids": [task_id]})
-                    payload = self._conn.post(route, body)
-        except PermissionDenied as exc:
-            raise PermissionDenied(
-                f"{exc}. Kitsu records time spent only for a person assigned to the task, "
-                "logged by that person, a manager of the project or an admin"
-            ) from exc
-        return convert.time_spent_record(payload)
-
-    # -- playlists, team, search ------------------------------------------
     def add_playlist_entry(
         self, playlist_id: str, entity_id: str, preview_id: str | None
     ) -> Record:
         """POST ``actions/playlists/{id}/add-entity`` (answers the playlist)."""
-        body: dict[str, Any] = {"entity_id": entity_id}
-        if preview_id:
-            body["preview_file_id"] = preview_id
-        with self._missing("playlist", playlist_id):
-            payload = self._conn.post(f"actions/playlists/{playlist_id}/add-entity", body)
-        return self._record("playlist", payload)
+        return optional.add_playlist_entry(self._state, playlist_id, entity_id, preview_id)
 
     def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
         """POST ``data/projects/{id}/team`` or DELETE ``data/projects/{id}/team/{person}``."""
-        if member:
-            self._conn.post(f"data/projects/{project_id}/team", {"person_id": person_id})
-        else:
-            self._conn.delete(f"data/projects/{project_id}/team/{person_id}")
+        optional.set_team_member(self._state, project_id, person_id, member)
 
     def search(self, text: str, project_id: str | None = None) -> Pairs:
-        """POST ``data/search``: needs Kitsu's full-text indexer (Meilisearch).
-
-        Raises Unsupported, naming the indexer, when the server has none
-        running (Zou answers 500); this is why ``search`` is not declared
-        in :attr:`capabilities`.
-        """
-        body: dict[str, Any] = {"query": text, "index_names": list(_INDEX_NAMES), "limit": 20}
-        if project_id:
-            body["project_id"] = project_id
-        try:
-            answer = self._conn.post("data/search", body)
-        except GadgetError as exc:  # TrackerUnavailable included: Zou answers 500
-            if isinstance(exc, (PermissionDenied, ValidationError)):
-                raise
-            raise Unsupported(
-                f"full-text search on Kitsu at {self.host} needs the Meilisearch indexer "
-                "(Zou's INDEXER_HOST / INDEXER_PORT) running beside the server, and POST "
-                "/data/search failed: the indexer is missing or down. Filter collections "
-                "by name instead (project.shots.filter(name=...))"
-            ) from exc
-        pairs: Pairs = []
-        for index, kind in _INDEX_NAMES.items():
-            for payload in answer.get(index) or []:
-                pairs.append((kind, self._record(kind, payload)))
-        return pairs
+        """POST ``data/search`` (needs Kitsu's indexer); see :func:`optional.search`."""
+        return optional.search(self._state, text, project_id)

@@ -1,0 +1,63 @@
+"""The id index: the kind and project of the entities a Kitsu tracker has returned.
+
+Why it exists: Zou's answers leave out two facts that some requests need,
+and asking for them would cost a request each time.
+
+- A task row names its entity (``entity_id``) but not whether that is a shot
+  or an asset, while a task record says it (``entity_kind``). Reading tasks
+  as children, the tracker is told the parents' kind (``list_children``'s
+  ``parent_kind``) and needs no index. Reading them otherwise (``get``,
+  ``list``, the answer of ``create`` or ``update``) it looks the entity up
+  here, and only for entities it has not seen asks Zou (one GET of shots,
+  then one of assets for those not found, per project and 60 ids). The kind also picks the per-entity route
+  of ``list("task", {"entity_id": ..., "task_type_name": ...})``
+  (``data/shots/{id}/tasks`` or ``data/assets/{id}/tasks``: one request,
+  where the task types by name would cost one more).
+- Some routes are per project while the call names only entities: the tasks
+  of more than 60 shots (``data/projects/{id}/tasks``, one request instead of
+  one per 60 shots), casting (grouped by project), the shots an asset is
+  cast in (narrowed to its project), and a new record given its parent but
+  no ``project_id``.
+
+Only episodes, sequences, shots and assets are kept: ``(kind, project_id)``
+per id, bounded (least recently used out first) so that a long-lived
+tracker's memory does not grow without end; an id that fell out is asked
+for again. Thread-safe. No I/O here.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from cachetools import LRUCache
+
+__all__ = ["IdIndex"]
+
+
+class IdIndex:
+    """Entity id -> (kind, project id), for one tracker."""
+
+    def __init__(self, maxsize: int = 200_000) -> None:
+        self._lock = threading.Lock()
+        self._known: LRUCache[str, tuple[str, str | None]] = LRUCache(maxsize=maxsize)
+
+    def remember(self, ident: str | None, kind: str, project_id: str | None) -> None:
+        """Keep ``ident``'s kind and project (nothing for an empty id)."""
+        if ident:
+            with self._lock:
+                self._known[ident] = (kind, project_id)
+
+    def known(self, ident: str) -> tuple[str, str | None] | None:
+        """``(kind, project_id)`` of ``ident``, or None when it is not in the index."""
+        with self._lock:
+            return self._known.get(ident)
+
+    def project_of(self, ident: str) -> str | None:
+        """The project of ``ident`` when the index has it, else None."""
+        known = self.known(ident)
+        return known[1] if known else None
+
+    def forget(self, ident: str) -> None:
+        """Drop ``ident`` (it was deleted)."""
+        with self._lock:
+            self._known.pop(ident, None)
