@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
-from cachetools import TTLCache
 
+from gadget._cache import CacheKey, QueryCache, cache_key
 from gadget.collections import Collection, Items, matches
 from gadget.config import mask_url
 from gadget.entities import ENTITY_CLASSES, ChecklistItem, Entity
@@ -41,7 +41,6 @@ logger = logging.getLogger("gadget.session")
 _REFERENCE_KINDS = frozenset(
     {"project", "task_type", "task_status", "asset_type", "department", "person"}
 )
-_Key = tuple[str, tuple[tuple[str, Any], ...]]
 
 
 def _parent_kinds(kind: str, field: str) -> tuple[str, ...]:
@@ -210,16 +209,6 @@ def _unset(entity: Entity, name: str) -> bool:
     return False
 
 
-def _freeze(value: Any) -> Any:
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return tuple(sorted(str(v) for v in value))
-    return value
-
-
-def _key(kind: str, filters: Mapping[str, Any]) -> _Key:
-    return kind, tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
-
-
 def _describe(entity: Any) -> str:
     """``shot 'sq170_sh0224'`` (no I/O: only what the entity holds)."""
     kind = str(getattr(entity, "kind", type(entity).__name__)).replace("_", " ")
@@ -250,16 +239,12 @@ class _Reading:
         self._identity: weakref.WeakValueDictionary[tuple[str, str], Entity] = (
             weakref.WeakValueDictionary()
         )
-        self._cache_on = cache
-        self._queries: TTLCache[_Key, list[Any]] = TTLCache(cache_size, cache_ttl)
-        # when the cache is off, prefetched sibling results wait here until read once
-        self._prefetched: dict[_Key, list[Any]] = {}
+        self._cache = QueryCache(self._lock, enabled=cache, ttl=cache_ttl, size=cache_size)
         # per thread / context: ``no_prefetch()`` in one thread leaves the others alone
         # (a new thread starts from the session's setting)
         self._prefetch_var: contextvars.ContextVar[bool] = contextvars.ContextVar(
             f"gadget_prefetch_{id(self):x}", default=prefetch
         )
-        self._generation = 0
         self._me: Person | None = None
         self._closed = False
 
@@ -274,6 +259,11 @@ class _Reading:
                 f"{mask_url(self._tracker.config.url)}); connect again"
             )
         return self._tracker
+
+    @property
+    def _cache_on(self) -> bool:
+        """Whether this session keeps query results (``connect(..., cache=False)``)."""
+        return self._cache.enabled
 
     @property
     def _prefetch(self) -> bool:
@@ -356,7 +346,9 @@ class _Reading:
     def _bind_many(
         self, kind: str, records: Sequence[Mapping[str, Any]], complete: _Loader | None = None
     ) -> list[Any]:
-        group = _Group(kind, [str(r["id"]) for r in records], self._generation, None, complete)
+        group = _Group(
+            kind, [str(r["id"]) for r in records], self._cache.generation, None, complete
+        )
         return self._bind_all(kind, records, group)
 
     def _complete(self, entity: Entity) -> None:
@@ -378,18 +370,11 @@ class _Reading:
     # -- reading -----------------------------------------------------------
     def clear_cache(self) -> None:
         """Forget every cached query result (entities already held stay valid)."""
-        with self._lock:
-            self._queries.clear()
-            self._prefetched.clear()
-            self._generation += 1
+        self._cache.clear()
 
     def _invalidate(self, *kinds: str) -> None:
         """Forget the cached query results of ``kinds`` (after a write)."""
-        with self._lock:
-            for key in [k for k in list(self._queries.keys()) if k[0] in kinds]:
-                self._queries.pop(key, None)
-            self._prefetched.clear()
-            self._generation += 1
+        self._cache.invalidate(*kinds)
 
     def _collection(
         self,
@@ -405,31 +390,18 @@ class _Reading:
             cast("Session", self), kind, scope, label=label, owner=owner, defaults=defaults
         )
 
-    def _cache_get(self, key: _Key) -> list[Any] | None:
-        with self._lock:
-            if self._cache_on:
-                return self._queries.get(key)
-            return self._prefetched.pop(key, None)
-
-    def _cache_put(self, key: _Key, value: list[Any], *, prefetched: bool = False) -> None:
-        with self._lock:
-            if self._cache_on:
-                self._queries[key] = value
-            elif prefetched:
-                self._prefetched[key] = value
-
     def _query(self, kind: str, filters: Mapping[str, Any]) -> list[Any]:
         """Entities of ``kind`` matching ``filters`` exactly (normalized field names)."""
         spec = KINDS[kind]
         accepted = set(spec.filters) | {"id", spec.key} | self.tracker.name_filters
         server = {k: v for k, v in filters.items() if k in accepted and v is not None}
-        key = _key(kind, server)
-        found = self._cache_get(key)
+        key = cache_key(kind, server)
+        found = self._cache.get(key)
         if found is None:
             # a narrowing of a query already loaded is answered from it
             broader = {k: v for k, v in server.items() if k not in (spec.key, "id", "name")}
             if broader != server:
-                found = self._cache_get(_key(kind, broader)) if self._cache_on else None
+                found = self._cache.get(cache_key(kind, broader)) if self._cache_on else None
         if found is None:
             found = self._load(kind, server, key)
         # the final match is exact; server-only filters (a person's team) are not attributes
@@ -448,7 +420,7 @@ class _Reading:
                     return hit
         return None
 
-    def _load(self, kind: str, server: dict[str, Any], key: _Key) -> list[Any]:
+    def _load(self, kind: str, server: dict[str, Any], key: CacheKey) -> list[Any]:
         if self._prefetch and len(server) == 1:
             ((field, parent_id),) = server.items()
             parent = self._held(_parent_kinds(kind, field), parent_id)
@@ -458,7 +430,7 @@ class _Reading:
                 group is not None
                 and group.kind != "project"
                 and len(group.ids) > 1
-                and group.generation == self._generation
+                and group.generation == self._cache.generation
             ):
                 return self._load_children(kind, field, group, parent_id)
         child_kind, field = _EMBEDDED.get(kind, ("", ""))
@@ -473,7 +445,7 @@ class _Reading:
         if both is None:
             with _bulk():
                 entities = self._bind_many(kind, self.tracker.list(kind, server))
-        self._cache_put(key, entities)
+        self._cache.put(key, entities)
         return entities
 
     @contextlib.contextmanager
@@ -485,7 +457,7 @@ class _Reading:
         lists would be read again). A failed read is left for the caller that
         needs the list: it reads it again and sees the error.
         """
-        wanted = [k for k in kinds if self._cache_on and self._cache_get(_key(k, {})) is None]
+        wanted = [k for k in kinds if self._cache_on and self._cache.get(cache_key(k, {})) is None]
         if not wanted or not self.tracker.concurrent_reads:
             yield
             return
@@ -537,10 +509,10 @@ class _Reading:
         for pid in parent_ids:
             found = children.get(pid, ())
             group = _Group(
-                child_kind, [str(r["id"]) for r in found], self._generation, family, loader
+                child_kind, [str(r["id"]) for r in found], self._cache.generation, family, loader
             )
             bound = self._bind_all(child_kind, found, group)
-            self._cache_put(_key(child_kind, {field: pid}), bound, prefetched=True)
+            self._cache.put(cache_key(child_kind, {field: pid}), bound, prefetched=True)
         return entities
 
     def _load_children(self, kind: str, field: str, group: _Group, parent_id: str) -> list[Any]:
@@ -553,13 +525,15 @@ class _Reading:
             family = [str(r["id"]) for records in by_parent.values() for r in records]
             for pid, records in by_parent.items():
                 # one parent's children are siblings; the family is all of them
-                children = _Group(kind, [str(r["id"]) for r in records], self._generation, family)
+                children = _Group(
+                    kind, [str(r["id"]) for r in records], self._cache.generation, family
+                )
                 bound = self._bind_all(kind, records, children)
                 if pid == parent_id:
                     mine = bound
                 else:
-                    self._cache_put(_key(kind, {field: pid}), bound, prefetched=True)
-        self._cache_put(_key(kind, {field: parent_id}), mine)
+                    self._cache.put(cache_key(kind, {field: pid}), bound, prefetched=True)
+        self._cache.put(cache_key(kind, {field: parent_id}), mine)
         return mine
 
     def _ref(self, kind: str, ident: str | None, within: Mapping[str, Any] | None = None) -> Any:

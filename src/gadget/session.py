@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from gadget._reading import _describe, _key
+from gadget._cache import cache_key
+from gadget._reading import _describe
 from gadget._writing import ALSO_KEYED_BY, _date, _int, _Writing
 from gadget.collections import Collection, Items, Team
 from gadget.config import TrackerConfig, load_config, mask_url
@@ -209,12 +210,12 @@ class Session(_Writing):
     # -- casting, time spent, playlists, team, files -----------------------
     def _casting(self, shot: Shot) -> list[CastingEntry]:
         self.tracker.require("casting")
-        key = _key("casting", {"shot_id": shot.id})
-        found = self._cache_get(key)
+        key = cache_key("casting", {"shot_id": shot.id})
+        found = self._cache.get(key)
         if found is None:
             group = shot._group
             ids = [shot.id]
-            if self._prefetch and group is not None and group.generation == self._generation:
+            if self._prefetch and group is not None and group.generation == self._cache.generation:
                 ids = list(group.ids)
             by_shot = self.tracker.get_casting(ids)
             for sid, rows in by_shot.items():
@@ -229,9 +230,11 @@ class Session(_Writing):
                 if sid == shot.id:
                     found = entries
                 else:
-                    self._cache_put(_key("casting", {"shot_id": sid}), entries, prefetched=True)
+                    self._cache.put(
+                        cache_key("casting", {"shot_id": sid}), entries, prefetched=True
+                    )
             found = found or []
-            self._cache_put(key, found)
+            self._cache.put(key, found)
         return list(found)
 
     def _set_casting(self, casting: Mapping[Any, Iterable[Any]]) -> None:
@@ -377,7 +380,7 @@ class Session(_Writing):
             seq = sequences.get(name=seq_name)
             return coll.get(name=shot_name, sequence_id=seq.id)
         if kind == "task":
-            types = self._cache_get(_key("task_type", {})) if self._cache_on else None
+            types = self._cache.get(cache_key("task_type", {})) if self._cache_on else None
             by_name = "task_type_name" in self.tracker.name_filters
             if self.tracker.looks_like_id(key) or types is not None or not by_name:
                 found = self._query(
