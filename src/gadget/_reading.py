@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
 import gc
 import logging
 import threading
-import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-import attrs
-
 from gadget._cache import CacheKey, QueryCache, cache_key
+from gadget._identity import IdentityMap, Loader, describe
 from gadget.collections import Collection, Items, matches
 from gadget.config import mask_url
-from gadget.entities import ENTITY_CLASSES, ChecklistItem, Entity
+from gadget.entities import ENTITY_CLASSES, Entity
 from gadget.errors import TrackerUnavailable
 from gadget.kinds import KINDS
 from gadget.trackers.base import MISSING, Record
@@ -59,27 +56,6 @@ _EMBEDDED = {"shot": ("task", "entity_id"), "asset": ("task", "entity_id")}
 _ALONGSIDE = {"task": ("task_type", "task_status")}
 
 
-class _Loader:
-    """Loads the fields partial records left out, once, for all of them."""
-
-    __slots__ = ("_fn", "_lock")
-
-    def __init__(self, fn: Callable[[], None]) -> None:
-        self._fn: Callable[[], None] | None = fn
-        self._lock = threading.Lock()
-
-    def __call__(self) -> None:
-        with self._lock:
-            fn, self._fn = self._fn, None
-            if fn is None:
-                return
-            try:
-                fn()
-            except BaseException:
-                self._fn = fn  # not loaded: the next read tries again
-                raise
-
-
 class _Group:
     """Ids loaded together by one collection read (siblings, for prefetch)."""
 
@@ -91,7 +67,7 @@ class _Group:
         ids: list[str],
         generation: int,
         family: list[str] | None = None,
-        complete: _Loader | None = None,
+        complete: Loader | None = None,
     ) -> None:
         self.kind = kind
         self.ids = ids  # loaded by one collection read: one parent's children
@@ -110,60 +86,6 @@ class _Group:
             return self.ids
         start = self.ids.index(ident) // limit * limit
         return self.ids[start : start + limit]
-
-
-_Fix = tuple[str, str, Any, "Callable[[], Any] | None"]
-
-
-@functools.cache
-def _plan(kind: str) -> tuple[frozenset[str], tuple[_Fix, ...]]:
-    """How a record of ``kind`` becomes constructor arguments: the fields a
-    record may set, and those among them that need more than being taken as
-    they are, each with its special reading ("" for none), its default and
-    its factory (a None gives the default)."""
-    known, fixes = [], []
-    for f in attrs.fields(ENTITY_CLASSES[kind]):
-        alias = f.alias
-        if alias in ("session", "group"):
-            continue
-        known.append(alias)
-        special = ""
-        if kind == "comment" and alias in ("previews", "attachments", "checklist"):
-            special = alias
-        elif kind == "playlist" and alias == "entries":
-            special = "entries"
-        elif alias in ("custom_data", "raw"):
-            special = "dict"
-        elif alias in ("assignee_ids", "department_ids"):
-            special = "list"
-        factory = f.default.factory if isinstance(f.default, attrs.Factory) else None  # type: ignore[arg-type]
-        if special or factory is not None or f.default not in (None, attrs.NOTHING):
-            fixes.append((alias, special, f.default, factory))
-    return frozenset(known), tuple(fixes)
-
-
-@functools.cache
-def _names(kind: str) -> tuple[tuple[str, str], ...]:
-    """(alias, attribute name) of every field a record sets."""
-    return tuple(
-        (f.alias, f.name)
-        for f in attrs.fields(ENTITY_CLASSES[kind])
-        if f.alias not in ("session", "group")
-    )
-
-
-@functools.cache
-def _lazy_fields(kind: str) -> dict[str, Callable[[], Any]]:
-    """The fields a partial record may leave out, each with its default."""
-    out: dict[str, Callable[[], Any]] = {}
-    for f in attrs.fields(ENTITY_CLASSES[kind]):
-        if f.name != f.alias or f.name == "id":
-            continue
-        if isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
-            out[f.name] = f.default.factory
-        else:
-            out[f.name] = functools.partial(lambda value: value, f.default)
-    return out
 
 
 class _GcPause:
@@ -201,27 +123,6 @@ class _GcPause:
 _bulk = _GcPause()
 
 
-def _unset(entity: Entity, name: str) -> bool:
-    try:
-        object.__getattribute__(entity, name)
-    except AttributeError:
-        return True
-    return False
-
-
-def _describe(entity: Any) -> str:
-    """``shot 'sq170_sh0224'`` (no I/O: only what the entity holds)."""
-    kind = str(getattr(entity, "kind", type(entity).__name__)).replace("_", " ")
-    label = getattr(entity, "id", "")
-    if kind == "task":
-        return f"{kind} {label!r}"
-    if not isinstance(entity, Entity):
-        label = getattr(entity, "name", None) or label
-    elif not _unset(entity, "name"):  # a name a partial record left out is not read
-        label = entity.name or label  # type: ignore[attr-defined]
-    return f"{kind} {label!r}"
-
-
 class _Reading:
     """The identity map, the query cache and the reads behind them."""
 
@@ -236,9 +137,7 @@ class _Reading:
     ) -> None:
         self._tracker = tracker
         self._lock = threading.RLock()
-        self._identity: weakref.WeakValueDictionary[tuple[str, str], Entity] = (
-            weakref.WeakValueDictionary()
-        )
+        self._identity = IdentityMap(cast("Session", self), self._lock, lambda: self.tracker)
         self._cache = QueryCache(self._lock, enabled=cache, ttl=cache_ttl, size=cache_size)
         # per thread / context: ``no_prefetch()`` in one thread leaves the others alone
         # (a new thread starts from the session's setting)
@@ -270,99 +169,13 @@ class _Reading:
         """Whether sibling prefetch is on in the calling thread (context)."""
         return self._prefetch_var.get()
 
-    # -- binding -----------------------------------------------------------
-    def _values(self, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
-        known, fixes = _plan(kind)
-        out = dict(record)  # one copy in C, then what is not a field goes
-        for alias in out.keys() - known:
-            del out[alias]
-        for alias, special, default, factory in fixes:
-            if alias not in out:
-                continue
-            value = out[alias]
-            if special:
-                value = self._special(special, value)
-            if value is None:
-                if factory is not None:
-                    value = factory()
-                elif default is not attrs.NOTHING:
-                    value = default
-            out[alias] = value
-        return out
-
-    def _special(self, special: str, value: Any) -> Any:
-        if special == "previews":
-            return tuple(self._bind("preview", r) for r in value or ())
-        if special == "attachments":
-            return tuple(self._bind("attachment", r) for r in value or ())
-        if special == "checklist":
-            return tuple(
-                ChecklistItem(i, str(c.get("text", "")), bool(c.get("checked")))
-                for i, c in enumerate(value or ())
-            )
-        if special == "entries":
-            return tuple(dict(e) for e in value or ())
-        # records are the tracker's copies (the contract): taken as they are
-        if special == "dict":
-            return value if type(value) is dict else dict(value or {})
-        return value if type(value) is list else list(value or [])  # "list"
-
-    def _bind(self, kind: str, record: Mapping[str, Any], group: _Group | None = None) -> Entity:
-        entity: Entity = self._bind_all(kind, (record,), group)[0]
-        return entity
-
-    def _bind_all(
-        self, kind: str, records: Iterable[Mapping[str, Any]], group: _Group | None = None
-    ) -> list[Any]:
-        """The entities of ``records`` (all of ``kind``), each the one object the
-        session holds for its id: made on first sight, updated in place after."""
-        cls = ENTITY_CLASSES[kind]
-        lazy = _lazy_fields(kind)
-        identity = self._identity
-        out = []
-        with self._lock:  # once for all of them
-            for record in records:
-                values = self._values(kind, record)
-                missing = record.get(MISSING) or ()
-                key = (kind, str(values["id"]))
-                obj = identity.get(key)
-                if obj is None:
-                    obj = cls(**values, session=cast("Session", self), group=group)
-                    for name in missing:
-                        if name in lazy:
-                            object.__delattr__(obj, name)  # read later through _complete
-                    identity[key] = obj
-                else:
-                    if missing and "raw" in values:  # keep what the fuller payload had
-                        values["raw"] = {**obj.raw, **values["raw"]}
-                    for alias, name in _names(kind):
-                        if alias in values:
-                            setattr(obj, name, values[alias])
-                    if group is not None:
-                        obj._group = group
-                out.append(obj)
-        return out
-
     def _bind_many(
-        self, kind: str, records: Sequence[Mapping[str, Any]], complete: _Loader | None = None
+        self, kind: str, records: Sequence[Mapping[str, Any]], complete: Loader | None = None
     ) -> list[Any]:
         group = _Group(
             kind, [str(r["id"]) for r in records], self._cache.generation, None, complete
         )
-        return self._bind_all(kind, records, group)
-
-    def _complete(self, entity: Entity) -> None:
-        """Load the fields a partial record left out of ``entity`` (and of the
-        records read with it: one tracker call for all of them)."""
-        loader = getattr(entity._group, "complete", None)
-        if loader is not None:
-            loader()
-        kind = entity.kind
-        if any(_unset(entity, name) for name in _lazy_fields(kind)):
-            self._reload(entity)  # read alone, or changed since: its own record
-        for name, default in _lazy_fields(kind).items():
-            if _unset(entity, name):  # the tracker does not have it at all
-                object.__setattr__(entity, name, default())
+        return self._identity.bind_all(kind, records, group)
 
     def _items(self, items: Iterable[Any], label: str) -> Items[Any]:
         return Items(items, label)
@@ -385,7 +198,7 @@ class _Reading:
         defaults: Mapping[str, Any] | None = None,
     ) -> Collection[Any]:
         plural = KINDS[kind].plural.replace("_", " ")
-        label = f"{plural} of {_describe(owner)}" if owner is not None else plural
+        label = f"{plural} of {describe(owner)}" if owner is not None else plural
         return Collection(
             cast("Session", self), kind, scope, label=label, owner=owner, defaults=defaults
         )
@@ -409,21 +222,10 @@ class _Reading:
         local = {k: v for k, v in filters.items() if k not in server or hasattr(cls, k)}
         return [e for e in found if matches(e, local)]
 
-    def _held(self, kinds: Iterable[str], ident: Any) -> Entity | None:
-        """The entity held for ``ident`` under one of ``kinds`` (identity is kind + id)."""
-        if not isinstance(ident, str):
-            return None
-        with self._lock:
-            for kind in kinds:
-                hit = self._identity.get((kind, ident))
-                if hit is not None:
-                    return hit
-        return None
-
     def _load(self, kind: str, server: dict[str, Any], key: CacheKey) -> list[Any]:
         if self._prefetch and len(server) == 1:
             ((field, parent_id),) = server.items()
-            parent = self._held(_parent_kinds(kind, field), parent_id)
+            parent = self._identity.held(_parent_kinds(kind, field), parent_id)
             group = getattr(parent, "_group", None) if parent is not None else None
             # projects are never prefetched through: one project's shots, not the studio's
             if (
@@ -494,24 +296,24 @@ class _Reading:
         parent_ids = [str(r["id"]) for r in records]
 
         def full_parents() -> None:
-            self._bind_all(kind, self.tracker.list(kind, server))
+            self._identity.bind_all(kind, self.tracker.list(kind, server))
 
         def full_children() -> None:
             answer = self.tracker.list_children(child_kind, field, parent_ids, parent_kind=kind)
             for found in answer.values():
-                self._bind_all(child_kind, found)
+                self._identity.bind_all(child_kind, found)
 
         partial = any(MISSING in r for r in records)
-        entities = self._bind_many(kind, records, _Loader(full_parents) if partial else None)
+        entities = self._bind_many(kind, records, Loader(full_parents) if partial else None)
         family = [str(r["id"]) for found in children.values() for r in found]
         partial = any(MISSING in r for found in children.values() for r in found)
-        loader = _Loader(full_children) if partial else None
+        loader = Loader(full_children) if partial else None
         for pid in parent_ids:
             found = children.get(pid, ())
             group = _Group(
                 child_kind, [str(r["id"]) for r in found], self._cache.generation, family, loader
             )
-            bound = self._bind_all(child_kind, found, group)
+            bound = self._identity.bind_all(child_kind, found, group)
             self._cache.put(cache_key(child_kind, {field: pid}), bound, prefetched=True)
         return entities
 
@@ -528,7 +330,7 @@ class _Reading:
                 children = _Group(
                     kind, [str(r["id"]) for r in records], self._cache.generation, family
                 )
-                bound = self._bind_all(kind, records, children)
+                bound = self._identity.bind_all(kind, records, children)
                 if pid == parent_id:
                     mine = bound
                 else:
@@ -540,15 +342,19 @@ class _Reading:
         """The entity of ``kind`` with id ``ident`` (None for None)."""
         if ident is None:
             return None
-        with self._lock:
-            hit = self._identity.get((kind, ident))
+        hit = self._identity.get(kind, ident)
         if hit is not None:
             return hit
         if kind in _REFERENCE_KINDS or within:
             for e in self._query(kind, dict(within or {})):
                 if e.id == ident:
                     return e
-        return self._bind(kind, self.tracker.get(kind, ident))
+        return self._identity.bind(kind, self.tracker.get(kind, ident))
+
+    def _complete(self, entity: Entity) -> None:
+        """Load the fields a partial record left out of ``entity`` (entities call this)."""
+        self._identity.complete(entity)
 
     def _reload(self, entity: Entity) -> None:
-        self._bind(entity.kind, self.tracker.get(entity.kind, entity.id))
+        """Read ``entity`` again, in place: one ``get``."""
+        self._identity.reload(entity)

@@ -351,7 +351,7 @@ class _Writing(_Reading):
     def _create(self, kind: str, data: Mapping[str, Any]) -> Any:
         record = self.tracker.create(kind, data)
         self._invalidate(kind)
-        return self._bind(kind, record)
+        return self._identity.bind(kind, record)
 
     def _new_many(self, coll: Collection[Any], rows: list[dict[str, Any]]) -> list[Any]:
         if coll.kind == "comment":
@@ -413,13 +413,12 @@ class _Writing(_Reading):
             self._check_free(kind, merged, "the same parent", skip=entity.id)
         record = self.tracker.update(kind, entity.id, data)
         self._invalidate(kind)
-        self._bind(kind, record)
+        self._identity.bind(kind, record)
 
     def _delete(self, entity: Entity) -> None:
         self.tracker.require("delete")
         self.tracker.delete(entity.kind, entity.id)
-        with self._lock:
-            self._identity.pop((entity.kind, entity.id), None)
+        self._identity.forget(entity.kind, entity.id)
         self.clear_cache()
 
     def _new_comment(self, coll: Collection[Any], fields: dict[str, Any]) -> Any:
@@ -465,7 +464,7 @@ class _Writing(_Reading):
 
     def _post_comment(self, task_id: str, draft: CommentDraft) -> Any:
         record = self.tracker.create_comment(task_id, draft)
-        comment = self._bind("comment", record)
+        comment = self._identity.bind("comment", record)
         self._after_comment(task_id, draft.status_id, draft.set_main_preview, comment)
         return comment
 
@@ -514,7 +513,7 @@ class _Writing(_Reading):
         """Bring held entities in line with what the publish changed, without a request."""
         self._invalidate("comment", "preview", "task", "shot", "asset")
         with self._lock:
-            task = self._identity.get(("task", task_id))
+            task = self._identity.get("task", task_id)
         if task is None:
             return
         if status_id is not None and status_id != task.status_id:  # type: ignore[attr-defined]
@@ -523,7 +522,7 @@ class _Writing(_Reading):
                 task.nb_retakes += 1  # type: ignore[attr-defined]
             task.status_id = status_id  # type: ignore[attr-defined]
         if main and comment.previews:
-            owner = self._held(
+            owner = self._identity.held(
                 (task.entity_kind or "shot",),  # type: ignore[attr-defined]
                 task.entity_id,  # type: ignore[attr-defined]
             )

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from gadget._cache import cache_key
-from gadget._reading import _describe
+from gadget._identity import describe
 from gadget._writing import ALSO_KEYED_BY, _date, _int, _Writing
 from gadget.collections import Collection, Items, Team
 from gadget.config import TrackerConfig, load_config, mask_url
@@ -138,7 +138,7 @@ class Session(_Writing):
     def me(self) -> Person:
         """The person this session is logged in as."""
         if self._me is None:
-            self._me = self._bind("person", self.tracker.whoami())  # type: ignore[assignment]
+            self._me = self._identity.bind("person", self.tracker.whoami())  # type: ignore[assignment]
         assert self._me is not None
         return self._me
 
@@ -187,7 +187,7 @@ class Session(_Writing):
     def search(self, text: str, project: Any = None) -> list[Entity]:
         """Entities whose names match ``text`` (the tracker's full-text search)."""
         pid = self._resolve("project", project) if project is not None else None
-        return [self._bind(kind, rec) for kind, rec in self.tracker.search(text, pid)]
+        return [self._identity.bind(kind, rec) for kind, rec in self.tracker.search(text, pid)]
 
     def set_casting(self, casting: Mapping[Any, Iterable[Any]]) -> None:
         """Replace the casting of many shots at once: ``{shot: [(asset, n), ...]}``."""
@@ -273,7 +273,7 @@ class Session(_Writing):
 
     def _cast_in(self, asset: Any) -> Items[Any]:
         self.tracker.require("casting")
-        shots = [self._bind("shot", r) for r in self.tracker.list_cast_in(asset.id)]
+        shots = [self._identity.bind("shot", r) for r in self.tracker.list_cast_in(asset.id)]
         return Items(shots, f"shots casting {asset!r}")
 
     def _time_spent(self, task: Task) -> list[TimeSpent]:
@@ -327,7 +327,7 @@ class Session(_Writing):
             preview_id = self._resolve("preview", preview)
         record = self.tracker.add_playlist_entry(playlist.id, target.id, preview_id)
         self._invalidate("playlist")
-        self._bind("playlist", record)
+        self._identity.bind("playlist", record)
 
     def _playlist_member(self, playlist: Any, entity: Any) -> Any:
         """The shot or asset ``entity`` names, checked to fit ``playlist`` (its
@@ -339,7 +339,7 @@ class Session(_Writing):
         if isinstance(entity, Entity):
             if entity.kind != kind:
                 raise ValidationError(
-                    f"{what} takes {kind}s, not {_describe(entity)} (nothing was written)"
+                    f"{what} takes {kind}s, not {describe(entity)} (nothing was written)"
                 )
             target: Any = entity
         else:
@@ -352,14 +352,14 @@ class Session(_Writing):
                 ) from exc
         if target.project_id != playlist.project_id:
             raise ValidationError(
-                f"{_describe(target)} is not in the project of playlist {playlist.name!r} "
+                f"{describe(target)} is not in the project of playlist {playlist.name!r} "
                 "(nothing was written)"
             )
         return target
 
     def _team_of(self, project: Project) -> Team[Person]:
         scope = {"project_id": project.id}
-        return Team(self, "person", scope, label=f"team of {_describe(project)}", owner=project)
+        return Team(self, "person", scope, label=f"team of {describe(project)}", owner=project)
 
     def _set_team_member(self, project_id: str, person: Any, member: bool) -> None:
         self.tracker.require("team")
