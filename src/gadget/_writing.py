@@ -383,7 +383,7 @@ class _Writing(_Reading):
             records = self.tracker.create_many(coll.kind, prepared)
         finally:
             self._invalidate(coll.kind)
-        return self._bind_many(coll.kind, records)
+        return self._prefetcher.bind_group(coll.kind, records)
 
     def _ensure(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:
         data = self._prepare_new(coll, fields)

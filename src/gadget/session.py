@@ -201,11 +201,8 @@ class Session(_Writing):
         the switch is a context variable, so other threads of the session
         keep prefetching. Blocks nest; each restores what it found.
         """
-        token = self._prefetch_var.set(False)
-        try:
+        with self._prefetcher.disabled():
             yield self
-        finally:
-            self._prefetch_var.reset(token)
 
     # -- casting, time spent, playlists, team, files -----------------------
     def _casting(self, shot: Shot) -> list[CastingEntry]:
@@ -213,11 +210,7 @@ class Session(_Writing):
         key = cache_key("casting", {"shot_id": shot.id})
         found = self._cache.get(key)
         if found is None:
-            group = shot._group
-            ids = [shot.id]
-            if self._prefetch and group is not None and group.generation == self._cache.generation:
-                ids = list(group.ids)
-            by_shot = self.tracker.get_casting(ids)
+            by_shot = self.tracker.get_casting(self._prefetcher.siblings(shot))
             for sid, rows in by_shot.items():
                 entries = [
                     CastingEntry(
