@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from gadget._cache import QueryCache, cache_key
+from gadget._checks import REFERENCE_KINDS, InputChecks
 from gadget._identity import IdentityMap, describe
 from gadget._prefetch import Prefetcher
 from gadget.collections import Collection, Items, matches
@@ -26,12 +27,6 @@ if TYPE_CHECKING:
     from gadget.entities import Person
     from gadget.session import Session
     from gadget.trackers.base import Tracker
-
-
-#: kinds small enough to load whole to resolve one reference
-_REFERENCE_KINDS = frozenset(
-    {"project", "task_type", "task_status", "asset_type", "department", "person"}
-)
 
 
 class _Reading:
@@ -53,6 +48,7 @@ class _Reading:
         self._prefetcher = Prefetcher(
             lambda: self.tracker, self._identity, self._cache, enabled=prefetch
         )
+        self._checks = InputChecks(lambda: self.tracker, self._query, self._ref)
         self._me: Person | None = None
         self._closed = False
 
@@ -125,7 +121,7 @@ class _Reading:
         hit = self._identity.get(kind, ident)
         if hit is not None:
             return hit
-        if kind in _REFERENCE_KINDS or within:
+        if kind in REFERENCE_KINDS or within:
             for e in self._query(kind, dict(within or {})):
                 if e.id == ident:
                     return e

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from gadget._cache import cache_key
+from gadget._checks import ALSO_KEYED_BY, as_date, as_int
 from gadget._identity import describe
-from gadget._writing import ALSO_KEYED_BY, _date, _int, _Writing
+from gadget._writing import _Writing
 from gadget.collections import Collection, Items, Team
 from gadget.config import TrackerConfig, load_config, mask_url
 from gadget.entities import Entity
@@ -248,7 +249,7 @@ class Session(_Writing):
                     asset, count, label = e[0], e[1], (e[2] if len(e) > 2 else "")
                 else:
                     asset, count, label = e, 1, ""
-                if _int(count, "nb_occurences") < 1:
+                if as_int(count, "nb_occurences") < 1:
                     raise ValidationError(f"nb_occurences must be at least 1, not {count}")
                 rows.append(
                     {
@@ -293,7 +294,7 @@ class Session(_Writing):
         if not isinstance(duration, dt.timedelta) or duration <= dt.timedelta(0):
             raise ValidationError(f"time spent must be a positive duration, not {duration!r}")
         pid = self._resolve("person", person)
-        day = _date(date, "date")
+        day = as_date(date, "date")
         rec = self.tracker.set_time_spent(task.id, pid, day, duration, add=add)
         # a tracker may assign the person to record the time (Kitsu does)
         self._invalidate("task")
