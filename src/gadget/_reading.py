@@ -17,6 +17,7 @@ from gadget._cache import QueryCache, cache_key
 from gadget._checks import REFERENCE_KINDS, InputChecks
 from gadget._identity import IdentityMap, describe
 from gadget._prefetch import Prefetcher
+from gadget._publishing import Publisher
 from gadget.collections import Collection, Items, matches
 from gadget.config import mask_url
 from gadget.entities import ENTITY_CLASSES, Entity
@@ -49,6 +50,9 @@ class _Reading:
             lambda: self.tracker, self._identity, self._cache, enabled=prefetch
         )
         self._checks = InputChecks(lambda: self.tracker, self._query, self._ref)
+        self._publisher = Publisher(
+            lambda: self.tracker, self._checks, self._identity, self._cache, self._ref
+        )
         self._me: Person | None = None
         self._closed = False
 
