@@ -1,39 +1,54 @@
 """The session: one tracker, its caches and its identity map.
 
 Entities and collections call into the session; the session calls the
-tracker and turns the records it returns into bound entities. It owns:
+tracker and turns the records it returns into bound entities. It is built
+from parts, each a class of its own in a private module, given what it
+needs (the tracker, the session's lock, each other):
 
-- an identity map, so one id gives one object per session (entities are
-  updated in place when fresher data arrives);
-- a per-session TTL cache of query results (reference data such as task
-  types, statuses and persons included), cleared for a kind on every write
-  through this session; ``connect(..., cache=False)`` turns it off;
-- sibling prefetch: the first child-collection read on an entity that came
-  from a loaded collection loads that child collection for every sibling in
-  one ``Tracker.list_children`` call (``session.no_prefetch()`` opts out);
+- :class:`gadget._identity.IdentityMap`: one id gives one object per
+  session (entities are updated in place when fresher data arrives); partial
+  records (fields a fast route left out, ``trackers.base.MISSING``) are
+  completed for everything read together on the first read of one of them;
+- :class:`gadget._cache.QueryCache`: a per-session TTL cache of query
+  results (reference data such as task types, statuses and persons
+  included), cleared for a kind on every write through this session;
+  ``connect(..., cache=False)`` turns it off;
+- :class:`gadget._prefetch.Prefetcher`: the reads, with sibling prefetch
+  (the first child-collection read on an entity that came from a loaded
+  collection loads that child collection for every sibling in one
+  ``Tracker.list_children`` call; ``session.no_prefetch()`` opts out);
   shots and assets are listed with their tasks when the tracker has one
   request for both (``Tracker.list_with_children``);
-- partial records: fields a fast route left out (``trackers.base.MISSING``)
-  are loaded for everything read together on the first read of one of them.
+- :class:`gadget._checks.InputChecks`: entities, ids and names resolved,
+  filters and writes normalized and checked against the tracker's declared
+  rules before anything is written;
+- :class:`gadget._publishing.Publisher`: comments drafted, checked and
+  posted, one at a time or with :meth:`Session.publish_many`.
+
+What entities and collections call (``session._query``, ``_ref``,
+``_collection``, ``_resolve``, ``_new``, ``_update`` ...) is the session's
+narrow internal protocol; each of those delegates to a part.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from gadget._cache import cache_key
-from gadget._checks import ALSO_KEYED_BY, as_date, as_int
-from gadget._identity import describe
-from gadget._writing import _Writing
-from gadget.collections import Collection, Items, Team
+from gadget._cache import QueryCache, cache_key
+from gadget._checks import ALSO_KEYED_BY, REFERENCE_KINDS, InputChecks, as_date, as_int
+from gadget._identity import IdentityMap, describe
+from gadget._prefetch import Prefetcher
+from gadget._publishing import Publisher
+from gadget.collections import Collection, Items, Team, matches
 from gadget.config import TrackerConfig, load_config, mask_url
-from gadget.entities import Entity
+from gadget.entities import ENTITY_CLASSES, Entity
 from gadget.entities.production import CastingEntry
 from gadget.entities.review import PlaylistEntry
 from gadget.entities.task import TimeSpent
@@ -42,13 +57,14 @@ from gadget.errors import (
     GadgetError,
     MultipleFound,
     NotFound,
+    TrackerUnavailable,
     Unsupported,
     ValidationError,
     closest_names,
 )
 from gadget.ids import get_id
 from gadget.kinds import KINDS
-from gadget.trackers.base import Record
+from gadget.trackers.base import Record, Tracker
 from gadget.trackers.registry import resolve
 
 if TYPE_CHECKING:
@@ -67,10 +83,51 @@ if TYPE_CHECKING:
 __all__ = ["Session", "connect", "project_from_env"]
 
 
-class Session(_Writing):
-    """A connection to one tracker with its caches. Made by :func:`connect`."""
+class Session:
+    """A connection to one tracker with its caches. Made by :func:`connect`.
+
+    ``cache``, ``cache_ttl`` and ``cache_size`` set the query cache,
+    ``prefetch`` sibling prefetch (see the module docstring).
+    """
+
+    def __init__(
+        self,
+        tracker: Tracker,
+        *,
+        cache: bool = True,
+        cache_ttl: float = 300.0,
+        cache_size: int = 20_000,
+        prefetch: bool = True,
+    ) -> None:
+        self._tracker = tracker
+        self._lock = threading.RLock()
+        self._closed = False
+        self._me: Person | None = None
+        opened = self._open_tracker
+        self._cache = QueryCache(self._lock, enabled=cache, ttl=cache_ttl, size=cache_size)
+        self._identity = IdentityMap(self, self._lock, opened)
+        self._prefetcher = Prefetcher(opened, self._identity, self._cache, enabled=prefetch)
+        self._checks = InputChecks(opened, self._query, self._ref)
+        self._publisher = Publisher(opened, self._checks, self._identity, self._cache, self._ref)
 
     # -- public surface ----------------------------------------------------
+    @property
+    def tracker(self) -> Tracker:
+        """The tracker behind this session (also the escape hatch to what gadget
+        does not wrap). Once the session is closed, TrackerUnavailable: nothing
+        asks a closed tracker."""
+        return self._open_tracker()
+
+    def _open_tracker(self) -> Tracker:
+        """The tracker, or TrackerUnavailable once the session is closed (what
+        every part asks for the tracker)."""
+        if self._closed:
+            raise TrackerUnavailable(
+                f"this session is closed (the {self._tracker.name} tracker at "
+                f"{mask_url(self._tracker.config.url)}); connect again"
+            )
+        return self._tracker
+
     @property
     def config(self) -> TrackerConfig:
         return self._tracker.config
@@ -204,6 +261,145 @@ class Session(_Writing):
         """
         with self._prefetcher.disabled():
             yield self
+
+    def clear_cache(self) -> None:
+        """Forget every cached query result (entities already held stay valid)."""
+        self._cache.clear()
+
+    def publish_many(
+        self,
+        items: Iterable[tuple[Any, Mapping[str, Any]]],
+        *,
+        max_workers: int = 4,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[Any]:
+        """Post comments on several tasks, uploads in parallel.
+
+        ``items`` are ``(task, fields)`` pairs, ``fields`` as for
+        ``task.comments.new(...)``. Every pair is checked before anything is
+        sent (a missing file posts nothing). At most ``max_workers`` publishes
+        are in flight; ``progress(bytes_sent, bytes_total)`` hears the bytes
+        of all of them together. Returns the comments in the order given.
+        """
+        return self._publisher.publish_many(items, max_workers=max_workers, progress=progress)
+
+    # -- what entities and collections call: each delegates to a part -----
+    @property
+    def _cache_on(self) -> bool:
+        """Whether this session keeps query results (``connect(..., cache=False)``)."""
+        return self._cache.enabled
+
+    def _items(self, items: Iterable[Any], label: str) -> Items[Any]:
+        return Items(items, label)
+
+    def _invalidate(self, *kinds: str) -> None:
+        """Forget the cached query results of ``kinds`` (after a write)."""
+        self._cache.invalidate(*kinds)
+
+    def _collection(
+        self,
+        kind: str,
+        scope: Mapping[str, Any],
+        *,
+        owner: Any = None,
+        defaults: Mapping[str, Any] | None = None,
+    ) -> Collection[Any]:
+        plural = KINDS[kind].plural.replace("_", " ")
+        label = f"{plural} of {describe(owner)}" if owner is not None else plural
+        return Collection(self, kind, scope, label=label, owner=owner, defaults=defaults)
+
+    def _query(self, kind: str, filters: Mapping[str, Any]) -> list[Any]:
+        """Entities of ``kind`` matching ``filters`` exactly (normalized field names)."""
+        spec = KINDS[kind]
+        accepted = set(spec.filters) | {"id", spec.key} | self.tracker.name_filters
+        server = {k: v for k, v in filters.items() if k in accepted and v is not None}
+        key = cache_key(kind, server)
+        found = self._cache.get(key)
+        if found is None:
+            # a narrowing of a query already loaded is answered from it
+            broader = {k: v for k, v in server.items() if k not in (spec.key, "id", "name")}
+            if broader != server:
+                found = self._cache.get(cache_key(kind, broader)) if self._cache_on else None
+        if found is None:
+            found = self._prefetcher.load(kind, server, key)
+        # the final match is exact; server-only filters (a person's team) are not attributes
+        cls = ENTITY_CLASSES[kind]
+        local = {k: v for k, v in filters.items() if k not in server or hasattr(cls, k)}
+        return [e for e in found if matches(e, local)]
+
+    def _ref(self, kind: str, ident: str | None, within: Mapping[str, Any] | None = None) -> Any:
+        """The entity of ``kind`` with id ``ident`` (None for None)."""
+        if ident is None:
+            return None
+        hit = self._identity.get(kind, ident)
+        if hit is not None:
+            return hit
+        if kind in REFERENCE_KINDS or within:
+            for e in self._query(kind, dict(within or {})):
+                if e.id == ident:
+                    return e
+        return self._identity.bind(kind, self.tracker.get(kind, ident))
+
+    def _complete(self, entity: Entity) -> None:
+        """Load the fields a partial record left out of ``entity`` (entities call this)."""
+        self._identity.complete(entity)
+
+    def _reload(self, entity: Entity) -> None:
+        """Read ``entity`` again, in place: one ``get``."""
+        self._identity.reload(entity)
+
+    def _resolve(self, kind: str, value: Any, scope: Mapping[str, Any] | None = None) -> Any:
+        """An id from an entity, a dict, an id string or a natural key (name)."""
+        return self._checks.resolve(kind, value, scope)
+
+    def _normalize_filters(
+        self, kind: str, fields: Mapping[str, Any], scope: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """``filter()``/``get()`` fields as the tracker's field names, references resolved."""
+        return self._checks.normalize_filters(kind, fields, scope)
+
+    def _new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:
+        if coll.kind == "comment":
+            return self._publisher.new_comment(coll, dict(fields))
+        data = self._checks.prepare_new(coll, fields)
+        self._checks.check_free(coll.kind, data, coll._label)
+        return self._create(coll.kind, data)
+
+    def _create(self, kind: str, data: Mapping[str, Any]) -> Any:
+        record = self.tracker.create(kind, data)
+        self._invalidate(kind)
+        return self._identity.bind(kind, record)
+
+    def _new_many(self, coll: Collection[Any], rows: list[dict[str, Any]]) -> list[Any]:
+        if coll.kind == "comment":
+            return [self._publisher.new_comment(coll, row) for row in rows]
+        prepared = [self._checks.prepare_new(coll, row) for row in rows]
+        self._checks.check_new_rows(coll, prepared)
+        try:  # all or nothing (else PartialWrite names what is left)
+            records = self.tracker.create_many(coll.kind, prepared)
+        finally:
+            self._invalidate(coll.kind)
+        return self._prefetcher.bind_group(coll.kind, records)
+
+    def _ensure(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:
+        data = self._checks.prepare_new(coll, fields)
+        found = self._checks.holders(coll.kind, data)
+        return found[0] if found else self._create(coll.kind, data)
+
+    def _update(self, entity: Entity, fields: Mapping[str, Any]) -> None:
+        kind = entity.kind
+        data = self._checks.prepare_update(entity, fields)
+        if not data:
+            return
+        record = self.tracker.update(kind, entity.id, data)
+        self._invalidate(kind)
+        self._identity.bind(kind, record)
+
+    def _delete(self, entity: Entity) -> None:
+        self.tracker.require("delete")
+        self.tracker.delete(entity.kind, entity.id)
+        self._identity.forget(entity.kind, entity.id)
+        self.clear_cache()
 
     # -- casting, time spent, playlists, team, files -----------------------
     def _casting(self, shot: Shot) -> list[CastingEntry]:
