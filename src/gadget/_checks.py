@@ -3,15 +3,17 @@
 :class:`InputChecks` turns what callers pass (entities, ids, names, dates)
 into the normalized fields a tracker accepts and refuses bad input before
 anything is written: field names, value types, custom data (JSON values
-only), and the rules the tracker declares (``production_types``,
-``project_statuses``, ``field_defaults``, ``unique_fields``,
-``looks_like_id``). A natural key already taken under the same parent is an
+only), casting entries, time spent, playlist members, and the rules the
+tracker declares (``production_types``, ``project_statuses``,
+``field_defaults``, ``unique_fields``, ``looks_like_id``). A natural key already taken under the same parent is an
 :class:`~gadget.errors.AlreadyExists` naming the entity that holds it.
 
 What it costs: nothing for entities and ids; a name is looked up in the
 cached list of its kind (reference data, or the project's entities: one
 ``list`` the first time); a uniqueness check is one filtered query (one per
-parent for ``new_many``), answered from the cache when it holds the list.
+parent for ``new_many``), answered from the cache when it holds the list; a
+shot being cast or a playlist member given by an id the session does not
+hold is read (one ``get``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from gadget._identity import describe
 from gadget.entities import ENTITY_CLASSES, Entity
+from gadget.entities.production import CastingEntry
 from gadget.errors import AlreadyExists, NotFound, ValidationError, closest_names
 from gadget.ids import get_id
 from gadget.kinds import KINDS
+from gadget.trackers.base import Record
 
 if TYPE_CHECKING:
     from gadget.collections import Collection
@@ -421,3 +426,80 @@ class InputChecks:
             merged = {f: data.get(f, getattr(entity, f, None)) for f in unique}
             self.check_free(kind, merged, "the same parent", skip=entity.id)
         return data
+
+    # -- casting, time spent, playlists ------------------------------------
+    def casting_rows(
+        self, casting: Mapping[Any, Iterable[Any]]
+    ) -> dict[str, dict[str, list[Record]]]:
+        """``session.set_casting``'s mapping as the tracker's rows, by project
+        then shot; a shot given by id that is not held is read (one ``get``)."""
+        by_project: dict[str, dict[str, list[Record]]] = {}
+        for shot, entries in casting.items():
+            shot_ent: Any = shot if isinstance(shot, Entity) else self._ref("shot", get_id(shot))
+            rows: list[Record] = []
+            for e in entries:
+                if isinstance(e, CastingEntry):
+                    asset, count, label = e.asset, e.nb_occurences, e.label
+                elif isinstance(e, tuple):
+                    if len(e) not in (2, 3):
+                        raise ValidationError(
+                            f"a casting entry is an asset, (asset, n) or (asset, n, label), "
+                            f"not {e!r}"
+                        )
+                    asset, count, label = e[0], e[1], (e[2] if len(e) > 2 else "")
+                else:
+                    asset, count, label = e, 1, ""
+                if as_int(count, "nb_occurences") < 1:
+                    raise ValidationError(f"nb_occurences must be at least 1, not {count}")
+                rows.append(
+                    {
+                        "asset_id": self.resolve(
+                            "asset", asset, {"project_id": shot_ent.project_id}
+                        ),
+                        "nb_occurences": count,
+                        "label": label,
+                    }
+                )
+            by_project.setdefault(shot_ent.project_id, {})[shot_ent.id] = rows
+        return by_project
+
+    def time_spent(
+        self, person: Any, date: Any, duration: dt.timedelta | None, hours: float, minutes: float
+    ) -> tuple[str, dt.date, dt.timedelta]:
+        """(person id, day, duration) of a time-spent entry, checked: a positive
+        duration (given, or ``hours`` and ``minutes``), a date."""
+        if duration is None:
+            duration = dt.timedelta(hours=hours, minutes=minutes)
+        if not isinstance(duration, dt.timedelta) or duration <= dt.timedelta(0):
+            raise ValidationError(f"time spent must be a positive duration, not {duration!r}")
+        pid = self.resolve("person", person)
+        day = as_date(date, "date")
+        return pid, day, duration
+
+    def playlist_member(self, playlist: Any, entity: Any) -> Any:
+        """The shot or asset ``entity`` names, checked to fit ``playlist`` (its
+        kind is the playlist's ``for_entity``, its project the playlist's);
+        ValidationError otherwise, before anything is written. An id not held
+        by the session is read once (one ``get``) to learn what it is."""
+        kind = playlist.for_entity or "shot"
+        what = f"a {kind} playlist"
+        if isinstance(entity, Entity):
+            if entity.kind != kind:
+                raise ValidationError(
+                    f"{what} takes {kind}s, not {describe(entity)} (nothing was written)"
+                )
+            target: Any = entity
+        else:
+            ident = self.resolve(kind, entity, {"project_id": playlist.project_id})
+            try:
+                target = self._ref(kind, ident)
+            except NotFound as exc:
+                raise ValidationError(
+                    f"{what} takes {kind}s; {ident!r} is no {kind} (nothing was written)"
+                ) from exc
+        if target.project_id != playlist.project_id:
+            raise ValidationError(
+                f"{describe(target)} is not in the project of playlist {playlist.name!r} "
+                "(nothing was written)"
+            )
+        return target

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from gadget._cache import QueryCache, cache_key
-from gadget._checks import ALSO_KEYED_BY, REFERENCE_KINDS, InputChecks, as_date, as_int
+from gadget._checks import ALSO_KEYED_BY, REFERENCE_KINDS, InputChecks
 from gadget._identity import IdentityMap, describe
 from gadget._prefetch import Prefetcher
 from gadget._publishing import Publisher
@@ -62,9 +62,8 @@ from gadget.errors import (
     ValidationError,
     closest_names,
 )
-from gadget.ids import get_id
 from gadget.kinds import KINDS
-from gadget.trackers.base import Record, Tracker
+from gadget.trackers.base import Tracker
 from gadget.trackers.registry import resolve
 
 if TYPE_CHECKING:
@@ -429,34 +428,7 @@ class Session:
 
     def _set_casting(self, casting: Mapping[Any, Iterable[Any]]) -> None:
         self.tracker.require("casting")
-        by_project: dict[str, dict[str, list[Record]]] = {}
-        for shot, entries in casting.items():
-            shot_ent: Any = shot if isinstance(shot, Entity) else self._ref("shot", get_id(shot))
-            rows: list[Record] = []
-            for e in entries:
-                if isinstance(e, CastingEntry):
-                    asset, count, label = e.asset, e.nb_occurences, e.label
-                elif isinstance(e, tuple):
-                    if len(e) not in (2, 3):
-                        raise ValidationError(
-                            f"a casting entry is an asset, (asset, n) or (asset, n, label), "
-                            f"not {e!r}"
-                        )
-                    asset, count, label = e[0], e[1], (e[2] if len(e) > 2 else "")
-                else:
-                    asset, count, label = e, 1, ""
-                if as_int(count, "nb_occurences") < 1:
-                    raise ValidationError(f"nb_occurences must be at least 1, not {count}")
-                rows.append(
-                    {
-                        "asset_id": self._resolve(
-                            "asset", asset, {"project_id": shot_ent.project_id}
-                        ),
-                        "nb_occurences": count,
-                        "label": label,
-                    }
-                )
-            by_project.setdefault(shot_ent.project_id, {})[shot_ent.id] = rows
+        by_project = self._checks.casting_rows(casting)
         for project_id, mapping in by_project.items():
             self.tracker.set_casting(project_id, mapping)
         self._invalidate("casting", "cast_in")
@@ -485,12 +457,7 @@ class Session:
         add: bool,
     ) -> TimeSpent:
         self.tracker.require("time_spent")
-        if duration is None:
-            duration = dt.timedelta(hours=hours, minutes=minutes)
-        if not isinstance(duration, dt.timedelta) or duration <= dt.timedelta(0):
-            raise ValidationError(f"time spent must be a positive duration, not {duration!r}")
-        pid = self._resolve("person", person)
-        day = as_date(date, "date")
+        pid, day, duration = self._checks.time_spent(person, date, duration, hours, minutes)
         rec = self.tracker.set_time_spent(task.id, pid, day, duration, add=add)
         # a tracker may assign the person to record the time (Kitsu does)
         self._invalidate("task")
@@ -510,7 +477,7 @@ class Session:
 
     def _playlist_add(self, playlist: Any, entity: Any, preview: Any) -> None:
         self.tracker.require("playlists")
-        target = self._playlist_member(playlist, entity)
+        target = self._checks.playlist_member(playlist, entity)
         if preview is None:
             preview_id = getattr(target, "preview_id", None)
         else:
@@ -518,34 +485,6 @@ class Session:
         record = self.tracker.add_playlist_entry(playlist.id, target.id, preview_id)
         self._invalidate("playlist")
         self._identity.bind("playlist", record)
-
-    def _playlist_member(self, playlist: Any, entity: Any) -> Any:
-        """The shot or asset ``entity`` names, checked to fit ``playlist`` (its
-        kind is the playlist's ``for_entity``, its project the playlist's);
-        ValidationError otherwise, before anything is written. An id not held
-        by the session is read once (one ``get``) to learn what it is."""
-        kind = playlist.for_entity or "shot"
-        what = f"a {kind} playlist"
-        if isinstance(entity, Entity):
-            if entity.kind != kind:
-                raise ValidationError(
-                    f"{what} takes {kind}s, not {describe(entity)} (nothing was written)"
-                )
-            target: Any = entity
-        else:
-            ident = self._resolve(kind, entity, {"project_id": playlist.project_id})
-            try:
-                target = self._ref(kind, ident)
-            except NotFound as exc:
-                raise ValidationError(
-                    f"{what} takes {kind}s; {ident!r} is no {kind} (nothing was written)"
-                ) from exc
-        if target.project_id != playlist.project_id:
-            raise ValidationError(
-                f"{describe(target)} is not in the project of playlist {playlist.name!r} "
-                "(nothing was written)"
-            )
-        return target
 
     def _team_of(self, project: Project) -> Team[Person]:
         scope = {"project_id": project.id}
