@@ -104,6 +104,9 @@ class Session:
         self._me: Person | None = None
         opened = self._open_tracker
         self._cache = QueryCache(self._lock, enabled=cache, ttl=cache_ttl, size=cache_size)
+        #: whether query results are kept (fixed for the session's life; collections
+        #: read it on every load, so a plain attribute)
+        self._cache_on = self._cache.enabled
         self._identity = IdentityMap(self, self._lock, opened)
         self._prefetcher = Prefetcher(opened, self._identity, self._cache, enabled=prefetch)
         self._checks = InputChecks(opened, self._query, self._ref)
@@ -115,17 +118,16 @@ class Session:
         """The tracker behind this session (also the escape hatch to what gadget
         does not wrap). Once the session is closed, TrackerUnavailable: nothing
         asks a closed tracker."""
-        return self._open_tracker()
-
-    def _open_tracker(self) -> Tracker:
-        """The tracker, or TrackerUnavailable once the session is closed (what
-        every part asks for the tracker)."""
         if self._closed:
             raise TrackerUnavailable(
                 f"this session is closed (the {self._tracker.name} tracker at "
                 f"{mask_url(self._tracker.config.url)}); connect again"
             )
         return self._tracker
+
+    def _open_tracker(self) -> Tracker:
+        """:attr:`tracker`, as the parts ask for it (TrackerUnavailable once closed)."""
+        return self.tracker
 
     @property
     def config(self) -> TrackerConfig:
@@ -283,11 +285,6 @@ class Session:
         return self._publisher.publish_many(items, max_workers=max_workers, progress=progress)
 
     # -- what entities and collections call: each delegates to a part -----
-    @property
-    def _cache_on(self) -> bool:
-        """Whether this session keeps query results (``connect(..., cache=False)``)."""
-        return self._cache.enabled
-
     def _items(self, items: Iterable[Any], label: str) -> Items[Any]:
         return Items(items, label)
 
