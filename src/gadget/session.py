@@ -1,37 +1,54 @@
 """The session: one tracker, its caches and its identity map.
 
 Entities and collections call into the session; the session calls the
-tracker and turns the records it returns into bound entities. It owns:
+tracker and turns the records it returns into bound entities. It is built
+from parts, each a class of its own in a private module, given what it
+needs (the tracker, the session's lock, each other):
 
-- an identity map, so one id gives one object per session (entities are
-  updated in place when fresher data arrives);
-- a per-session TTL cache of query results (reference data such as task
-  types, statuses and persons included), cleared for a kind on every write
-  through this session; ``connect(..., cache=False)`` turns it off;
-- sibling prefetch: the first child-collection read on an entity that came
-  from a loaded collection loads that child collection for every sibling in
-  one ``Tracker.list_children`` call (``session.no_prefetch()`` opts out);
+- :class:`gadget._identity.IdentityMap`: one id gives one object per
+  session (entities are updated in place when fresher data arrives); partial
+  records (fields a fast route left out, ``trackers.base.MISSING``) are
+  completed for everything read together on the first read of one of them;
+- :class:`gadget._cache.QueryCache`: a per-session TTL cache of query
+  results (reference data such as task types, statuses and persons
+  included), cleared for a kind on every write through this session;
+  ``connect(..., cache=False)`` turns it off;
+- :class:`gadget._prefetch.Prefetcher`: the reads, with sibling prefetch
+  (the first child-collection read on an entity that came from a loaded
+  collection loads that child collection for every sibling in one
+  ``Tracker.list_children`` call; ``session.no_prefetch()`` opts out);
   shots and assets are listed with their tasks when the tracker has one
   request for both (``Tracker.list_with_children``);
-- partial records: fields a fast route left out (``trackers.base.MISSING``)
-  are loaded for everything read together on the first read of one of them.
+- :class:`gadget._checks.InputChecks`: entities, ids and names resolved,
+  filters and writes normalized and checked against the tracker's declared
+  rules before anything is written;
+- :class:`gadget._publishing.Publisher`: comments drafted, checked and
+  posted, one at a time or with :meth:`Session.publish_many`.
+
+What entities and collections call (``session._query``, ``_ref``,
+``_collection``, ``_resolve``, ``_new``, ``_update`` ...) is the session's
+narrow internal protocol; each of those delegates to a part.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from gadget._reading import _describe, _key
-from gadget._writing import ALSO_KEYED_BY, _date, _int, _Writing
-from gadget.collections import Collection, Items, Team
+from gadget._cache import QueryCache, cache_key
+from gadget._checks import ALSO_KEYED_BY, REFERENCE_KINDS, InputChecks
+from gadget._identity import IdentityMap, describe
+from gadget._prefetch import Prefetcher
+from gadget._publishing import Publisher
+from gadget.collections import Collection, Items, Team, matches
 from gadget.config import TrackerConfig, load_config, mask_url
-from gadget.entities import Entity
+from gadget.entities import ENTITY_CLASSES, Entity
 from gadget.entities.production import CastingEntry
 from gadget.entities.review import PlaylistEntry
 from gadget.entities.task import TimeSpent
@@ -40,13 +57,13 @@ from gadget.errors import (
     GadgetError,
     MultipleFound,
     NotFound,
+    TrackerUnavailable,
     Unsupported,
     ValidationError,
     closest_names,
 )
-from gadget.ids import get_id
 from gadget.kinds import KINDS
-from gadget.trackers.base import Record
+from gadget.trackers.base import Tracker
 from gadget.trackers.registry import resolve
 
 if TYPE_CHECKING:
@@ -65,10 +82,53 @@ if TYPE_CHECKING:
 __all__ = ["Session", "connect", "project_from_env"]
 
 
-class Session(_Writing):
-    """A connection to one tracker with its caches. Made by :func:`connect`."""
+class Session:
+    """A connection to one tracker with its caches. Made by :func:`connect`.
+
+    ``cache``, ``cache_ttl`` and ``cache_size`` set the query cache,
+    ``prefetch`` sibling prefetch (see the module docstring).
+    """
+
+    def __init__(
+        self,
+        tracker: Tracker,
+        *,
+        cache: bool = True,
+        cache_ttl: float = 300.0,
+        cache_size: int = 20_000,
+        prefetch: bool = True,
+    ) -> None:
+        self._tracker = tracker
+        self._lock = threading.RLock()
+        self._closed = False
+        self._me: Person | None = None
+        opened = self._open_tracker
+        self._cache = QueryCache(self._lock, enabled=cache, ttl=cache_ttl, size=cache_size)
+        #: whether query results are kept (fixed for the session's life; collections
+        #: read it on every load, so a plain attribute)
+        self._cache_on = self._cache.enabled
+        self._identity = IdentityMap(self, self._lock, opened)
+        self._prefetcher = Prefetcher(opened, self._identity, self._cache, enabled=prefetch)
+        self._checks = InputChecks(opened, self._query, self._ref)
+        self._publisher = Publisher(opened, self._checks, self._identity, self._cache, self._ref)
 
     # -- public surface ----------------------------------------------------
+    @property
+    def tracker(self) -> Tracker:
+        """The tracker behind this session (also the escape hatch to what gadget
+        does not wrap). Once the session is closed, TrackerUnavailable: nothing
+        asks a closed tracker."""
+        if self._closed:
+            raise TrackerUnavailable(
+                f"this session is closed (the {self._tracker.name} tracker at "
+                f"{mask_url(self._tracker.config.url)}); connect again"
+            )
+        return self._tracker
+
+    def _open_tracker(self) -> Tracker:
+        """:attr:`tracker`, as the parts ask for it (TrackerUnavailable once closed)."""
+        return self.tracker
+
     @property
     def config(self) -> TrackerConfig:
         return self._tracker.config
@@ -137,7 +197,7 @@ class Session(_Writing):
     def me(self) -> Person:
         """The person this session is logged in as."""
         if self._me is None:
-            self._me = self._bind("person", self.tracker.whoami())  # type: ignore[assignment]
+            self._me = self._identity.bind("person", self.tracker.whoami())  # type: ignore[assignment]
         assert self._me is not None
         return self._me
 
@@ -186,7 +246,7 @@ class Session(_Writing):
     def search(self, text: str, project: Any = None) -> list[Entity]:
         """Entities whose names match ``text`` (the tracker's full-text search)."""
         pid = self._resolve("project", project) if project is not None else None
-        return [self._bind(kind, rec) for kind, rec in self.tracker.search(text, pid)]
+        return [self._identity.bind(kind, rec) for kind, rec in self.tracker.search(text, pid)]
 
     def set_casting(self, casting: Mapping[Any, Iterable[Any]]) -> None:
         """Replace the casting of many shots at once: ``{shot: [(asset, n), ...]}``."""
@@ -200,23 +260,150 @@ class Session(_Writing):
         the switch is a context variable, so other threads of the session
         keep prefetching. Blocks nest; each restores what it found.
         """
-        token = self._prefetch_var.set(False)
-        try:
+        with self._prefetcher.disabled():
             yield self
+
+    def clear_cache(self) -> None:
+        """Forget every cached query result (entities already held stay valid)."""
+        self._cache.clear()
+
+    def publish_many(
+        self,
+        items: Iterable[tuple[Any, Mapping[str, Any]]],
+        *,
+        max_workers: int = 4,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[Any]:
+        """Post comments on several tasks, uploads in parallel.
+
+        ``items`` are ``(task, fields)`` pairs, ``fields`` as for
+        ``task.comments.new(...)``. Every pair is checked before anything is
+        sent (a missing file posts nothing). At most ``max_workers`` publishes
+        are in flight; ``progress(bytes_sent, bytes_total)`` hears the bytes
+        of all of them together. Returns the comments in the order given.
+        """
+        return self._publisher.publish_many(items, max_workers=max_workers, progress=progress)
+
+    # -- what entities and collections call: each delegates to a part -----
+    def _items(self, items: Iterable[Any], label: str) -> Items[Any]:
+        return Items(items, label)
+
+    def _invalidate(self, *kinds: str) -> None:
+        """Forget the cached query results of ``kinds`` (after a write)."""
+        self._cache.invalidate(*kinds)
+
+    def _collection(
+        self,
+        kind: str,
+        scope: Mapping[str, Any],
+        *,
+        owner: Any = None,
+        defaults: Mapping[str, Any] | None = None,
+    ) -> Collection[Any]:
+        plural = KINDS[kind].plural.replace("_", " ")
+        label = f"{plural} of {describe(owner)}" if owner is not None else plural
+        return Collection(self, kind, scope, label=label, owner=owner, defaults=defaults)
+
+    def _query(self, kind: str, filters: Mapping[str, Any]) -> list[Any]:
+        """Entities of ``kind`` matching ``filters`` exactly (normalized field names)."""
+        spec = KINDS[kind]
+        accepted = set(spec.filters) | {"id", spec.key} | self.tracker.name_filters
+        server = {k: v for k, v in filters.items() if k in accepted and v is not None}
+        key = cache_key(kind, server)
+        found = self._cache.get(key)
+        if found is None:
+            # a narrowing of a query already loaded is answered from it
+            broader = {k: v for k, v in server.items() if k not in (spec.key, "id", "name")}
+            if broader != server:
+                found = self._cache.get(cache_key(kind, broader)) if self._cache_on else None
+        if found is None:
+            found = self._prefetcher.load(kind, server, key)
+        # the final match is exact; server-only filters (a person's team) are not attributes
+        cls = ENTITY_CLASSES[kind]
+        local = {k: v for k, v in filters.items() if k not in server or hasattr(cls, k)}
+        return [e for e in found if matches(e, local)]
+
+    def _ref(self, kind: str, ident: str | None, within: Mapping[str, Any] | None = None) -> Any:
+        """The entity of ``kind`` with id ``ident`` (None for None)."""
+        if ident is None:
+            return None
+        hit = self._identity.get(kind, ident)
+        if hit is not None:
+            return hit
+        if kind in REFERENCE_KINDS or within:
+            for e in self._query(kind, dict(within or {})):
+                if e.id == ident:
+                    return e
+        return self._identity.bind(kind, self.tracker.get(kind, ident))
+
+    def _complete(self, entity: Entity) -> None:
+        """Load the fields a partial record left out of ``entity`` (entities call this)."""
+        self._identity.complete(entity)
+
+    def _reload(self, entity: Entity) -> None:
+        """Read ``entity`` again, in place: one ``get``."""
+        self._identity.reload(entity)
+
+    def _resolve(self, kind: str, value: Any, scope: Mapping[str, Any] | None = None) -> Any:
+        """An id from an entity, a dict, an id string or a natural key (name)."""
+        return self._checks.resolve(kind, value, scope)
+
+    def _normalize_filters(
+        self, kind: str, fields: Mapping[str, Any], scope: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """``filter()``/``get()`` fields as the tracker's field names, references resolved."""
+        return self._checks.normalize_filters(kind, fields, scope)
+
+    def _new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:
+        if coll.kind == "comment":
+            return self._publisher.new_comment(coll, dict(fields))
+        data = self._checks.prepare_new(coll, fields)
+        self._checks.check_free(coll.kind, data, coll._label)
+        return self._create(coll.kind, data)
+
+    def _create(self, kind: str, data: Mapping[str, Any]) -> Any:
+        record = self.tracker.create(kind, data)
+        self._invalidate(kind)
+        return self._identity.bind(kind, record)
+
+    def _new_many(self, coll: Collection[Any], rows: list[dict[str, Any]]) -> list[Any]:
+        if coll.kind == "comment":
+            return [self._publisher.new_comment(coll, row) for row in rows]
+        prepared = [self._checks.prepare_new(coll, row) for row in rows]
+        self._checks.check_new_rows(coll, prepared)
+        try:  # all or nothing (else PartialWrite names what is left)
+            records = self.tracker.create_many(coll.kind, prepared)
         finally:
-            self._prefetch_var.reset(token)
+            self._invalidate(coll.kind)
+        return self._prefetcher.bind_group(coll.kind, records)
+
+    def _ensure(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:
+        data = self._checks.prepare_new(coll, fields)
+        found = self._checks.holders(coll.kind, data)
+        return found[0] if found else self._create(coll.kind, data)
+
+    def _update(self, entity: Entity, fields: Mapping[str, Any]) -> None:
+        kind = entity.kind
+        data = self._checks.prepare_update(entity, fields)
+        if not data:
+            return
+        record = self.tracker.update(kind, entity.id, data)
+        self._invalidate(kind)
+        self._identity.bind(kind, record)
+
+    def _delete(self, entity: Entity) -> None:
+        self.tracker.require("delete")
+        self.tracker.delete(entity.kind, entity.id)
+        self._identity.forget(entity.kind, entity.id)
+        self.clear_cache()
 
     # -- casting, time spent, playlists, team, files -----------------------
     def _casting(self, shot: Shot) -> list[CastingEntry]:
         self.tracker.require("casting")
-        key = _key("casting", {"shot_id": shot.id})
-        found = self._cache_get(key)
+        key = cache_key("casting", {"shot_id": shot.id})
+        found = self._cache.get(key)
         if found is None:
-            group = shot._group
-            ids = [shot.id]
-            if self._prefetch and group is not None and group.generation == self._generation:
-                ids = list(group.ids)
-            by_shot = self.tracker.get_casting(ids)
+            by_shot = self.tracker.get_casting(self._prefetcher.siblings(shot))
             for sid, rows in by_shot.items():
                 entries = [
                     CastingEntry(
@@ -229,48 +416,23 @@ class Session(_Writing):
                 if sid == shot.id:
                     found = entries
                 else:
-                    self._cache_put(_key("casting", {"shot_id": sid}), entries, prefetched=True)
+                    self._cache.put(
+                        cache_key("casting", {"shot_id": sid}), entries, prefetched=True
+                    )
             found = found or []
-            self._cache_put(key, found)
+            self._cache.put(key, found)
         return list(found)
 
     def _set_casting(self, casting: Mapping[Any, Iterable[Any]]) -> None:
         self.tracker.require("casting")
-        by_project: dict[str, dict[str, list[Record]]] = {}
-        for shot, entries in casting.items():
-            shot_ent: Any = shot if isinstance(shot, Entity) else self._ref("shot", get_id(shot))
-            rows: list[Record] = []
-            for e in entries:
-                if isinstance(e, CastingEntry):
-                    asset, count, label = e.asset, e.nb_occurences, e.label
-                elif isinstance(e, tuple):
-                    if len(e) not in (2, 3):
-                        raise ValidationError(
-                            f"a casting entry is an asset, (asset, n) or (asset, n, label), "
-                            f"not {e!r}"
-                        )
-                    asset, count, label = e[0], e[1], (e[2] if len(e) > 2 else "")
-                else:
-                    asset, count, label = e, 1, ""
-                if _int(count, "nb_occurences") < 1:
-                    raise ValidationError(f"nb_occurences must be at least 1, not {count}")
-                rows.append(
-                    {
-                        "asset_id": self._resolve(
-                            "asset", asset, {"project_id": shot_ent.project_id}
-                        ),
-                        "nb_occurences": count,
-                        "label": label,
-                    }
-                )
-            by_project.setdefault(shot_ent.project_id, {})[shot_ent.id] = rows
+        by_project = self._checks.casting_rows(casting)
         for project_id, mapping in by_project.items():
             self.tracker.set_casting(project_id, mapping)
         self._invalidate("casting", "cast_in")
 
     def _cast_in(self, asset: Any) -> Items[Any]:
         self.tracker.require("casting")
-        shots = [self._bind("shot", r) for r in self.tracker.list_cast_in(asset.id)]
+        shots = [self._identity.bind("shot", r) for r in self.tracker.list_cast_in(asset.id)]
         return Items(shots, f"shots casting {asset!r}")
 
     def _time_spent(self, task: Task) -> list[TimeSpent]:
@@ -292,12 +454,7 @@ class Session(_Writing):
         add: bool,
     ) -> TimeSpent:
         self.tracker.require("time_spent")
-        if duration is None:
-            duration = dt.timedelta(hours=hours, minutes=minutes)
-        if not isinstance(duration, dt.timedelta) or duration <= dt.timedelta(0):
-            raise ValidationError(f"time spent must be a positive duration, not {duration!r}")
-        pid = self._resolve("person", person)
-        day = _date(date, "date")
+        pid, day, duration = self._checks.time_spent(person, date, duration, hours, minutes)
         rec = self.tracker.set_time_spent(task.id, pid, day, duration, add=add)
         # a tracker may assign the person to record the time (Kitsu does)
         self._invalidate("task")
@@ -317,46 +474,18 @@ class Session(_Writing):
 
     def _playlist_add(self, playlist: Any, entity: Any, preview: Any) -> None:
         self.tracker.require("playlists")
-        target = self._playlist_member(playlist, entity)
+        target = self._checks.playlist_member(playlist, entity)
         if preview is None:
             preview_id = getattr(target, "preview_id", None)
         else:
             preview_id = self._resolve("preview", preview)
         record = self.tracker.add_playlist_entry(playlist.id, target.id, preview_id)
         self._invalidate("playlist")
-        self._bind("playlist", record)
-
-    def _playlist_member(self, playlist: Any, entity: Any) -> Any:
-        """The shot or asset ``entity`` names, checked to fit ``playlist`` (its
-        kind is the playlist's ``for_entity``, its project the playlist's);
-        ValidationError otherwise, before anything is written. An id not held
-        by the session is read once (one ``get``) to learn what it is."""
-        kind = playlist.for_entity or "shot"
-        what = f"a {kind} playlist"
-        if isinstance(entity, Entity):
-            if entity.kind != kind:
-                raise ValidationError(
-                    f"{what} takes {kind}s, not {_describe(entity)} (nothing was written)"
-                )
-            target: Any = entity
-        else:
-            ident = self._resolve(kind, entity, {"project_id": playlist.project_id})
-            try:
-                target = self._ref(kind, ident)
-            except NotFound as exc:
-                raise ValidationError(
-                    f"{what} takes {kind}s; {ident!r} is no {kind} (nothing was written)"
-                ) from exc
-        if target.project_id != playlist.project_id:
-            raise ValidationError(
-                f"{_describe(target)} is not in the project of playlist {playlist.name!r} "
-                "(nothing was written)"
-            )
-        return target
+        self._identity.bind("playlist", record)
 
     def _team_of(self, project: Project) -> Team[Person]:
         scope = {"project_id": project.id}
-        return Team(self, "person", scope, label=f"team of {_describe(project)}", owner=project)
+        return Team(self, "person", scope, label=f"team of {describe(project)}", owner=project)
 
     def _set_team_member(self, project_id: str, person: Any, member: bool) -> None:
         self.tracker.require("team")
@@ -377,7 +506,7 @@ class Session(_Writing):
             seq = sequences.get(name=seq_name)
             return coll.get(name=shot_name, sequence_id=seq.id)
         if kind == "task":
-            types = self._cache_get(_key("task_type", {})) if self._cache_on else None
+            types = self._cache.get(cache_key("task_type", {})) if self._cache_on else None
             by_name = "task_type_name" in self.tracker.name_filters
             if self.tracker.looks_like_id(key) or types is not None or not by_name:
                 found = self._query(

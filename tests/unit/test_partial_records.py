@@ -16,7 +16,7 @@ import pytest
 
 import gadget
 from gadget import NotFound, Session, TrackerUnavailable
-from gadget._reading import _GcPause
+from gadget._prefetch import _GcPause
 from gadget.testing.fixtures import TrackerSpy
 from gadget.trackers.base import MISSING, Records
 

@@ -1,34 +1,46 @@
-"""The session's writing half: user input resolved and checked, then written.
+"""The session's input checks: what callers pass, resolved and checked.
 
-:class:`_Writing` turns what callers pass (entities, ids, names, dates) into
-the normalized fields a tracker accepts, refuses bad input before anything
-is written, and keeps the caches right after every write.
+:class:`InputChecks` turns what callers pass (entities, ids, names, dates)
+into the normalized fields a tracker accepts and refuses bad input before
+anything is written: field names, value types, custom data (JSON values
+only), casting entries, time spent, playlist members, and the rules the
+tracker declares (``production_types``, ``project_statuses``,
+``field_defaults``, ``unique_fields``, ``looks_like_id``). A natural key already taken under the same parent is an
+:class:`~gadget.errors.AlreadyExists` naming the entity that holds it.
+
+What it costs: nothing for entities and ids; a name is looked up in the
+cached list of its kind (reference data, or the project's entities: one
+``list`` the first time); a uniqueness check is one filtered query (one per
+parent for ``new_many``), answered from the cache when it holds the list; a
+shot being cast or a playlist member given by an id the session does not
+hold is read (one ``get``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from gadget._reading import _REFERENCE_KINDS, _Reading
-from gadget.collections import Collection
-from gadget.entities import ENTITY_CLASSES, ChecklistItem, Entity
-from gadget.errors import (
-    AlreadyExists,
-    NotFound,
-    ValidationError,
-    closest_names,
-)
+from gadget._identity import describe
+from gadget.entities import ENTITY_CLASSES, Entity
+from gadget.entities.production import CastingEntry
+from gadget.errors import AlreadyExists, NotFound, ValidationError, closest_names
 from gadget.ids import get_id
 from gadget.kinds import KINDS
-from gadget.trackers.base import CommentDraft
+from gadget.trackers.base import Record
+
+if TYPE_CHECKING:
+    from gadget.collections import Collection
+    from gadget.trackers.base import Tracker
+
+__all__ = ["ALSO_KEYED_BY", "REFERENCE_KINDS", "InputChecks", "as_date", "as_int"]
+
+#: kinds small enough to load whole to resolve one reference
+REFERENCE_KINDS = frozenset(
+    {"project", "task_type", "task_status", "asset_type", "department", "person"}
+)
 
 #: user-facing aliases of list-valued reference fields
 _LIST_REFS = {
@@ -41,7 +53,9 @@ _LIST_REFS = {
 ALSO_KEYED_BY = {"task_status": "name", "person": "name"}
 
 
-def _date(value: Any, what: str) -> dt.date:
+def as_date(value: Any, what: str) -> dt.date:
+    """``value`` as a date (a date, a datetime's day or 'YYYY-MM-DD'); else
+    ValidationError naming ``what``."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -54,7 +68,8 @@ def _date(value: Any, what: str) -> dt.date:
     raise ValidationError(f"{what} must be a date or 'YYYY-MM-DD', not {value!r}")
 
 
-def _int(value: Any, what: str) -> int:
+def as_int(value: Any, what: str) -> int:
+    """``value`` if it is an integer (not a bool); else ValidationError naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"{what} must be an integer, not {value!r}")
     return value
@@ -107,7 +122,7 @@ def _alternatives(values: Iterable[str]) -> str:
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
 
 
-def _exists(
+def _already_exists_error(
     kind: str, data: Mapping[str, Any], unique: Iterable[str], label: str, existing: Any
 ) -> AlreadyExists:
     """AlreadyExists naming the values of the uniqueness rule (the parent's are in
@@ -122,11 +137,27 @@ def _exists(
     )
 
 
-class _Writing(_Reading):
-    """Resolving user input, then creating, updating, deleting and publishing."""
+class InputChecks:
+    """Resolving and checking one session's input (costs in the module docstring).
+
+    ``tracker`` gives the open tracker, whose declared rules apply;
+    ``query(kind, filters)`` is the session's cached query (names and
+    uniqueness are looked up through it); ``ref(kind, id)`` the entity held
+    or read for an id.
+    """
+
+    def __init__(
+        self,
+        tracker: Callable[[], Tracker],
+        query: Callable[[str, Mapping[str, Any]], list[Any]],
+        ref: Callable[[str, str], Any],
+    ) -> None:
+        self._tracker = tracker
+        self._query = query
+        self._ref = ref
 
     # -- resolving user input ----------------------------------------------
-    def _resolve(self, kind: str, value: Any, scope: Mapping[str, Any] | None = None) -> Any:
+    def resolve(self, kind: str, value: Any, scope: Mapping[str, Any] | None = None) -> Any:
         """An id from an entity, a dict, an id string or a natural key (name)."""
         if value is None:
             return None
@@ -142,15 +173,15 @@ class _Writing(_Reading):
             raise ValidationError(
                 f"expected a {kind.replace('_', ' ')} (entity, id or name), got {value!r}"
             )
-        if kind == "entity" or self.tracker.looks_like_id(value):
+        if kind == "entity" or self._tracker().looks_like_id(value):
             return value
         spec = KINDS[kind]
         within = {k: v for k, v in (scope or {}).items() if k == "project_id" and k in spec.fields}
-        if kind not in _REFERENCE_KINDS and not within:
+        if kind not in REFERENCE_KINDS and not within:
             raise ValidationError(
                 f"cannot look up {kind.replace('_', ' ')} {value!r} by name here; pass the entity"
             )
-        pool = self._query(kind, within) if kind in _REFERENCE_KINDS or within else []
+        pool = self._query(kind, within) if kind in REFERENCE_KINDS or within else []
         field = spec.key
         hits = [e for e in pool if getattr(e, field, None) == value]
         if not hits and kind in ALSO_KEYED_BY:
@@ -184,7 +215,7 @@ class _Writing(_Reading):
                 out[alias] = out[field] = (field, ref, True)
         return out
 
-    def _normalize_filters(
+    def normalize_filters(
         self, kind: str, fields: Mapping[str, Any], scope: Mapping[str, Any]
     ) -> dict[str, Any]:
         known = self._user_fields(kind)
@@ -195,9 +226,9 @@ class _Writing(_Reading):
                 field, ref, _ = known[name]
                 if ref is not None and value is not None:
                     if isinstance(value, (list, tuple, set)):
-                        value = [self._resolve(ref, v, scope) for v in value]
+                        value = [self.resolve(ref, v, scope) for v in value]
                     else:
-                        value = self._resolve(ref, value, scope)
+                        value = self.resolve(ref, value, scope)
                 out[field] = value
             elif hasattr(cls, name):
                 out[name] = value
@@ -207,7 +238,7 @@ class _Writing(_Reading):
                 )
         return out
 
-    def _normalize_write(
+    def normalize_write(
         self, kind: str, fields: Mapping[str, Any], scope: Mapping[str, Any]
     ) -> dict[str, Any]:
         known = self._user_fields(kind)
@@ -223,9 +254,9 @@ class _Writing(_Reading):
                 if is_list:
                     if isinstance(value, (str, Entity, Mapping)):
                         value = [value]
-                    value = [self._resolve(ref, v, scope) for v in value]
+                    value = [self.resolve(ref, v, scope) for v in value]
                 else:
-                    value = self._resolve(ref, value, {**scope, **out})
+                    value = self.resolve(ref, value, {**scope, **out})
             out[field] = value
         self._validate(kind, out)
         return out
@@ -242,7 +273,7 @@ class _Writing(_Reading):
             _check_json(data["custom_data"], f"a {what}'s custom_data")
         for name in ("frame_in", "frame_out", "nb_frames", "priority"):
             if data.get(name) is not None:
-                _int(data[name], name)
+                as_int(data[name], name)
         if data.get("fps") is not None and (
             isinstance(data["fps"], bool)
             or not isinstance(data["fps"], (int, float))
@@ -255,7 +286,7 @@ class _Writing(_Reading):
             raise ValidationError(f"{data['email']!r} is not an e-mail address")
         for name in ("start_date", "due_date"):
             if data.get(name) is not None:
-                data[name] = _date(data[name], name)
+                data[name] = as_date(data[name], name)
         if data.get("estimation") is not None and not isinstance(data["estimation"], dt.timedelta):
             raise ValidationError(
                 f"estimation must be a datetime.timedelta, not {data['estimation']!r}"
@@ -272,7 +303,7 @@ class _Writing(_Reading):
 
     def _validate_project(self, data: dict[str, Any]) -> None:
         """A project's production type and status: values the tracker declares."""
-        tracker = self.tracker
+        tracker = self._tracker()
         production = data.get("production_type")
         if production is not None and production not in tracker.production_types:
             raise ValidationError(
@@ -288,8 +319,8 @@ class _Writing(_Reading):
                 )
             data["status"] = status.lower()
 
-    # -- writing -----------------------------------------------------------
-    def _prepare_new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    # -- writes ------------------------------------------------------------
+    def prepare_new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> dict[str, Any]:
         kind = coll.kind
         spec = KINDS[kind]
         scope = coll._scope
@@ -297,7 +328,7 @@ class _Writing(_Reading):
             raise ValidationError(
                 "create people with session.persons.new(...), then project.team.add(person)"
             )
-        data = {**coll._defaults, **scope, **self._normalize_write(kind, fields, scope)}
+        data = {**coll._defaults, **scope, **self.normalize_write(kind, fields, scope)}
         if kind == "shot":
             if not data.get("sequence_id"):
                 raise ValidationError("a shot needs a sequence: new(name=..., sequence=seq)")
@@ -318,47 +349,36 @@ class _Writing(_Reading):
         if kind == "playlist":
             data.setdefault("for_entity", "shot")
         # what the tracker would store anyway, known before the key is checked
-        for field, value in self.tracker.field_defaults.get(kind, {}).items():
+        for field, value in self._tracker().field_defaults.get(kind, {}).items():
             if data.get(field) is None:
                 data[field] = value
         if spec.key not in data or data[spec.key] in (None, ""):
             raise ValidationError(f"a new {kind.replace('_', ' ')} needs {spec.key}")
         return data
 
-    def _holders(self, kind: str, data: Mapping[str, Any], skip: str | None = None) -> list[Any]:
+    def holders(self, kind: str, data: Mapping[str, Any], skip: str | None = None) -> list[Any]:
         """The entities holding ``data``'s values of the tracker's uniqueness rule
         for ``kind`` (``Tracker.unique_fields``): its natural key under the same parent."""
-        unique = self.tracker.unique_fields(kind)
+        unique = self._tracker().unique_fields(kind)
         if not unique:
             return []
         criteria = {f: data.get(f) for f in unique}
         return [e for e in self._query(kind, criteria) if e.id != skip]
 
-    def _check_free(
+    def check_free(
         self, kind: str, data: Mapping[str, Any], label: str, skip: str | None = None
     ) -> None:
-        taken = self._holders(kind, data, skip)
+        taken = self.holders(kind, data, skip)
         if taken:
-            raise _exists(kind, data, self.tracker.unique_fields(kind), label, taken[0])
+            raise _already_exists_error(
+                kind, data, self._tracker().unique_fields(kind), label, taken[0]
+            )
 
-    def _new(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:
-        if coll.kind == "comment":
-            return self._new_comment(coll, dict(fields))
-        data = self._prepare_new(coll, fields)
-        self._check_free(coll.kind, data, coll._label)
-        return self._create(coll.kind, data)
-
-    def _create(self, kind: str, data: Mapping[str, Any]) -> Any:
-        record = self.tracker.create(kind, data)
-        self._invalidate(kind)
-        return self._bind(kind, record)
-
-    def _new_many(self, coll: Collection[Any], rows: list[dict[str, Any]]) -> list[Any]:
-        if coll.kind == "comment":
-            return [self._new_comment(coll, row) for row in rows]
-        prepared = [self._prepare_new(coll, row) for row in rows]
+    def check_new_rows(self, coll: Collection[Any], prepared: list[dict[str, Any]]) -> None:
+        """Refuse rows of ``new_many`` that repeat a natural key or take one that
+        exists; one lookup per parent, not one per row."""
         spec = KINDS[coll.kind]
-        unique = self.tracker.unique_fields(coll.kind)
+        unique = self._tracker().unique_fields(coll.kind)
         # one lookup per parent, not one per row: the rule's fields the tracker
         # filters on, but the natural key, which differs from row to row
         parent = [f for f in unique if f in spec.filters and f != spec.key]
@@ -378,24 +398,18 @@ class _Writing(_Reading):
                 siblings = self._query(coll.kind, dict(zip(parent, group, strict=True)))
                 taken[group] = {tuple(getattr(e, f, None) for f in unique): e for e in siblings}
             if ident in taken[group]:
-                raise _exists(coll.kind, data, unique, coll._label, taken[group][ident])
-        try:  # all or nothing (else PartialWrite names what is left)
-            records = self.tracker.create_many(coll.kind, prepared)
-        finally:
-            self._invalidate(coll.kind)
-        return self._bind_many(coll.kind, records)
+                raise _already_exists_error(
+                    coll.kind, data, unique, coll._label, taken[group][ident]
+                )
 
-    def _ensure(self, coll: Collection[Any], fields: Mapping[str, Any]) -> Any:
-        data = self._prepare_new(coll, fields)
-        found = self._holders(coll.kind, data)
-        return found[0] if found else self._create(coll.kind, data)
-
-    def _update(self, entity: Entity, fields: Mapping[str, Any]) -> None:
+    def prepare_update(self, entity: Entity, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """The normalized fields of ``entity.update(**fields)``, checked: a shot's
+        frame count follows its range, a natural key stays free."""
         kind = entity.kind
         scope = {"project_id": getattr(entity, "project_id", None)}
-        data = self._normalize_write(kind, fields, scope)
+        data = self.normalize_write(kind, fields, scope)
         if not data:
-            return
+            return data
         if (
             kind == "shot"
             and ("frame_in" in data or "frame_out" in data)
@@ -407,167 +421,85 @@ class _Writing(_Reading):
                 if fout < fin:
                     raise ValidationError(f"frame_out {fout} is before frame_in {fin}")
                 data["nb_frames"] = fout - fin + 1
-        unique = self.tracker.unique_fields(kind)
+        unique = self._tracker().unique_fields(kind)
         if data.keys() & set(unique):
             merged = {f: data.get(f, getattr(entity, f, None)) for f in unique}
-            self._check_free(kind, merged, "the same parent", skip=entity.id)
-        record = self.tracker.update(kind, entity.id, data)
-        self._invalidate(kind)
-        self._bind(kind, record)
+            self.check_free(kind, merged, "the same parent", skip=entity.id)
+        return data
 
-    def _delete(self, entity: Entity) -> None:
-        self.tracker.require("delete")
-        self.tracker.delete(entity.kind, entity.id)
-        with self._lock:
-            self._identity.pop((entity.kind, entity.id), None)
-        self.clear_cache()
+    # -- casting, time spent, playlists ------------------------------------
+    def casting_rows(
+        self, casting: Mapping[Any, Iterable[Any]]
+    ) -> dict[str, dict[str, list[Record]]]:
+        """``session.set_casting``'s mapping as the tracker's rows, by project
+        then shot; a shot given by id that is not held is read (one ``get``)."""
+        by_project: dict[str, dict[str, list[Record]]] = {}
+        for shot, entries in casting.items():
+            shot_ent: Any = shot if isinstance(shot, Entity) else self._ref("shot", get_id(shot))
+            rows: list[Record] = []
+            for e in entries:
+                if isinstance(e, CastingEntry):
+                    asset, count, label = e.asset, e.nb_occurences, e.label
+                elif isinstance(e, tuple):
+                    if len(e) not in (2, 3):
+                        raise ValidationError(
+                            f"a casting entry is an asset, (asset, n) or (asset, n, label), "
+                            f"not {e!r}"
+                        )
+                    asset, count, label = e[0], e[1], (e[2] if len(e) > 2 else "")
+                else:
+                    asset, count, label = e, 1, ""
+                if as_int(count, "nb_occurences") < 1:
+                    raise ValidationError(f"nb_occurences must be at least 1, not {count}")
+                rows.append(
+                    {
+                        "asset_id": self.resolve(
+                            "asset", asset, {"project_id": shot_ent.project_id}
+                        ),
+                        "nb_occurences": count,
+                        "label": label,
+                    }
+                )
+            by_project.setdefault(shot_ent.project_id, {})[shot_ent.id] = rows
+        return by_project
 
-    def _new_comment(self, coll: Collection[Any], fields: dict[str, Any]) -> Any:
-        return self._post_comment(coll._scope["task_id"], self._draft(dict(fields)))
+    def time_spent(
+        self, person: Any, date: Any, duration: dt.timedelta | None, hours: float, minutes: float
+    ) -> tuple[str, dt.date, dt.timedelta]:
+        """(person id, day, duration) of a time-spent entry, checked: a positive
+        duration (given, or ``hours`` and ``minutes``), a date."""
+        if duration is None:
+            duration = dt.timedelta(hours=hours, minutes=minutes)
+        if not isinstance(duration, dt.timedelta) or duration <= dt.timedelta(0):
+            raise ValidationError(f"time spent must be a positive duration, not {duration!r}")
+        pid = self.resolve("person", person)
+        day = as_date(date, "date")
+        return pid, day, duration
 
-    def _draft(self, fields: dict[str, Any]) -> CommentDraft:
-        """Check a publish's fields and turn them into a draft; nothing is sent."""
-        text = fields.pop("comment", None)
-        if text is None:
-            text = fields.pop("text", "")
-        if not isinstance(text, str):
-            raise ValidationError(f"comment must be a string, not {type(text).__name__}")
-        status = fields.pop("status", None)
-        previews = self._paths(fields.pop("preview", None), fields.pop("previews", None), "preview")
-        attachments = self._paths(fields.pop("attachments", None), None, "attachment")
-        checklist = self._checklist(fields.pop("checklist", None) or ())
-        main = bool(fields.pop("set_main_preview", False))
-        author = fields.pop("author", None)
-        progress = fields.pop("progress", None)
-        if fields:
+    def playlist_member(self, playlist: Any, entity: Any) -> Any:
+        """The shot or asset ``entity`` names, checked to fit ``playlist`` (its
+        kind is the playlist's ``for_entity``, its project the playlist's);
+        ValidationError otherwise, before anything is written. An id not held
+        by the session is read once (one ``get``) to learn what it is."""
+        kind = playlist.for_entity or "shot"
+        what = f"a {kind} playlist"
+        if isinstance(entity, Entity):
+            if entity.kind != kind:
+                raise ValidationError(
+                    f"{what} takes {kind}s, not {describe(entity)} (nothing was written)"
+                )
+            target: Any = entity
+        else:
+            ident = self.resolve(kind, entity, {"project_id": playlist.project_id})
+            try:
+                target = self._ref(kind, ident)
+            except NotFound as exc:
+                raise ValidationError(
+                    f"{what} takes {kind}s; {ident!r} is no {kind} (nothing was written)"
+                ) from exc
+        if target.project_id != playlist.project_id:
             raise ValidationError(
-                f"comments.new() got unknown field(s) {', '.join(sorted(fields))}; known: comment, "
-                "status, preview, attachments, checklist, set_main_preview, author, progress"
+                f"{describe(target)} is not in the project of playlist {playlist.name!r} "
+                "(nothing was written)"
             )
-        if progress is not None and not callable(progress):
-            raise ValidationError("progress must be a callable taking (bytes_sent, bytes_total)")
-        if previews:
-            self.tracker.require("previews")
-        if attachments:
-            self.tracker.require("attachments")
-        if main and not previews:
-            raise ValidationError("set_main_preview=True needs at least one preview")
-        return CommentDraft(
-            text=text,
-            status_id=self._resolve("task_status", status) if status is not None else None,
-            author_id=self._resolve("person", author) if author is not None else None,
-            checklist=checklist,
-            previews=previews,
-            attachments=attachments,
-            set_main_preview=main,
-            progress=progress,
-        )
-
-    def _post_comment(self, task_id: str, draft: CommentDraft) -> Any:
-        record = self.tracker.create_comment(task_id, draft)
-        comment = self._bind("comment", record)
-        self._after_comment(task_id, draft.status_id, draft.set_main_preview, comment)
-        return comment
-
-    def publish_many(
-        self,
-        items: Iterable[tuple[Any, Mapping[str, Any]]],
-        *,
-        max_workers: int = 4,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> list[Any]:
-        """Post comments on several tasks, uploads in parallel.
-
-        ``items`` are ``(task, fields)`` pairs, ``fields`` as for
-        ``task.comments.new(...)``. Every pair is checked before anything is
-        sent (a missing file posts nothing). At most ``max_workers`` publishes
-        are in flight; ``progress(bytes_sent, bytes_total)`` hears the bytes
-        of all of them together. Returns the comments in the order given.
-        """
-        if max_workers < 1:
-            raise ValidationError("max_workers must be at least 1")
-        jobs = [(self._resolve("task", task), self._draft(dict(fields))) for task, fields in items]
-        total = sum(p.stat().st_size for _, d in jobs for p in (*d.previews, *d.attachments))
-        sent = [0] * len(jobs)
-        lock = threading.Lock()
-
-        def reporter(index: int) -> Callable[[int, int], None]:
-            def report(done: int, _total: int) -> None:
-                with lock:
-                    sent[index] = done
-                    so_far = sum(sent)
-                if progress is not None:
-                    progress(so_far, total)
-
-            return report
-
-        def run(index: int) -> Any:
-            task_id, draft = jobs[index]
-            return self._post_comment(task_id, attrs.evolve(draft, progress=reporter(index)))
-
-        if len(jobs) < 2 or max_workers == 1:
-            return [run(i) for i in range(len(jobs))]
-        with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="gadget") as pool:
-            return list(pool.map(run, range(len(jobs))))
-
-    def _after_comment(self, task_id: str, status_id: str | None, main: bool, comment: Any) -> None:
-        """Bring held entities in line with what the publish changed, without a request."""
-        self._invalidate("comment", "preview", "task", "shot", "asset")
-        with self._lock:
-            task = self._identity.get(("task", task_id))
-        if task is None:
-            return
-        if status_id is not None and status_id != task.status_id:  # type: ignore[attr-defined]
-            new_status = self._ref("task_status", status_id)
-            if new_status.is_retake:
-                task.nb_retakes += 1  # type: ignore[attr-defined]
-            task.status_id = status_id  # type: ignore[attr-defined]
-        if main and comment.previews:
-            owner = self._held(
-                (task.entity_kind or "shot",),  # type: ignore[attr-defined]
-                task.entity_id,  # type: ignore[attr-defined]
-            )
-            if owner is not None and hasattr(owner, "preview_id"):
-                owner.preview_id = comment.previews[0].id
-
-    @staticmethod
-    def _paths(one: Any, many: Any, what: str) -> tuple[Path, ...]:
-        given = one if one is not None else many
-        if given is None:
-            return ()
-        if isinstance(given, (str, Path)):
-            given = [given]
-        out = []
-        for p in given:
-            path = Path(p).expanduser()
-            if path.is_dir():
-                raise ValidationError(
-                    f"{what} {str(p)!r} is a directory; give the file(s) in it (nothing was posted)"
-                )
-            if not path.exists():
-                raise ValidationError(f"{what} file {str(p)!r} does not exist (nothing was posted)")
-            if not path.is_file():
-                raise ValidationError(
-                    f"{what} {str(p)!r} is not a regular file (nothing was posted)"
-                )
-            out.append(path)
-        return tuple(out)
-
-    @staticmethod
-    def _checklist(items: Iterable[Any]) -> tuple[tuple[str, bool], ...]:
-        out = []
-        for item in items:
-            if isinstance(item, str):
-                out.append((item, False))
-            elif isinstance(item, ChecklistItem):
-                out.append((item.text, item.checked))
-            elif isinstance(item, Mapping) and "text" in item:
-                out.append((str(item["text"]), bool(item.get("checked", False))))
-            elif isinstance(item, tuple) and len(item) == 2:
-                out.append((str(item[0]), bool(item[1])))
-            else:
-                raise ValidationError(
-                    "a checklist item is a string, (text, checked) or "
-                    f"{{'text': ..., 'checked': ...}}, not {item!r}"
-                )
-        return tuple(out)
+        return target
