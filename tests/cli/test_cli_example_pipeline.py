@@ -68,3 +68,12 @@ def test_example_pipeline_names_a_missing_task_type_before_publishing(isolated: 
             raise AssertionError("no NotFound for a task type no shot has")
         session.clear_cache()
         assert {task.id: len(task.comments) for task in project.tasks} == before
+
+
+def test_the_switching_trackers_page_shows_the_summary_the_tests_expect() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "switching-trackers.md"
+    text = page.read_text(encoding="utf-8")
+    _, marker, rest = text.partition("<!-- pipeline-summary:")
+    assert marker, "docs/switching-trackers.md lost its pipeline-summary block"
+    shown = rest.split("```text\n", 1)[1].split("```", 1)[0]
+    assert shown == _helper().EXPECTED
