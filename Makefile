@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(BIN)/gadget demo
 
 lint: $(STAMP)
-	$(TIMED) lint bash -c '$(BIN)/ruff check src tests tools benchmarks && $(BIN)/ruff format --check src tests tools benchmarks'
+	$(TIMED) lint bash -c '$(BIN)/ruff check src tests tools benchmarks examples && $(BIN)/ruff format --check src tests tools benchmarks examples'
 
 typecheck: $(STAMP)
 	$(TIMED) typecheck $(BIN)/mypy
