@@ -328,7 +328,7 @@ class Session:
         local = {
             k: v
             for k, v in filters.items()
-            if k not in server or (hasattr(cls, k) and k not in _MATCHED_BY_TRACKER)
+            if k not in server or (k not in _MATCHED_BY_TRACKER and hasattr(cls, k))
         }
         return [e for e in found if matches(e, local)]
 
