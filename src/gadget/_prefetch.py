@@ -43,12 +43,29 @@ __all__ = ["Group", "Prefetcher"]
 logger = logging.getLogger("gadget.session")
 
 
-def _parent_kinds(kind: str, field: str) -> tuple[str, ...]:
-    """Which kinds a parent field of ``kind`` points at (a task's entity: shot or asset)."""
+def _one_parent(kind: str, server: Mapping[str, Any]) -> tuple[str, Any, str] | None:
+    """``(parent field, parent id, parent kind)`` when the filters ``server`` ask
+    for the children of one parent: one reference field (a sequence's shots),
+    or a task's ``entity_id`` with its ``entity_kind`` (ids may be unique per
+    kind only, so the kind is told, never guessed); else None."""
+    if len(server) == 1:
+        ((field, parent_id),) = server.items()
+        ref = KINDS[kind].refs.get(field)
+        return (field, parent_id, ref) if ref else None
+    if len(server) == 2 and kind == "task":
+        parent_kind = server.get("entity_kind")
+        if parent_kind in ("shot", "asset") and "entity_id" in server:
+            return "entity_id", server["entity_id"], parent_kind
+    return None
+
+
+def _child_filters(field: str, parent_id: str, parent_kind: str) -> dict[str, str]:
+    """The filters of one parent's child collection, as that collection sends
+    them (``shot.tasks``: its id and its kind), so a prefetched answer is found
+    under the key the collection asks for."""
     if field == "entity_id":
-        return ("shot", "asset")
-    ref = KINDS[kind].refs.get(field)
-    return (ref,) if ref else ()
+        return {field: parent_id, "entity_kind": parent_kind}
+    return {field: parent_id}
 
 
 #: the child collection read together with a listing of these kinds, when the
@@ -189,9 +206,10 @@ class Prefetcher:
         ``key``): through the parent's siblings, with children, or alone."""
         tracker = self._tracker()
         prefetch = self.enabled
-        if prefetch and len(server) == 1:
-            ((field, parent_id),) = server.items()
-            parent = self._identity.held(_parent_kinds(kind, field), parent_id)
+        one = _one_parent(kind, server) if prefetch else None
+        if one is not None:
+            field, parent_id, parent_kind = one
+            parent = self._identity.held((parent_kind,), parent_id)
             group = getattr(parent, "_group", None) if parent is not None else None
             # projects are never prefetched through: one project's shots, not the studio's
             if (
@@ -283,7 +301,9 @@ class Prefetcher:
                 child_kind, [str(r["id"]) for r in found], self._cache.generation, family, loader
             )
             bound = self._identity.bind_all(child_kind, found, group)
-            self._cache.put(cache_key(child_kind, {field: pid}), bound, prefetched=True)
+            self._cache.put(
+                cache_key(child_kind, _child_filters(field, pid, kind)), bound, prefetched=True
+            )
         return entities
 
     def _load_children(self, kind: str, field: str, group: Group, parent_id: str) -> list[Any]:
@@ -304,6 +324,7 @@ class Prefetcher:
                 if pid == parent_id:
                     mine = bound
                 else:
-                    self._cache.put(cache_key(kind, {field: pid}), bound, prefetched=True)
-        self._cache.put(cache_key(kind, {field: parent_id}), mine)
+                    key = cache_key(kind, _child_filters(field, pid, group.kind))
+                    self._cache.put(key, bound, prefetched=True)
+        self._cache.put(cache_key(kind, _child_filters(field, parent_id, group.kind)), mine)
         return mine

@@ -144,7 +144,7 @@ KINDS: dict[str, KindSpec] = {
             },
             key="task_type_id",
             scope=("entity_id",),
-            filters=("project_id", "entity_id", "task_type_id", "status_id"),
+            filters=("project_id", "entity_id", "entity_kind", "task_type_id", "status_id"),
         ),
         KindSpec(
             "comment",

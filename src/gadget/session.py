@@ -66,6 +66,11 @@ from gadget.kinds import KINDS
 from gadget.trackers.base import Tracker
 from gadget.trackers.registry import resolve
 
+#: filters every tracker matches exactly and no narrowing of a cached answer
+#: drops (a task's ``entity_kind``, part of ``shot.tasks``' query): the answer
+#: is not matched on them again, record by record, in a walk's hot path
+_MATCHED_BY_TRACKER = frozenset({"entity_kind"})
+
 if TYPE_CHECKING:
     from gadget.entities import (
         AssetType,
@@ -320,7 +325,11 @@ class Session:
             found = self._prefetcher.load(kind, server, key)
         # the final match is exact; server-only filters (a person's team) are not attributes
         cls = ENTITY_CLASSES[kind]
-        local = {k: v for k, v in filters.items() if k not in server or hasattr(cls, k)}
+        local = {
+            k: v
+            for k, v in filters.items()
+            if k not in server or (k not in _MATCHED_BY_TRACKER and hasattr(cls, k))
+        }
         return [e for e in found if matches(e, local)]
 
     def _ref(self, kind: str, ident: str | None, within: Mapping[str, Any] | None = None) -> Any:

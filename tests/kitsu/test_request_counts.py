@@ -226,6 +226,24 @@ def test_tasks_read_as_children_take_their_kind_from_the_parents(
     assert bulk.requests == 1, bulk.requests
 
 
+def test_tasks_of_a_shot_read_alone_cost_one_request_with_its_kind(
+    kitsu_server: KitsuServer, studio: Studio
+) -> None:
+    """``shot.tasks`` of a shot read alone asks for its id and its kind; Zou has no
+    kind filter, so the tracker matches ``entity_kind`` on the records (their kind
+    from its id index): one request, as for the id alone."""
+    with kitsu_server.connect() as session:
+        project = session.projects.fetch(studio.small.name)
+        shot = project.shots.get(name=studio.read_shot)
+        with counted(kitsu_server) as alone:
+            tasks = shot.tasks.all()
+        as_asset = session.tracker.list("task", {"entity_id": shot.id, "entity_kind": "asset"})
+    assert len(tasks) == TASK_TYPES
+    assert {t.entity for t in tasks} == {shot}
+    assert alone.requests == 1, alone.requests
+    assert as_asset == []
+
+
 # -- (b): a shot by name, its task by type, the comments -----------------------------------
 def test_read_by_name_costs_at_most_3_requests_cold(
     kitsu_server: KitsuServer, studio: Studio

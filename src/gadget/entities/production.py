@@ -172,9 +172,9 @@ class Shot(Entity):
         loads the tasks of all its siblings in one request."""
         return self.session._collection(
             "task",
-            {"entity_id": self.id},
+            {"entity_id": self.id, "entity_kind": "shot"},
             owner=self,
-            defaults={"project_id": self.project_id, "entity_kind": "shot"},
+            defaults={"project_id": self.project_id},
         )
 
     @property
@@ -221,9 +221,9 @@ class Asset(Entity):
     def tasks(self) -> Collection[Task]:
         return self.session._collection(
             "task",
-            {"entity_id": self.id},
+            {"entity_id": self.id, "entity_kind": "asset"},
             owner=self,
-            defaults={"project_id": self.project_id, "entity_kind": "asset"},
+            defaults={"project_id": self.project_id},
         )
 
     @property

@@ -344,6 +344,34 @@ class TestPrefetch:
         assert gadget_spy.count("list_children") + gadget_spy.count("list_with_children") == 1
         assert gadget_spy.count("list", "task") == 0
 
+    @requires("assets")
+    def test_tasks_of_siblings_are_read_with_the_parents_kind(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        """The tasks of a group of assets are read for those assets, told their
+        kind (``list_children(..., parent_kind="asset")``), and each asset's
+        tasks are its own."""
+        project = gadget_studio.project()
+        kind = gadget_studio.asset_type()
+        model = gadget_studio.task_type("Model", for_shots=False)
+        expected: dict[str, list[str]] = {}
+        for n in range(3):
+            asset = gadget_studio.asset(project, f"Prop{n}", kind)
+            expected[asset.id] = [asset.tasks.new(task_type=model).id]
+        walker = Session(gadget_session.tracker)
+        mine = walker.projects.get(id=project.id)
+        with walker.no_prefetch():  # the assets as one group, their tasks not read
+            assets = list(mine.assets)
+        with TrackerSpy(walker.tracker) as spy:
+            seen = {a.id: [t.id for t in a.tasks] for a in assets}
+        assert seen == expected
+        children = spy.of("list_children")
+        assert len(children) == 1, spy
+        assert children[0].args[:2] == ("task", "entity_id")
+        assert sorted(children[0].args[2]) == sorted(expected)
+        assert children[0].kwargs == {"parent_kind": "asset"}
+        assert spy.count("list", "task") == 0, spy
+
     def test_prefetch_without_cache(self, gadget_session: Session, gadget_studio: Studio) -> None:
         project, expected = _shots_with_tasks(gadget_studio)
         uncached = Session(gadget_session.tracker, cache=False)

@@ -8,9 +8,11 @@ import pytest
 
 from gadget import (
     AlreadyExists,
+    Asset,
     MultipleFound,
     NotFound,
     Session,
+    Shot,
     Task,
     TimeSpent,
     ValidationError,
@@ -157,6 +159,34 @@ class TestTasks:
         assert task.project is project
         assert hero.tasks.fetch(modeling.name) is task
         assert task in project.tasks
+
+    @requires("assets")
+    def test_tasks_of_a_shot_and_an_asset_read_alone_are_their_own(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        """A shot or an asset read alone, not through a listing, with the cache
+        on or off, whichever is read first: its tasks are its own. Ids may be
+        unique per kind only (ShotGrid's Shot 5 and Asset 5), so the owner's
+        kind is part of the query of its tasks."""
+        project = gadget_studio.project()
+        shot = gadget_studio.shot(gadget_studio.sequence(project))
+        hero = gadget_studio.asset(project)
+        expected = {
+            "shot": shot.tasks.new(task_type=gadget_studio.task_type("Anim")).id,
+            "asset": hero.tasks.new(task_type=gadget_studio.task_type("Model", False)).id,
+        }
+        for cache in (True, False):
+            for first in ("shot", "asset"):
+                fresh = Session(gadget_session.tracker, cache=cache)
+                mine = fresh.projects.get(id=project.id)
+                alone: dict[str, Shot | Asset] = {
+                    "shot": mine.shots.get(id=shot.id),
+                    "asset": mine.assets.get(id=hero.id),
+                }
+                for kind in sorted(alone, key=lambda k: k != first):
+                    tasks = alone[kind].tasks.all()
+                    assert [t.id for t in tasks] == [expected[kind]], (cache, first, kind)
+                    assert [t.entity for t in tasks] == [alone[kind]]
 
     @requires("delete")
     def test_delete(self, gadget_studio: Studio) -> None:

@@ -461,6 +461,20 @@ class TestTrackerRecords:
         assert [p["id"] for p in comment["previews"]] == previews
         assert [a["id"] for a in comment["attachments"]] == attachments
 
+    def test_tasks_filtered_on_their_entity_kind(self, gadget_tracker_world: TrackerWorld) -> None:
+        """``entity_kind`` is a task filter every tracker accepts and matches
+        exactly: a shot's tasks asked for with the kind "asset" are none (ids may
+        be unique per kind only: ShotGrid's Shot 5 and Asset 5)."""
+        world = gadget_tracker_world
+        tracker = world.tracker
+        on_shot = {"entity_id": world.shot, "entity_kind": "shot"}
+        found = tracker.list("task", on_shot)
+        assert sorted(str(t["id"]) for t in found) == sorted([world.task, world.quiet_task])
+        assert {t["entity_kind"] for t in found} == {"shot"}
+        assert tracker.list("task", {**on_shot, "entity_kind": "asset"}) == []
+        assert tracker.list("task", {"project_id": world.project, "entity_kind": "asset"}) == []
+        assert len(tracker.list("task", {"project_id": world.project, "entity_kind": "shot"})) == 2
+
     def test_parent_keys_hold_the_parents(self, gadget_tracker_world: TrackerWorld) -> None:
         world = gadget_tracker_world
         tracker = world.tracker

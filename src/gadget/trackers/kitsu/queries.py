@@ -2,7 +2,10 @@
 
 Filters become Zou's query parameters (``convert.SERVER_FILTERS``; a list is
 an ``IN`` of at most 60 ids per request, see :mod:`~gadget.trackers.kitsu.routes`),
-and what Zou matched loosely (names are ``ILIKE``) is matched exactly here.
+and what Zou matched loosely (names are ``ILIKE``) is matched exactly here,
+as is what Zou cannot filter on: a task's ``entity_kind``, known from the id
+index (:func:`~gadget.trackers.kitsu.records.entity_kinds`) as every task record
+needs it anyway: the filter costs no request.
 Kinds Zou lists otherwise have their own paths: comments by task (and their
 order, below), attachments and previews through their comments, persons by
 project team, tasks by task-type name.
