@@ -343,6 +343,26 @@ def test_publish_in_a_fresh_session_adds_only_the_status_lookup(
     assert publish.requests <= 3, publish.requests
 
 
+def test_a_new_task_with_a_status_reads_no_default_status(
+    kitsu_server: KitsuServer, studio: Studio
+) -> None:
+    """Kitsu's default task status is read only for a task created without one."""
+    names = Names()
+    costs = {}
+    for given in ("wip", None):
+        with kitsu_server.connect() as session:
+            project = session.projects.fetch(studio.small.name)
+            shot = project.shots.get(name=studio.publish_shot["name"])
+            session.task_statuses.all()  # reference data a session loads once
+            list(shot.tasks)
+            fields = {"task_type": studio.task_types[0], "name": names(f"extra{given}")}
+            with counted(kitsu_server) as made:
+                task = shot.tasks.new(**fields, status=given)
+            costs[given] = made.requests
+            assert task.status.short_name == given if given else task.status.is_default
+    assert costs["wip"] == costs[None] - 1, costs
+
+
 # -- (d): many shots at once -------------------------------------------------------------------
 def test_new_many_costs_one_post_per_shot_and_a_constant(
     kitsu_server: KitsuServer, studio: Studio

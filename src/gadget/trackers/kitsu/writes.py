@@ -12,8 +12,8 @@ What each call costs (requests):
 ``create("shot")``                     1 POST ``data/projects/{id}/shots`` (all fields)
 ``create("task")``                     1 POST ``data/tasks`` (+1 GET project settings
                                        once per project, +1 POST when the task type must
-                                       be added to the project; the default task
-                                       status read once per tracker, state.py)
+                                       be added to the project; without a status,
+                                       the default one read once per tracker, state.py)
 ``create("project")``                  1 POST (tvshow: +1 DELETE of Zou's automatic
                                        episode)
 ``create("episode")``                  1 POST (+1 PUT for custom data)
@@ -217,7 +217,8 @@ def _create_task(state: KitsuState, data: dict[str, Any]) -> Record:
     data["project_id"] = project_id
     task_type_id = str(data.get("task_type_id") or "")
     state.ensure_task_type(project_id, task_type_id)
-    data.setdefault("status_id", state.default_status_id())
+    if not data.get("status_id"):  # the default is read only when none is given
+        data["status_id"] = state.default_status_id()
     data.setdefault("name", "main")
     body = convert.to_kitsu("task", data)
     payload = state.conn.post("data/tasks", body)
