@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 __all__ = ["Publisher"]
 
 
+#: the kinds of cached results a publish may change: comments, previews, the
+#: task's status, the shot's or asset's main preview
+_PUBLISH_TOUCHES = ("comment", "preview", "task", "shot", "asset")
+
+
 class Publisher:
     """Drafts and posts comments for one session (costs in the module docstring).
 
@@ -106,7 +111,11 @@ class Publisher:
 
     def post(self, task_id: str, draft: CommentDraft) -> Any:
         """Post a checked draft on a task; the bound comment."""
-        record = self._tracker().create_comment(task_id, draft)
+        try:
+            record = self._tracker().create_comment(task_id, draft)
+        except BaseException:  # it may have landed in part: nothing cached is trusted
+            self._cache.invalidate(*_PUBLISH_TOUCHES)
+            raise
         comment = self._identity.bind("comment", record)
         self._after_comment(task_id, draft.status_id, draft.set_main_preview, comment)
         return comment
@@ -150,7 +159,7 @@ class Publisher:
 
     def _after_comment(self, task_id: str, status_id: str | None, main: bool, comment: Any) -> None:
         """Bring held entities in line with what the publish changed, without a request."""
-        self._cache.invalidate("comment", "preview", "task", "shot", "asset")
+        self._cache.invalidate(*_PUBLISH_TOUCHES)
         task = self._identity.get("task", task_id)
         if task is None:
             return

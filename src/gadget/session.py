@@ -371,8 +371,10 @@ class Session:
         return self._create(coll.kind, data)
 
     def _create(self, kind: str, data: Mapping[str, Any]) -> Any:
-        record = self.tracker.create(kind, data)
-        self._invalidate(kind)
+        try:
+            record = self.tracker.create(kind, data)
+        finally:  # a failed write may have landed: what was cached is not trusted
+            self._invalidate(kind)
         return self._identity.bind(kind, record)
 
     def _new_many(self, coll: Collection[Any], rows: list[dict[str, Any]]) -> list[Any]:
@@ -396,15 +398,19 @@ class Session:
         data = self._checks.prepare_update(entity, fields)
         if not data:
             return
-        record = self.tracker.update(kind, entity.id, data)
-        self._invalidate(kind)
+        try:
+            record = self.tracker.update(kind, entity.id, data)
+        finally:  # a failed write may have landed: what was cached is not trusted
+            self._invalidate(kind)
         self._identity.bind(kind, record)
 
     def _delete(self, entity: Entity) -> None:
         self.tracker.require("delete")
-        self.tracker.delete(entity.kind, entity.id)
+        try:
+            self.tracker.delete(entity.kind, entity.id)
+        finally:  # a failed deletion may have removed some of what depends on it
+            self.clear_cache()
         self._identity.forget(entity.kind, entity.id)
-        self.clear_cache()
 
     # -- casting, time spent, playlists, team, files -----------------------
     def _casting(self, shot: Shot) -> list[CastingEntry]:
