@@ -8,11 +8,12 @@ import shotgun_api3
 
 from gadget.errors import (
     AuthenticationError,
+    GadgetError,
     PermissionDenied,
     TrackerUnavailable,
     ValidationError,
 )
-from gadget.trackers.shotgrid.client import converted
+from gadget.trackers.shotgrid.client import ShotGridConnection, converted
 
 
 @pytest.mark.parametrize(
@@ -27,8 +28,10 @@ from gadget.trackers.shotgrid.client import converted
         (shotgun_api3.Fault("Permission denied: update Shot"), PermissionDenied),
         (shotgun_api3.ProtocolError("host", 503, "Service Unavailable", {}), TrackerUnavailable),
         (ConnectionRefusedError("refused"), TrackerUnavailable),
+        (shotgun_api3.ShotgunFileDownloadError("no such file"), GadgetError),
+        (shotgun_api3.ShotgunThumbnailNotReady("not ready"), GadgetError),
     ],
-    ids=["auth", "2fa", "fault", "permission", "protocol", "connection"],
+    ids=["auth", "2fa", "fault", "permission", "protocol", "connection", "download", "thumb"],
 )
 def test_shotgrid_sdk_errors_become_gadget_errors(
     raised: Exception, expected: type[Exception]
@@ -42,3 +45,25 @@ def test_shotgrid_sdk_errors_become_gadget_errors(
 def test_shotgrid_other_errors_pass_through() -> None:
     with pytest.raises(ZeroDivisionError), converted("a read"):
         1 / 0  # noqa: B018
+
+
+def test_shotgrid_unreachable_host_is_tracker_unavailable() -> None:
+    from shotgun_api3.lib import httplib2 as sdk_httplib2  # shipped inside the SDK
+
+    with pytest.raises(TrackerUnavailable), converted("the login"):
+        raise sdk_httplib2.ServerNotFoundError("Unable to find the server at nowhere")
+
+
+def test_shotgrid_a_failed_call_names_no_payload() -> None:
+    """A refused batch says which call failed, never the data it carried."""
+
+    class Refusing:
+        def batch(self, requests: object) -> None:
+            raise shotgun_api3.Fault("batch refused")
+
+    connection = ShotGridConnection("https://site.test", {}, lambda site, kw: Refusing())
+    payload = [{"request_type": "create", "entity_type": "Shot", "data": {"code": "s3cr3t"}}]
+    with pytest.raises(ValidationError) as caught:
+        connection.call("batch", payload)
+    assert "batch" in str(caught.value)
+    assert "s3cr3t" not in str(caught.value)

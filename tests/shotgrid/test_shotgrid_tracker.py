@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shotgun_api3
 
 import gadget
 from gadget.config import TrackerConfig
-from gadget.errors import ConfigError, ValidationError
+from gadget.errors import ConfigError, TrackerUnavailable, ValidationError
 from gadget.testing.png import write_gradient_png
 from gadget.trackers.shotgrid import ShotGridTracker
+from gadget.trackers.shotgrid.client import ShotGridConnection
 
 from .conftest import LOGIN, SITE_URL
 from .mocksite import SharedSite
@@ -253,3 +255,44 @@ def test_shotgrid_timeout_option_sets_the_clients_socket_timeout(
         shotgrid_tracker_class(
             TrackerConfig(url=SITE_URL, login=LOGIN, options={"timeout": "soon"})
         )
+
+
+def test_shotgrid_credentials_in_the_url_stay_out_of_reprs_and_urls(
+    shotgrid_tracker_class: type[ShotGridTracker],
+) -> None:
+    url = "shotgrid+https://bob:hunter2@mock.shotgrid.test"
+    tracker = shotgrid_tracker_class(TrackerConfig(url=url, login=LOGIN, password="pw"))
+    assert "hunter2" not in repr(tracker)
+    assert "hunter2" not in repr(ShotGridConnection(tracker.site, {}))
+    assert tracker.web == "https://mock.shotgrid.test"  # what entities' url start with
+
+
+def test_shotgrid_a_failed_open_can_be_tried_again(
+    shotgrid_tracker_class: type[ShotGridTracker],
+) -> None:
+    failures = [shotgun_api3.ProtocolError("mock.shotgrid.test", 503, "busy", {})]
+    make = shotgrid_tracker_class.client_factory
+
+    class Flaky:
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+        def schema_read(self) -> Any:
+            if failures:
+                raise failures.pop()
+            return self._inner.schema_read()
+
+    class Once(shotgrid_tracker_class):  # type: ignore[valid-type,misc]
+        client_factory = staticmethod(lambda site, kw: Flaky(make(site, kw)))
+
+    tracker = Once(TrackerConfig(url=SITE_URL, login=LOGIN, password="pw"))
+    with pytest.raises(TrackerUnavailable):
+        tracker.open()
+    tracker.open()  # not left half-open: it connects this time
+    try:
+        assert tracker.whoami()["id"]
+    finally:
+        tracker.close()

@@ -22,9 +22,11 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from gadget.config import mask_url
 from gadget.errors import (
     AuthenticationError,
     ConfigError,
+    GadgetError,
     PermissionDenied,
     TrackerUnavailable,
     ValidationError,
@@ -54,15 +56,21 @@ def converted(what: str) -> Iterator[None]:
         raise
     except Exception as exc:
         name = type(exc).__name__
+        module = type(exc).__module__
         text = str(exc)
         if "Authentication" in name or "TwoFactor" in name:
             raise AuthenticationError(f"ShotGrid refused the credentials ({what})") from exc
-        if name == "ProtocolError" or isinstance(exc, OSError):
+        # httplib2 (inside the SDK) fails to reach a host: no server at that name, a timeout
+        if name == "ProtocolError" or isinstance(exc, OSError) or "httplib2" in module:
             raise TrackerUnavailable(f"ShotGrid is unreachable ({what}): {name}") from exc
         if "permission" in text.lower():
             raise PermissionDenied(f"ShotGrid refused {what}: {text}") from exc
         if name in ("Fault", "ShotgunError", "MockgunError"):
             raise ValidationError(f"ShotGrid refused {what}: {text}") from exc
+        if (
+            module.split(".", 1)[0] == "shotgun_api3"
+        ):  # the SDK's other errors (a download, a thumbnail)
+            raise GadgetError(f"ShotGrid failed {what}: {name}: {text}") from exc
         raise
 
 
@@ -85,7 +93,7 @@ class ShotGridConnection:
         self._count_lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"ShotGridConnection({self.site!r})"
+        return f"ShotGridConnection({mask_url(self.site)!r})"
 
     @property
     def sg(self) -> Any:
@@ -107,7 +115,9 @@ class ShotGridConnection:
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Any other SDK call, its errors converted."""
-        with converted(f"{method} {args[0] if args else ''}".strip()):
+        # names the call and its entity type, never its payload (a batch holds data)
+        target = args[0] if args and isinstance(args[0], str) else ""
+        with converted(f"{method} {target}".strip()):
             return getattr(self.sg, method)(*args, **kwargs)
 
     def close(self) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from gadget.config import TrackerConfig
+from gadget.config import TrackerConfig, mask_url
 from gadget.errors import (
     AuthenticationError,
     ConfigError,
@@ -80,6 +80,9 @@ class ShotGridTracker(Tracker):
             raise ConfigError(f"a ShotGrid URL is shotgrid+https://SITE, not {config.url!r}")
         scheme = site[0].lower().removeprefix("shotgrid+")
         self.site = f"{scheme}://{site[1].rstrip('/')}"
+        # the site's web root for entities' url: never any user:password@ of the URL
+        host, sep, path = site[1].rstrip("/").partition("/")
+        self.web = f"{scheme}://{host.rsplit('@', 1)[-1]}{sep}{path}"
         roles = config.options.get("status_roles", {})
         if not isinstance(roles, Mapping):
             raise ConfigError("the option status_roles maps status codes to roles")
@@ -101,7 +104,7 @@ class ShotGridTracker(Tracker):
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"ShotGridTracker({self.site!r})"
+        return f"ShotGridTracker({mask_url(self.site)!r})"
 
     # -- session -------------------------------------------------------------
     def _credentials(self) -> dict[str, Any]:
@@ -147,8 +150,13 @@ class ShotGridTracker(Tracker):
         self._connection = ShotGridConnection(
             self.site, self._credentials(), type(self).client_factory, self.timeout
         )
-        _ = self.schema
-        self._me = self._find_me()
+        try:
+            _ = self.schema
+            self._me = self._find_me()
+        except BaseException:  # not open: a later open() tries again
+            self._connection.close()
+            self._connection = self._site = self._me = None
+            raise
 
     def _find_me(self) -> Record:
         login = self.config.options.get("sudo_as_login") or (
@@ -179,7 +187,7 @@ class ShotGridTracker(Tracker):
 
     # -- reads ---------------------------------------------------------------
     def _record(self, kind: str, payload: Mapping[str, Any]) -> Record:
-        record = convert.to_record(kind, dict(payload), self.schema.of(kind), self.site)
+        record = convert.to_record(kind, dict(payload), self.schema.of(kind), self.web)
         if kind == "task" and record["status_id"] is not None:
             record["status_id"] = str(record["status_id"])
         return record
