@@ -573,8 +573,10 @@ def connect(
     (see :mod:`gadget.config`). Bad credentials raise AuthenticationError here.
     ``options`` are the tracker's own settings (Kitsu: ``timeout``,
     ``upload_timeout``, ``retries``, ``ssl_verify``; the local tracker:
-    ``timeout``, ``journal_mode``), added to those of ``config``; a key the
-    tracker does not know is a ConfigError naming the ones it does.
+    ``timeout``, ``journal_mode``; ShotGrid: ``sudo_as_login``,
+    ``status_roles``, ``timeout``; docs/capabilities.md lists them all),
+    added to those of ``config``; a key the tracker does not know is a
+    ConfigError naming the ones it does.
 
     ``create=True`` lets the local tracker make a new database when its
     ``sqlite:///`` file does not exist (without it a missing file is a
