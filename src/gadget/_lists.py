@@ -5,22 +5,25 @@ that its subclass loads (``_all()``): ``Items`` (a comment's previews, an
 asset's cast-in shots, a playlist's entries), a shot's casting, a task's
 time spent. It indexes, slices (to a list), measures, reverses, finds
 (``index``, ``count``, ``in``) and compares equal to a list with the same
-items, like a list that cannot be changed in place. It imports nothing of
+items, like a list that cannot be changed in place. :class:`Readable`, its
+base, is the reading a lazy collection shares with it. It imports nothing of
 gadget, so entities and collections can both build on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
-__all__ = ["ReadOnlyList"]
+__all__ = ["ReadOnlyList", "Readable"]
 
 T = TypeVar("T")
 
 
-class ReadOnlyList(Sequence[T]):
-    """A read-only sequence of already-read items; ``==`` a list with the same items."""
+class Readable(Generic[T]):
+    """The reading every list-like of gadget offers on top of ``_all()``: a lazy
+    collection as much as a loaded list (iterate, ``len``, index and slice,
+    ``all()``, ``first()``)."""
 
     #: what the list holds, for reprs and error messages
     _label: str = "items"
@@ -40,6 +43,19 @@ class ReadOnlyList(Sequence[T]):
 
     def __iter__(self) -> Iterator[T]:
         return iter(self._all())
+
+    def all(self) -> list[T]:
+        """Everything, as a new list."""
+        return list(self._all())
+
+    def first(self) -> T | None:
+        """The first item, or None when empty."""
+        items = self._all()
+        return items[0] if items else None
+
+
+class ReadOnlyList(Readable[T], Sequence[T]):
+    """A read-only sequence of already-read items; ``==`` a list with the same items."""
 
     def __reversed__(self) -> Iterator[T]:
         return reversed(self._all())
@@ -63,12 +79,3 @@ class ReadOnlyList(Sequence[T]):
 
     # compared by content, which may change on a reload: not hashable, like a list
     __hash__: ClassVar[None] = None  # type: ignore[assignment]
-
-    def all(self) -> list[T]:
-        """Everything, as a new list."""
-        return list(self._all())
-
-    def first(self) -> T | None:
-        """The first item, or None when empty."""
-        items = self._all()
-        return items[0] if items else None

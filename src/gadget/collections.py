@@ -11,10 +11,10 @@ session it is given does the work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from gadget._lists import ReadOnlyList
+from gadget._lists import Readable, ReadOnlyList
 from gadget.errors import MultipleFound, NotFound, closest_names
 
 if TYPE_CHECKING:
@@ -44,35 +44,8 @@ def matches(item: Any, fields: Mapping[str, Any]) -> bool:
     return True
 
 
-class _Base(Generic[T]):
+class _Base(Readable[T]):
     """What every collection offers on top of ``_all()``."""
-
-    _label: str
-
-    def _all(self) -> list[T]:
-        raise NotImplementedError
-
-    def __iter__(self) -> Iterator[T]:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
-    def __getitem__(self, index: int | slice) -> T | list[T]:
-        return self._all()[index]
-
-    def all(self) -> list[T]:
-        """Everything, as a list."""
-        return list(self._all())
-
-    def first(self) -> T | None:
-        """The first item, or None when empty."""
-        items = self._all()
-        return items[0] if items else None
 
     def _pick(
         self,
