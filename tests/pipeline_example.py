@@ -6,14 +6,18 @@ sequences, shots, task types, tasks and statuses by role); the preview is
 script must print on every tracker: the local, Kitsu and ShotGrid tests each
 compare the script's output to it, so the three outputs are the same text.
 
-Not a test module: each test loads it with :func:`load` (``tests/`` is not a
-package), and this module loads the example script the same way.
+Not a test module: the tests get it from the ``pipeline_example`` fixture
+(tests/conftest.py; ``tests/`` is not a package), and it loads the example
+script by path with :func:`load`. :func:`run_script` runs the script as a
+studio would, from the environment.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -87,3 +91,18 @@ def seed(session: gadget.Session, project_name: str, folder: Path) -> tuple[gadg
             if example.role(task.status) != wanted:
                 task.set_status(example.status_for(session, wanted))
     return project, write_png(folder / "render.png")
+
+
+def run_script(png: Path, env: Mapping[str, str], cwd: Path, *, timeout: float) -> str:
+    """What ``python examples/pipeline.py PNG`` prints, run in ``cwd`` with
+    ``env``; the run must succeed (its stderr shown otherwise)."""
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), str(png)],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout

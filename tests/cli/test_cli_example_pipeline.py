@@ -7,43 +7,23 @@ its output to the one summary of tests/pipeline_example.py.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import gadget
 
-_HELPER = Path(__file__).resolve().parents[1] / "pipeline_example.py"
 
-
-def _helper() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gadget_tests_pipeline_example", _HELPER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_example_pipeline_runs_from_the_environment_on_the_local_tracker(isolated: Path) -> None:
-    helper = _helper()
+def test_example_pipeline_runs_from_the_environment_on_the_local_tracker(
+    isolated: Path, pipeline_example: ModuleType
+) -> None:
+    helper = pipeline_example
     url = f"sqlite:///{isolated / 'studio.db'}"
     with gadget.connect(url, create=True) as session:
         _, png = helper.seed(session, "PipelineShow", isolated)
 
     env = {**os.environ, "TRACKER_URL": url, "TRACKER_PROJECT": "PipelineShow"}
-    run = subprocess.run(
-        [sys.executable, str(helper.SCRIPT), str(png)],
-        env=env,
-        cwd=isolated,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout == helper.EXPECTED
+    assert helper.run_script(png, env, isolated, timeout=120) == helper.EXPECTED
 
     # what the script printed is what the tracker holds, read by another session
     with gadget.connect(url) as session:
@@ -55,8 +35,10 @@ def test_example_pipeline_runs_from_the_environment_on_the_local_tracker(isolate
         assert str(shot.tasks.fetch("Anim").time_spent.total) == "1:30:00"
 
 
-def test_example_pipeline_names_a_missing_task_type_before_publishing(isolated: Path) -> None:
-    helper = _helper()
+def test_example_pipeline_names_a_missing_task_type_before_publishing(
+    isolated: Path, pipeline_example: ModuleType
+) -> None:
+    helper = pipeline_example
     with gadget.connect("memory://") as session:
         project, png = helper.seed(session, "PipelineShow", isolated)
         before = {task.id: len(task.comments) for task in project.tasks}
@@ -70,10 +52,12 @@ def test_example_pipeline_names_a_missing_task_type_before_publishing(isolated: 
         assert {task.id: len(task.comments) for task in project.tasks} == before
 
 
-def test_the_switching_trackers_page_shows_the_summary_the_tests_expect() -> None:
+def test_the_switching_trackers_page_shows_the_summary_the_tests_expect(
+    pipeline_example: ModuleType,
+) -> None:
     page = Path(__file__).resolve().parents[2] / "docs" / "switching-trackers.md"
     text = page.read_text(encoding="utf-8")
     _, marker, rest = text.partition("<!-- pipeline-summary:")
     assert marker, "docs/switching-trackers.md lost its pipeline-summary block"
     shown = rest.split("```text\n", 1)[1].split("```", 1)[0]
-    assert shown == _helper().EXPECTED
+    assert shown == pipeline_example.EXPECTED

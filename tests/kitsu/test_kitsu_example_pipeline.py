@@ -4,10 +4,7 @@ environment, unchanged: the summary of the local and ShotGrid runs
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -17,21 +14,11 @@ from gadget.testing import Names
 
 from .conftest import KitsuServer
 
-_HELPER = Path(__file__).resolve().parents[1] / "pipeline_example.py"
-
-
-def _helper() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gadget_tests_pipeline_example", _HELPER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_example_pipeline_prints_the_same_summary_on_kitsu(
-    kitsu: gadget.Session, kitsu_server: KitsuServer, tmp_path: Path
+    kitsu: gadget.Session, kitsu_server: KitsuServer, tmp_path: Path, pipeline_example: ModuleType
 ) -> None:
-    helper = _helper()
+    helper = pipeline_example
     name = Names()("PipelineShow")
     _, png = helper.seed(kitsu, name, tmp_path)
 
@@ -42,16 +29,7 @@ def test_example_pipeline_prints_the_same_summary_on_kitsu(
         TRACKER_PASSWORD=kitsu_server.admin_password,
         TRACKER_PROJECT=name,
     )
-    run = subprocess.run(
-        [sys.executable, str(helper.SCRIPT), str(png)],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout == helper.EXPECTED
+    assert helper.run_script(png, env, tmp_path, timeout=300) == helper.EXPECTED
 
     # what Zou stores, read without gadget: the task's status is Kitsu's own code
     kitsu.clear_cache()

@@ -8,28 +8,17 @@ the script picks them by role, and prints the role.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import gadget
 from gadget.testing import Names
 
-_HELPER = Path(__file__).resolve().parents[1] / "pipeline_example.py"
-
-
-def _helper() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gadget_tests_pipeline_example", _HELPER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_example_pipeline_prints_the_same_summary_on_shotgrid(
-    gadget_session: gadget.Session, tmp_path: Path
+    gadget_session: gadget.Session, tmp_path: Path, pipeline_example: ModuleType
 ) -> None:
-    helper = _helper()
+    helper = pipeline_example
     assert "custom_data" not in gadget_session.capabilities
     project, png = helper.seed(gadget_session, Names()("PipelineShow"), tmp_path)
 
