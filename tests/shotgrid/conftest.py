@@ -9,7 +9,9 @@ checks no credentials).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -80,3 +82,38 @@ def gadget_session(shotgrid_tracker_class: type[ShotGridTracker]) -> Iterator[ga
         yield session
     finally:
         session.close()
+
+
+@dataclass(frozen=True)
+class Collision:
+    project: str
+    shot: str
+    asset: str
+    on_shot: str
+    on_asset: str
+    ident: str  # the number the shot and the asset share
+
+
+@pytest.fixture
+def collision(gadget_session: gadget.Session) -> Collision:
+    """A shot and an asset of one number, each with a task of one step."""
+    session = gadget_session
+    tag = uuid.uuid4().hex[:8]
+    project = session.projects.new(name=f"same{tag}", production_type="short")
+    seq = project.sequences.new(name="sq010")
+    char = session.asset_types.new(name=f"Char{tag}")
+    shot = project.shots.new(name="sh0000", sequence=seq)
+    asset = project.assets.new(name="a0000", asset_type=char)
+    n = 1
+    while shot.id != asset.id:  # ids are per type: make two of one number
+        if int(shot.id) < int(asset.id):
+            shot = project.shots.new(name=f"sh{n:04d}", sequence=seq)
+        else:
+            asset = project.assets.new(name=f"a{n:04d}", asset_type=char)
+        n += 1
+    project.shots.new(name="sh9999", sequence=seq)  # the shot has a sibling
+    step = session.task_types.new(name=f"Both{tag}")
+    on_shot = shot.tasks.new(task_type=step)
+    # the session checks uniqueness on entity_kind too (unique_keys): no AlreadyExists
+    on_asset = asset.tasks.new(task_type=step)
+    return Collision(project.name, shot.name, asset.name, on_shot.id, on_asset.id, shot.id)

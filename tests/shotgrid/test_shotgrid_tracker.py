@@ -17,7 +17,7 @@ from gadget.testing.png import write_gradient_png
 from gadget.trackers.shotgrid import ShotGridTracker
 from gadget.trackers.shotgrid.client import ShotGridConnection
 
-from .conftest import LOGIN, SITE_URL
+from .conftest import LOGIN, SITE_URL, Collision
 from .mocksite import SharedSite
 
 
@@ -192,33 +192,18 @@ def test_shotgrid_without_the_sdk_names_the_extra(
 
 
 def test_shotgrid_tasks_of_a_shot_and_an_asset_of_one_number(
-    gadget_session: gadget.Session,
+    gadget_session: gadget.Session, collision: Collision
 ) -> None:
     """Shot N and Asset N are two entities: list_children (told the parents' kind)
     and a list() told the entity_kind keep their tasks apart."""
     tracker = gadget_session.tracker
-    project = gadget_session.projects.new(name=f"ids{id(tracker)}", production_type="short")
-    seq = project.sequences.new(name="sq010")
-    char = gadget_session.asset_types.new(name=f"Char{id(seq)}")
-    shot = project.shots.new(name="sh0000", sequence=seq)
-    asset = project.assets.new(name="a0000", asset_type=char)
-    n = 1
-    while shot.id != asset.id:  # ids are per type: make two of one number
-        if int(shot.id) < int(asset.id):
-            shot = project.shots.new(name=f"sh{n:04d}", sequence=seq)
-        else:
-            asset = project.assets.new(name=f"a{n:04d}", asset_type=char)
-        n += 1
-    step = gadget_session.task_types.new(name=f"Both{id(seq)}")
-    on_shot = shot.tasks.new(task_type=step)
-    # the session checks uniqueness on entity_kind too (unique_keys): no AlreadyExists
-    on_asset = asset.tasks.new(task_type=step)
-    by_shot = tracker.list_children("task", "entity_id", [shot.id], parent_kind="shot")
-    by_asset = tracker.list_children("task", "entity_id", [asset.id], parent_kind="asset")
-    assert [t["id"] for t in by_shot[shot.id]] == [on_shot.id]
-    assert [t["id"] for t in by_asset[asset.id]] == [on_asset.id]
-    told = tracker.list("task", {"entity_id": shot.id, "entity_kind": "asset"})
-    assert [t["id"] for t in told] == [on_asset.id]
+    number = collision.ident
+    by_shot = tracker.list_children("task", "entity_id", [number], parent_kind="shot")
+    by_asset = tracker.list_children("task", "entity_id", [number], parent_kind="asset")
+    assert [t["id"] for t in by_shot[number]] == [collision.on_shot]
+    assert [t["id"] for t in by_asset[number]] == [collision.on_asset]
+    told = tracker.list("task", {"entity_id": number, "entity_kind": "asset"})
+    assert [t["id"] for t in told] == [collision.on_asset]
 
 
 def test_shotgrid_new_status_is_a_valid_value_and_a_status_entity(
