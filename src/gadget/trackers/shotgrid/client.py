@@ -89,8 +89,6 @@ class ShotGridConnection:
         self._credentials = credentials
         self._factory = factory
         self._local = threading.local()
-        self.finds = 0  # find calls made, for the tests of request counts
-        self._count_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ShotGridConnection({mask_url(self.site)!r})"
@@ -108,8 +106,6 @@ class ShotGridConnection:
         return client
 
     def find(self, entity_type: str, filters: list[Any], fields: list[str], **kw: Any) -> Any:
-        with self._count_lock:
-            self.finds += 1
         with converted(f"a search of {entity_type}"):
             return self.sg.find(entity_type, filters, fields, **kw)
 

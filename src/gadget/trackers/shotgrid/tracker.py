@@ -10,7 +10,6 @@ See docs/shotgrid.md for the mapping of every kind.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -101,7 +100,6 @@ class ShotGridTracker(Tracker):
         self._site: SiteSchema | None = None
         self._me: Record | None = None
         self._events: ShotGridEvents | None = None
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ShotGridTracker({mask_url(self.site)!r})"
@@ -355,7 +353,6 @@ class ShotGridTracker(Tracker):
                 self.schema.check_value(entity_type, field, data[field], what)
         if fields.get("custom_data"):
             data.update(self.schema.custom_payload(kind, fields["custom_data"]))
-        site = self.schema.of(kind)
         for field, value in data.items():
             if site.get(field, {}).get("type") == "float" and type(value) is int:
                 data[field] = float(value)
