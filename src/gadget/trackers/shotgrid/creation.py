@@ -39,10 +39,7 @@ def create(tracker: ShotGridTracker, kind: str, fields: Mapping[str, Any]) -> Re
         data.setdefault("login", fields.get("email"))
     if kind == "task" and fields.get("project_id") is None and "entity" in data:
         data["project"] = project_of(tracker, data["entity"])
-    if kind == "task" and "sg_status_list" not in data:
-        default = tracker.schema.fields["Task"]["sg_status_list"].get("default")
-        if default:
-            data["sg_status_list"] = default
+    _default_status(tracker, kind, data)
     entity_type = convert.ENTITY_TYPES[kind]
     made = tracker.connection.call("create", entity_type, data)
     if departments:
@@ -81,10 +78,7 @@ def create_many(tracker: ShotGridTracker, kind: str, rows: Sequence[Mapping[str,
         data = tracker.write_payload(kind, row, entity_kind=row.get("entity_kind"))
         if kind == "project":
             data.setdefault("archived", False)
-        if kind == "task" and "sg_status_list" not in data:
-            default = tracker.schema.fields["Task"]["sg_status_list"].get("default")
-            if default:
-                data["sg_status_list"] = default
+        _default_status(tracker, kind, data)
         requests.append(
             {"request_type": "create", "entity_type": convert.ENTITY_TYPES[kind], "data": data}
         )
@@ -137,3 +131,10 @@ def create_status(tracker: ShotGridTracker, fields: Mapping[str, Any]) -> Record
             data["bg_color"] = convert.color_out(fields["color"])
         tracker.connection.call("create", "Status", data)
     return create_list_value(tracker, convert.TASK_STATUS_FIELD, code, "task_status")
+
+
+def _default_status(tracker: ShotGridTracker, kind: str, data: dict[str, Any]) -> None:
+    """A new task given no status takes the site's default one."""
+    default = tracker.default_status_code
+    if kind == "task" and "sg_status_list" not in data and default:
+        data["sg_status_list"] = default

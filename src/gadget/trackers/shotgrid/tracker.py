@@ -273,10 +273,16 @@ class ShotGridTracker(Tracker):
             have = self.roles.get(code, ())
             record.update({f: f in have for f in convert.STATUS_FLAG_FIELDS})
             records.append(record)
-        default = self.schema.fields["Task"]["sg_status_list"].get("default")
+        default = self.default_status_code
         for record in records:
             record["is_default"] = record["id"] == default if default else record["is_default"]
         return records
+
+    @property
+    def default_status_code(self) -> str | None:
+        """The status a new task takes on this site (the field's default), if any."""
+        default = self.schema.fields["Task"]["sg_status_list"].get("default")
+        return str(default) if default else None
 
     def _server_filters(self, kind: str, filters: Mapping[str, Any]) -> list[Any]:
         return queries.server_filters(kind, filters, self.schema.of(kind), self._team_ids)
