@@ -66,11 +66,6 @@ from gadget.kinds import KINDS
 from gadget.trackers.base import Tracker
 from gadget.trackers.registry import resolve
 
-#: filters every tracker matches exactly and no narrowing of a cached answer
-#: drops (a task's ``entity_kind``, part of ``shot.tasks``' query): the answer
-#: is not matched on them again, record by record, in a walk's hot path
-_MATCHED_BY_TRACKER = frozenset({"entity_kind"})
-
 if TYPE_CHECKING:
     from gadget.entities import (
         AssetType,
@@ -323,12 +318,14 @@ class Session:
                 found = self._cache.get(cache_key(kind, broader)) if self._cache_on else None
         if found is None:
             found = self._prefetcher.load(kind, server, key)
-        # the final match is exact; server-only filters (a person's team) are not attributes
+        # the final match is exact: a tracker matches every filter it is sent
+        # exactly (the contract), but may match a name loosely, and a narrowing
+        # answered from a broader cached answer dropped the key, the id and the
+        # name; server-only filters (a person's team) are not attributes
         cls = ENTITY_CLASSES[kind]
+        again = (spec.key, "id", "name")
         local = {
-            k: v
-            for k, v in filters.items()
-            if k not in server or (k not in _MATCHED_BY_TRACKER and hasattr(cls, k))
+            k: v for k, v in filters.items() if k not in server or (k in again and hasattr(cls, k))
         }
         return [e for e in found if matches(e, local)]
 
