@@ -12,8 +12,10 @@ the original cause stays on ``__cause__`` for debugging::
     ├── MultipleFound               get() matched more than one entity
     ├── ValidationError(ValueError) bad input, refused before anything is written
     │   └── AlreadyExists           new() with a natural key that exists
-    ├── TrackerUnavailable          the tracker cannot be reached
-    ├── PartialWrite                a bulk write failed part-way and could not be undone
+    ├── TrackerUnavailable          the tracker cannot be reached; nothing landed
+    ├── OutcomeUnknown              a write may have landed; the tracker cannot be asked
+    ├── PartialWrite                a write landed in part and could not be undone
+    │   └── PartialPublish          a publish's comment landed, some of its steps did not
     └── Unsupported(NotImplementedError)  the tracker lacks this capability
 """
 
@@ -30,6 +32,8 @@ __all__ = [
     "GadgetError",
     "MultipleFound",
     "NotFound",
+    "OutcomeUnknown",
+    "PartialPublish",
     "PartialWrite",
     "PermissionDenied",
     "TrackerUnavailable",
@@ -113,11 +117,34 @@ class AlreadyExists(ValidationError):
 
 
 class TrackerUnavailable(GadgetError):
-    """The tracker could not be reached (connection refused, timeout, 5xx)."""
+    """The tracker could not be reached, and nothing was written: a retry is safe.
+
+    Raised for a connection refused, a request the server surely did not act
+    on (503, a connection that failed before the request was sent), or a read
+    whose retries ran out. A write that may have landed is never reported as
+    ``TrackerUnavailable``: that is :class:`OutcomeUnknown`.
+    """
+
+
+class OutcomeUnknown(GadgetError):
+    """A write may have landed, and the tracker cannot be asked whether it did.
+
+    The write failed ambiguously (a connection dropped after the request was
+    sent, a read timeout, a 502 after the request was forwarded) and looking
+    it up by its idempotency key failed too. ``key`` is that key: the same
+    call again with ``idempotency_key=key`` finds the write if it landed and
+    makes it if it did not, never twice. ``operation`` names the write.
+    Deliberately not a :class:`TrackerUnavailable`: a blind retry is not safe.
+    """
+
+    def __init__(self, message: str, key: str | None, operation: str) -> None:
+        self.key = key
+        self.operation = operation
+        super().__init__(message)
 
 
 class PartialWrite(GadgetError):
-    """A bulk write failed part-way and what it had written could not be undone.
+    """A write landed in part, and what it had written could not be undone.
 
     ``kind`` is what was written and ``left`` the ids of the records that are
     still there; the failure that stopped the write is ``__cause__``. A bulk
@@ -128,6 +155,34 @@ class PartialWrite(GadgetError):
         self.kind = kind
         self.left = tuple(left)
         super().__init__(message)
+
+
+class PartialPublish(PartialWrite):
+    """A publish's comment landed, but some of its other steps did not.
+
+    ``comment`` is the comment that was posted; ``landed`` and ``missing``
+    name the steps (``"comment"``, ``"status"``, ``"previews"``,
+    ``"attachments"``, ``"main_preview"``); ``key`` is the publish's
+    idempotency key: publishing again with ``idempotency_key=key`` finishes
+    the missing steps on the same comment and posts nothing twice.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        comment: Any,
+        landed: Iterable[str],
+        missing: Iterable[str],
+        key: str | None,
+    ) -> None:
+        self.comment = comment
+        self.landed = tuple(landed)
+        self.missing = tuple(missing)
+        self.key = key
+        comment_id = getattr(comment, "id", None)
+        if comment_id is None and isinstance(comment, dict):
+            comment_id = comment.get("id")
+        super().__init__(message, "comment", [str(comment_id)] if comment_id else [])
 
 
 class Unsupported(GadgetError, NotImplementedError):
