@@ -24,11 +24,15 @@ What each call costs (requests):
                                        what the records need, as for ``get_record``)
 ``list_children("task", "entity_id")`` 1 GET ``data/tasks?entity_id=[...]``, or 1 GET
                                        ``data/projects/{id}/tasks`` beyond 60 parents
-``list_children("comment", ...)``      1 GET per task for one task; for many, 1 GET
-                                       ``data/comments?object_id=[...]`` + 1 for their
-                                       previews + 1 for their attachments + 1 per task
-                                       with two comments in one second (admins;
-                                       others 1 GET per task)
+``list_children("comment", ...)``      1 GET per task for one task; for many of one
+                                       project, beyond 60 tasks (not admins: from 8),
+                                       1 GET ``data/projects/{id}/comments`` (+1 GET
+                                       ``data/persons`` for a user); else 1 GET
+                                       ``data/comments?object_id=[...]`` per 60 tasks
+                                       (admins; others 1 GET per task); then 1 for
+                                       the previews (per project beyond 60) + 1 for
+                                       the attachments + 1 per task with two
+                                       comments in one second
 ``list_with_children``                 1 GET ``data/{shots,assets}/with-tasks``
 =====================================  ==============================================
 
@@ -222,10 +226,38 @@ def _list_comments(state: KitsuState, filters: Mapping[str, Any]) -> Records:
     raise ValidationError("comments are listed by task (task_id=...) or by id")
 
 
+#: from this many tasks of one project on, a login refused the admin's bulk
+#: route reads the project's comments in one request rather than one per task
+PROJECT_COMMENTS_FROM = 8
+#: roles whose per-task comment route shows comments by clients (Zou hides
+#: them from the others); vendors and clients never reach the project route
+_SEE_CLIENT_COMMENTS = frozenset({"admin", "manager", "supervisor"})
+
+
 def _comments_of(state: KitsuState, task_ids: _Ids) -> Records:
-    """One GET ``data/tasks/{id}/comments``, or for many tasks GET ``data/comments`` (IN),
-    whose order :func:`_break_ties` then makes exact."""
-    if len(task_ids) > 1:
+    """The comments of ``task_ids``, newest first, in as few requests as the
+    login's role allows (costs in the module docstring):
+
+    - one task: GET ``data/tasks/{id}/comments``;
+    - many tasks of one project, beyond 60 (or, for a login refused the bulk
+      route, from :data:`PROJECT_COMMENTS_FROM`): ONE GET
+      ``data/projects/{id}/comments`` (admins, managers, supervisors, users),
+      kept to those tasks, and for a user without the comments of clients,
+      as the per-task route shows them;
+    - else GET ``data/comments?object_id=[...]`` per 60 tasks (admins);
+    - else one GET per task.
+
+    A route refused once is not asked again (:meth:`KitsuState.refused`).
+    The bulk answers are put in exact order by :func:`_break_ties`.
+    """
+    if len(task_ids) == 1:
+        (task_id,) = task_ids
+        return comment_records(state, state.conn.get(f"data/tasks/{task_id}/comments"))
+    project_id = _one_project(state, task_ids)
+    found = _by_project(state, project_id, task_ids)
+    if found is not None:
+        return found
+    if not state.refused("data/comments"):
         try:
             payloads: _Payloads = []
             for chunk in routes.chunks(task_ids):
@@ -235,13 +267,55 @@ def _comments_of(state: KitsuState, task_ids: _Ids) -> Records:
                         {"object_id": json.dumps(chunk), "relations": "true"},
                     )
                 )
-            return _break_ties(state, comment_records(state, payloads))
+            return _break_ties(state, comment_records(state, payloads, project_id=project_id))
         except PermissionDenied:  # data/comments is for admins
-            pass
+            state.refuse("data/comments")
+        found = _by_project(state, project_id, task_ids)
+        if found is not None:
+            return found
     payloads = []
     for task_id in task_ids:
         payloads.extend(state.conn.get(f"data/tasks/{task_id}/comments"))
     return comment_records(state, payloads)
+
+
+def _by_project(state: KitsuState, project_id: str | None, task_ids: _Ids) -> Records | None:
+    """The comments of ``task_ids`` from ONE GET ``data/projects/{id}/comments``
+    when that route suits (module docstring), else None."""
+    many = len(task_ids) > routes.CHUNK
+    if state.refused("data/comments"):
+        many = len(task_ids) >= PROJECT_COMMENTS_FROM
+    if project_id is None or not many or state.refused("data/projects/comments"):
+        return None
+    try:
+        rows = state.conn.get(f"data/projects/{project_id}/comments")
+    except PermissionDenied:  # vendors and clients
+        state.refuse("data/projects/comments")
+        return None
+    wanted = set(task_ids)
+    mine = [r for r in rows if str(r.get("object_id")) in wanted]
+    shown = _as_the_task_route_shows(state, mine)
+    return _break_ties(state, comment_records(state, shown, project_id=project_id))
+
+
+def _one_project(state: KitsuState, task_ids: _Ids) -> str | None:
+    """The project of every task in ``task_ids`` when the id index knows it
+    and it is one, else None (no request)."""
+    projects = {state.index.project_of(i) for i in task_ids}
+    if len(projects) == 1:
+        (project_id,) = projects
+        return project_id
+    return None
+
+
+def _as_the_task_route_shows(state: KitsuState, rows: _Payloads) -> _Payloads:
+    """The comments of ``rows`` the logged-in person's per-task route shows:
+    all of them for admins, managers and supervisors; for a user, none by a
+    client (one GET ``data/persons`` for the authors' roles)."""
+    if state.role in _SEE_CLIENT_COMMENTS or not rows:
+        return rows
+    clients = {str(p["id"]) for p in state.conn.get("data/persons") if p.get("role") == "client"}
+    return [r for r in rows if str(r.get("person_id")) not in clients]
 
 
 def _break_ties(state: KitsuState, records: Records) -> Records:
@@ -344,10 +418,16 @@ def list_with_children(
     )
     for record in records:
         state.index.remember(record["id"], kind, project_id)
+    for tasks in children.values():  # their comments are read by project
+        for task in tasks:
+            state.index.remember(task["id"], "task", project_id)
     return records, children
 
 
 def children_per_request(kind: str, parent_field: str) -> int | None:
-    """Tasks of one project's shots or assets come in one request whatever their
-    number; other children by id lists of at most CHUNK (60) parents per request."""
-    return None if (kind, parent_field) == ("task", "entity_id") else routes.CHUNK
+    """Tasks of one project's shots or assets, and comments of one project's
+    tasks, come in one request whatever their number; other children by id
+    lists of at most CHUNK (60) parents per request."""
+    if (kind, parent_field) in (("task", "entity_id"), ("comment", "task_id")):
+        return None
+    return routes.CHUNK
