@@ -210,6 +210,8 @@ class InputChecks:
             out[field[: -len("_id")]] = (field, ref, False)
         if kind == "task":
             out["entity"] = out["entity_id"] = ("entity_id", "entity", False)
+            # "assigned to": one person among the assignees, filtered by the tracker
+            out["assignee"] = out["assignee_id"] = ("assignee_id", "person", False)
         for alias, (field, ref) in _LIST_REFS.items():
             if field in spec.fields:
                 out[alias] = out[field] = (field, ref, True)

@@ -144,7 +144,15 @@ KINDS: dict[str, KindSpec] = {
             },
             key="task_type_id",
             scope=("entity_id",),
-            filters=("project_id", "entity_id", "entity_kind", "task_type_id", "status_id"),
+            # assignee_id: "assigned to" (a person among assignee_ids), not a field
+            filters=(
+                "project_id",
+                "entity_id",
+                "entity_kind",
+                "task_type_id",
+                "status_id",
+                "assignee_id",
+            ),
         ),
         KindSpec(
             "comment",

@@ -541,3 +541,48 @@ def test_a_route_refused_to_a_user_is_not_asked_again(
     # data/comments (refused), the project's comments, the authors, the previews;
     # then the same without the refused route
     assert costs[0] == costs[1] + 1 and costs[1] <= 3, costs
+
+
+# -- my tasks --------------------------------------------------------------------------------
+def test_my_tasks_cost_2_requests_whatever_the_size(
+    kitsu_server: KitsuServer, studio: Studio, commented: Commented
+) -> None:
+    """The logged-in person's tasks of a project (what a DCC launcher shows
+    first): Zou's "my tasks" routes (open and done), for an artist as for an
+    admin, on a small project and on one past every 60-id chunk."""
+    raw = kitsu_server.raw
+    admin_id = raw.get("auth/authenticated")["user"]["id"]
+    user = commented.user
+    done = raw.get("data/task-status", short_name="done")[0]["id"]
+    expected: dict[tuple[str, str], set[str]] = {}
+    for seeded in (studio.small, studio.large):
+        tasks = raw.get("data/tasks", project_id=seeded.id)
+        for who in (admin_id, user.id):
+            raw.post(f"data/projects/{seeded.id}/team", {"person_id": who})
+        for i, task in enumerate(tasks[:: 7 if seeded is studio.small else 5]):
+            assignee = (admin_id, user.id)[i % 2]
+            raw.put(f"actions/tasks/{task['id']}/assign", {"person_id": assignee})
+            expected.setdefault((seeded.id, assignee), set()).add(task["id"])
+        # one of the user's tasks is done: the done route has it
+        first = next(iter(sorted(expected[(seeded.id, user.id)])))
+        raw.post(f"actions/tasks/{first}/comment", {"task_status_id": done, "comment": "ok"})
+    costs = {}
+    for account in ("admin", "user"):
+        if account == "admin":
+            session = kitsu_server.connect()
+        else:
+            session = gadget.connect(
+                f"kitsu+{kitsu_server.api_url}", login=user.email, password=user.password
+            )
+        with session:
+            me = session.me.id
+            for seeded in (studio.small, studio.large):
+                project = session.projects.fetch(seeded.name)
+                with counted(kitsu_server) as c:
+                    mine = project.my_tasks.all()
+                assert {t.id for t in mine} == expected[(seeded.id, me)], (account, seeded.name)
+                assert all(me in t.assignee_ids and t.project_id == seeded.id for t in mine)
+                assert {t.entity_kind for t in mine} == {"shot"}
+                assert {t.entity.name for t in mine} <= {s["name"] for s in seeded.shots}
+                costs[(account, len(seeded.shots))] = c.requests
+    assert set(costs.values()) == {2}, costs

@@ -91,6 +91,13 @@ class Project(Entity):
         """Every task of the project (shots and assets)."""
         return self.session._collection("task", {"project_id": self.id}, owner=self)
 
+    @property
+    def my_tasks(self) -> Collection[Task]:
+        """The project's tasks assigned to the logged-in person (``session.me``),
+        what a DCC launcher shows first: ``project.tasks.filter(assignee=me)``.
+        On Kitsu, two requests whatever the project's size."""
+        return self.tasks.filter(assignee=self.session.me)
+
 
 @attrs.define(eq=False, kw_only=True, repr=False)
 class Episode(Entity):

@@ -130,7 +130,9 @@ def list_records(
             wanted[field] = ids if _is_list(value) else ids[0]
         elif _is_list(value) and not value:
             return []
-    if kind == "task" and "task_type_name" in wanted:
+    if kind == "task" and "assignee_id" in wanted:
+        records = _assigned_tasks(state, wanted)
+    elif kind == "task" and "task_type_name" in wanted:
         records = _tasks_by_type_name(state, wanted)
     elif kind == "comment":
         records = _list_comments(state, wanted)
@@ -147,6 +149,61 @@ def list_records(
     else:
         records = records_from(state, kind, _query(state, kind, wanted), entity_kind)
     return [r for r in records if _matches(r, wanted)]
+
+
+#: Zou's entity types whose tasks gadget does not model (it reads tasks of
+#: shots and assets); any other entity type is an asset type
+_NOT_ASSETS = frozenset({"Shot", "Sequence", "Episode", "Edit", "Concept", "Scene"})
+
+
+def _assigned_tasks(state: KitsuState, wanted: dict[str, Any]) -> Records:
+    """Tasks assigned to ``wanted["assignee_id"]`` (the filter "assigned to").
+
+    The logged-in person's tasks of one project: GET ``data/user/tasks`` (the
+    open ones) and GET ``data/user/done-tasks``, whatever the project's size,
+    kept to that project. Those routes cover the open projects whose team
+    the person is on: when neither answer has a task of the project, GET
+    ``data/projects/{id}`` says whether that is why, and if it is, the
+    project's tasks are read and filtered (what anybody else's tasks cost).
+    """
+    assignee = str(wanted.pop("assignee_id"))
+    me = str((state.conn.user or {}).get("id") or "")
+    project_id = wanted.get("project_id")
+    if assignee == me and isinstance(project_id, str):
+        rows = [
+            row
+            for route in ("data/user/tasks", "data/user/done-tasks")
+            for row in state.conn.get(route)
+            if str(row.get("project_id")) == project_id
+        ]
+        if rows or _sees_own_tasks(state, project_id, me):
+            return _todo_records(state, rows)
+    return [r for r in list_records(state, "task", wanted) if assignee in r["assignee_ids"]]
+
+
+def _sees_own_tasks(state: KitsuState, project_id: str, me: str) -> bool:
+    """Whether Zou's "my tasks" routes cover ``project_id`` for ``me``: it is
+    open and they are on its team (one GET ``data/projects/{id}``)."""
+    with state.naming_the_record("project", project_id):
+        project = state.conn.get(f"data/projects/{project_id}")
+    status = state.project_statuses().get(str(project.get("project_status_id")), "")
+    team = {str(p) for p in project.get("team") or ()}
+    return status.lower() == "open" and me in team
+
+
+def _todo_records(state: KitsuState, rows: _Payloads) -> Records:
+    """Task records of the rows of Zou's "my tasks" routes (they name the
+    entity's type: a shot's, or an asset type's)."""
+    out = []
+    for row in rows:
+        type_name = str(row.get("entity_type_name") or "")
+        if type_name in _NOT_ASSETS - {"Shot"}:
+            continue
+        kind = "shot" if type_name == "Shot" else "asset"
+        state.index.remember(str(row["entity_id"]), kind, str(row.get("project_id")))
+        record = record_from(state, "task", row, entity_kind=kind)
+        out.append(convert.as_partial(record, convert.left_out("task", row)))
+    return out
 
 
 def _tasks_by_type_name(state: KitsuState, wanted: dict[str, Any]) -> Records:
