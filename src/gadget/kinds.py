@@ -84,7 +84,8 @@ KINDS: dict[str, KindSpec] = {
             ),
             refs={"project_id": "project", "sequence_id": "sequence", "preview_id": "preview"},
             scope=("sequence_id",),
-            filters=("project_id", "sequence_id"),
+            # episode_id: "in this episode" (through the sequence), not a field
+            filters=("project_id", "sequence_id", "episode_id"),
         ),
         KindSpec("asset_type", ("name", "short_name")),
         KindSpec(

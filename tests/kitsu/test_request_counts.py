@@ -586,3 +586,51 @@ def test_my_tasks_cost_2_requests_whatever_the_size(
                 assert {t.entity.name for t in mine} <= {s["name"] for s in seeded.shots}
                 costs[(account, len(seeded.shots))] = c.requests
     assert set(costs.values()) == {2}, costs
+
+
+# -- one episode -----------------------------------------------------------------------------
+def test_walking_one_episode_reads_only_it_in_at_most_3_requests(
+    kitsu_server: KitsuServer,
+) -> None:
+    """A series of 3 episodes of 21 shots x 2 task types: walking one episode's
+    shots with their tasks asks only for that episode (Zou's with-tasks by
+    episode_id), then the task types and statuses."""
+    raw, names = kitsu_server.raw, Names()
+    type_ids = [
+        raw.post("data/task-types", {"name": names(base), "for_entity": "Shot"})["id"]
+        for base in ("Layout", "Anim3D")
+    ]
+    project = raw.post("data/projects", {"name": names("Series"), "production_type": "tvshow"})
+    pid = project["id"]
+    for type_id in type_ids:
+        raw.post(f"data/projects/{pid}/settings/task-types", {"task_type_id": type_id})
+    episodes = {}
+    for e in range(3):
+        episode = raw.post(f"data/projects/{pid}/episodes", {"name": f"E{e + 1:02d}"})
+        seq = raw.post(
+            f"data/projects/{pid}/sequences", {"name": "sq010", "episode_id": episode["id"]}
+        )
+        shots = [
+            raw.post(
+                f"data/projects/{pid}/shots",
+                {"name": f"sh{(i + 1) * 10:04d}", "sequence_id": seq["id"]},
+            )
+            for i in range(21)
+        ]
+        episodes[episode["name"]] = {s["id"] for s in shots}
+    for type_id in type_ids:
+        raw.post(f"actions/projects/{pid}/task-types/{type_id}/shots/create-tasks", [])
+
+    with kitsu_server.connect() as session:
+        series = session.projects.fetch(project["name"])
+        episode = series.episodes.fetch("E02")
+        with counted(kitsu_server) as walk:
+            rows = [(s.id, t.task_type.name) for s in episode.shots for t in s.tasks]
+        others = episodes["E01"] | episodes["E03"]
+        read_too = [i for i in others if session._identity.held(("shot",), i) is not None]
+        # the check sees what was read: every shot of the walked episode is held
+        assert all(session._identity.held(("shot",), i) for i in episodes["E02"])
+    assert {shot for shot, _ in rows} == episodes["E02"]
+    assert len(rows) == 21 * 2
+    assert read_too == [], "shots of other episodes were read"
+    assert walk.requests <= 3, walk.requests

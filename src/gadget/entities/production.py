@@ -111,6 +111,14 @@ class Episode(Entity):
         return self.session._ref("project", self.project_id)
 
     @property
+    def shots(self) -> Collection[Shot]:
+        """The shots of the episode's sequences: walked with their tasks, only
+        this part of the project is read (on Kitsu, one request)."""
+        return self.session._collection(
+            "shot", {"project_id": self.project_id, "episode_id": self.id}, owner=self
+        )
+
+    @property
     def sequences(self) -> Collection[Sequence]:
         return self.session._collection(
             "sequence",

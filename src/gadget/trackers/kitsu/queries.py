@@ -130,7 +130,9 @@ def list_records(
             wanted[field] = ids if _is_list(value) else ids[0]
         elif _is_list(value) and not value:
             return []
-    if kind == "task" and "assignee_id" in wanted:
+    if kind == "shot" and "episode_id" in wanted:
+        records = _shots_of_episodes(state, wanted)
+    elif kind == "task" and "assignee_id" in wanted:
         records = _assigned_tasks(state, wanted)
     elif kind == "task" and "task_type_name" in wanted:
         records = _tasks_by_type_name(state, wanted)
@@ -149,6 +151,18 @@ def list_records(
     else:
         records = records_from(state, kind, _query(state, kind, wanted), entity_kind)
     return [r for r in records if _matches(r, wanted)]
+
+
+def _shots_of_episodes(state: KitsuState, wanted: dict[str, Any]) -> Records:
+    """Shots "in these episodes": one GET ``data/episodes/{id}/shots`` each
+    (shots of sequences in no episode: the project's shots and sequences)."""
+    episodes = _as_list(wanted.pop("episode_id"))
+    records: Records = []
+    for episode_id in episodes:
+        with state.naming_the_record("episode", episode_id):
+            rows = state.conn.get(f"data/episodes/{episode_id}/shots")
+        records.extend(records_from(state, "shot", rows))
+    return records
 
 
 #: Zou's entity types whose tasks gadget does not model (it reads tasks of
@@ -455,30 +469,51 @@ def list_children(
 def list_with_children(
     state: KitsuState, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
 ) -> tuple[Records, dict[str, Records]] | None:
-    """Every shot (or asset) of one project with its tasks: ONE GET
-    ``data/{shots,assets}/with-tasks?project_id=`` (``compact=true``: positional
-    rows, half the bytes). Its records are partial: task names and
-    descriptions and every ``created_at`` come on first read, in one request."""
+    """Shots (or assets) with their tasks, in one request where Zou has one.
+
+    A project's, or one episode's shots: ONE GET
+    ``data/{shots,assets}/with-tasks?project_id=[&episode_id=]``
+    (``compact=true``: positional rows, half the bytes); its records are
+    partial: task names and descriptions and every ``created_at`` come on
+    first read, in one request. Other filters (with-tasks ignores a
+    ``sequence_id``): None, and the session reads the tasks as children.
+    """
     if kind not in ("shot", "asset") or (child_kind, parent_field) != ("task", "entity_id"):
         return None
     wanted = {k: v for k, v in filters.items() if v is not None}
     project_id = wanted.get("project_id")
-    if set(wanted) != {"project_id"} or not isinstance(project_id, str):
+    episode_id = wanted.get("episode_id")
+    if set(wanted) - {"episode_id"} != {"project_id"} or not isinstance(project_id, str):
         return None
-    if not state.looks_like_id(project_id):
+    if episode_id is not None and (kind != "shot" or not isinstance(episode_id, str)):
+        return None
+    if not state.looks_like_id(project_id) or (episode_id and not state.looks_like_id(episode_id)):
         return [], {}
-    answer = state.conn.get(
-        f"data/{kind}s/with-tasks", {"project_id": project_id, "compact": "true"}
-    )
+    params = {"project_id": project_id, "compact": "true"}
+    if episode_id:
+        params["episode_id"] = episode_id
+    answer = state.conn.get(f"data/{kind}s/with-tasks", params)
     records, children = convert.with_tasks_records(
         kind, convert.with_tasks_payloads(answer, kind), project_id=project_id, web=state.web
     )
+    _remember(state, kind, project_id, records, children)
+    return records, children
+
+
+def _remember(
+    state: KitsuState,
+    kind: str,
+    project_id: str | None,
+    records: Records,
+    children: Mapping[str, Records],
+) -> None:
+    """Put a walk's parents and tasks in the id index (their comments are read
+    by project)."""
     for record in records:
         state.index.remember(record["id"], kind, project_id)
-    for tasks in children.values():  # their comments are read by project
+    for tasks in children.values():
         for task in tasks:
             state.index.remember(task["id"], "task", project_id)
-    return records, children
 
 
 def children_per_request(kind: str, parent_field: str) -> int | None:
