@@ -210,6 +210,11 @@ class InputChecks:
             out[field[: -len("_id")]] = (field, ref, False)
         if kind == "task":
             out["entity"] = out["entity_id"] = ("entity_id", "entity", False)
+            # "assigned to": one person among the assignees, filtered by the tracker
+            out["assignee"] = out["assignee_id"] = ("assignee_id", "person", False)
+        if kind == "shot":
+            # "in this episode": through the shot's sequence, filtered by the tracker
+            out["episode"] = out["episode_id"] = ("episode_id", "episode", False)
         for alias, (field, ref) in _LIST_REFS.items():
             if field in spec.fields:
                 out[alias] = out[field] = (field, ref, True)
@@ -336,6 +341,12 @@ class InputChecks:
             data.setdefault("project_id", seq.project_id)
             if data.get("project_id") != seq.project_id:
                 raise ValidationError(f"sequence {seq.name!r} belongs to another project")
+            # episode.shots.new(): a shot is in an episode through its sequence
+            episode_id = data.pop("episode_id", None)
+            if episode_id is not None and seq.episode_id != episode_id:
+                raise ValidationError(
+                    f"sequence {seq.name!r} is not in this episode: give one of its sequences"
+                )
             if data.get("frame_in") is not None and data.get("frame_out") is not None:
                 if data["frame_out"] < data["frame_in"]:
                     raise ValidationError(

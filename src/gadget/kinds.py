@@ -84,7 +84,8 @@ KINDS: dict[str, KindSpec] = {
             ),
             refs={"project_id": "project", "sequence_id": "sequence", "preview_id": "preview"},
             scope=("sequence_id",),
-            filters=("project_id", "sequence_id"),
+            # episode_id: "in this episode" (through the sequence), not a field
+            filters=("project_id", "sequence_id", "episode_id"),
         ),
         KindSpec("asset_type", ("name", "short_name")),
         KindSpec(
@@ -144,7 +145,15 @@ KINDS: dict[str, KindSpec] = {
             },
             key="task_type_id",
             scope=("entity_id",),
-            filters=("project_id", "entity_id", "entity_kind", "task_type_id", "status_id"),
+            # assignee_id: "assigned to" (a person among assignee_ids), not a field
+            filters=(
+                "project_id",
+                "entity_id",
+                "entity_kind",
+                "task_type_id",
+                "status_id",
+                "assignee_id",
+            ),
         ),
         KindSpec(
             "comment",

@@ -24,9 +24,10 @@ from typing import Any
 
 import pytest
 
+import gadget
 from gadget.testing import Names, write_png
 
-from .conftest import KitsuServer, RawKitsu
+from .conftest import Account, KitsuServer, RawKitsu, _seed_person
 
 SMALL, LARGE, TASK_TYPES = 25, 65, 3
 
@@ -412,3 +413,224 @@ def test_casting_many_shots_costs_at_most_2_requests(
     stored = raw.get(f"data/projects/{pid}/entities/{shots[-1].id}/casting")
     assert sorted(c["asset_id"] for c in stored) == sorted(a.id for a in assets)
     assert all(c["nb_occurences"] == 2 for c in stored)
+
+
+# -- comments of a walk, by role -------------------------------------------------------------
+WALK_SHOTS = 41  # x 3 task types: 123 tasks, past the 60- and 120-id chunks
+WITH_PREVIEW = 61  # comments with a preview: past the 60-id chunk of preview reads
+
+
+@dataclass
+class Commented:
+    project: Seeded
+    user: Account
+    client_comments: set[str]  # the tasks a client commented on
+
+
+@pytest.fixture(scope="module")
+def commented(kitsu_server: KitsuServer) -> Commented:
+    """A project of 123 tasks, one comment each (61 with a preview), a client's
+    comment on three of them, and a person of role "user" on its team."""
+    raw, names = kitsu_server.raw, Names()
+    type_ids = [
+        raw.post("data/task-types", {"name": names(base), "for_entity": "Shot"})["id"]
+        for base in ("Layout", "Anim3D", "Comp")
+    ]
+    seeded = _seed_project(raw, names("Commented"), WALK_SHOTS, type_ids)
+    tasks = raw.get("data/tasks", project_id=seeded.id)
+    wip = raw.get("data/task-status", short_name="wip")[0]["id"]
+    # one request for every task's comment (the route of many tasks)
+    posted = raw.post(
+        "actions/tasks/batch-comment",
+        {
+            "comments": [
+                {"task_id": t["id"], "task_status_id": wip, "text": f"c {t['id'][:8]}"}
+                for t in tasks
+            ]
+        },
+    )
+    for comment in posted[:WITH_PREVIEW]:  # a preview record each, no file to process
+        raw.post(f"actions/tasks/{comment['object_id']}/comments/{comment['id']}/add-preview", {})
+    client, _ = _seed_person(raw, "Client", "client")
+    user, password = _seed_person(raw, "Artist", "user")
+    for person in (client, user):
+        raw.post(f"data/projects/{seeded.id}/team", {"person_id": person["id"]})
+    earlier = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(hours=1)
+    by_client = [t["id"] for t in tasks[:3]]
+    for task_id in by_client:  # an hour before the others: no tie in time
+        raw.post(
+            f"actions/tasks/{task_id}/comment",
+            {
+                "task_status_id": wip,
+                "comment": "from the client",
+                "person_id": client["id"],
+                "created_at": earlier.strftime("%Y-%m-%d %H:%M:%S"),
+            },
+        )
+    return Commented(seeded, Account(user["email"], password, user["id"]), set(by_client))
+
+
+def _walk_comments(project: Any, kitsu_server: KitsuServer) -> tuple[dict[str, list[str]], int]:
+    tasks = [task for shot in project.shots for task in shot.tasks]
+    with counted(kitsu_server) as c:
+        read = {task.id: [f"{x.text}|{len(x.previews)}" for x in task.comments] for task in tasks}
+    return read, c.requests
+
+
+def test_comments_of_a_walk_cost_at_most_3_requests_for_an_admin(
+    kitsu_server: KitsuServer, commented: Commented
+) -> None:
+    """The project's comments in one request, their previews in one: whatever
+    the number of tasks (123 here), never one per shot or per 60 tasks."""
+    raw = kitsu_server.raw
+    with kitsu_server.connect() as session:
+        project = session.projects.fetch(commented.project.name)
+        read, requests = _walk_comments(project, kitsu_server)
+    assert len(read) == commented.project.nb_tasks == WALK_SHOTS * 3
+    for task_id, texts in read.items():
+        exact = [
+            f"{c['text']}|{len(c['previews'])}" for c in raw.get(f"data/tasks/{task_id}/comments")
+        ]
+        assert texts == exact, task_id
+    assert sum(t.endswith("|1") for texts in read.values() for t in texts) == WITH_PREVIEW
+    assert all(len(read[t]) == 2 for t in commented.client_comments)  # an admin sees the client
+    assert requests <= 3, requests
+
+
+def test_comments_of_a_walk_as_a_user_are_what_their_task_route_shows(
+    kitsu_server: KitsuServer, commented: Commented
+) -> None:
+    """A user is refused the admin's bulk route: the project's comments come in
+    one request, the authors' roles in one, the previews in one; the comments
+    of clients are left out as Zou's per-task route leaves them out for a user."""
+    user = commented.user
+    theirs = RawKitsu(kitsu_server.api_url, user.email, user.password)
+    with gadget.connect(
+        f"kitsu+{kitsu_server.api_url}", login=user.email, password=user.password
+    ) as session:
+        project = session.projects.fetch(commented.project.name)
+        read, requests = _walk_comments(project, kitsu_server)
+    for task_id, texts in read.items():
+        shown = theirs.get(f"data/tasks/{task_id}/comments")
+        assert texts == [f"{c['text']}|{len(c['previews'])}" for c in shown], task_id
+    assert all(
+        read[t] == [read[t][0]] and "client" not in read[t][0] for t in commented.client_comments
+    )
+    assert requests <= 3, requests
+
+
+def test_a_route_refused_to_a_user_is_not_asked_again(
+    kitsu_server: KitsuServer, commented: Commented
+) -> None:
+    """Comments of a few tasks (8 to 60): an admin's bulk route, refused to a
+    user once; the second read goes straight to the project's comments."""
+    user = commented.user
+    with gadget.connect(
+        f"kitsu+{kitsu_server.api_url}", login=user.email, password=user.password
+    ) as session:
+        project = session.projects.fetch(commented.project.name)
+        ids = [task.id for shot in project.shots for task in shot.tasks]
+        costs = []
+        for chunk in (ids[:10], ids[10:20]):
+            with counted(kitsu_server) as c:
+                found = session.tracker.list_children(
+                    "comment", "task_id", chunk, parent_kind="task"
+                )
+            assert sorted(found) == sorted(chunk)
+            costs.append(c.requests)
+    # data/comments (refused), the project's comments, the authors, the previews;
+    # then the same without the refused route
+    assert costs[0] == costs[1] + 1 and costs[1] <= 3, costs
+
+
+# -- my tasks --------------------------------------------------------------------------------
+def test_my_tasks_cost_2_requests_whatever_the_size(
+    kitsu_server: KitsuServer, studio: Studio, commented: Commented
+) -> None:
+    """The logged-in person's tasks of a project (what a DCC launcher shows
+    first): Zou's "my tasks" routes (open and done), for an artist as for an
+    admin, on a small project and on one past every 60-id chunk."""
+    raw = kitsu_server.raw
+    admin_id = raw.get("auth/authenticated")["user"]["id"]
+    user = commented.user
+    done = raw.get("data/task-status", short_name="done")[0]["id"]
+    expected: dict[tuple[str, str], set[str]] = {}
+    for seeded in (studio.small, studio.large):
+        tasks = raw.get("data/tasks", project_id=seeded.id)
+        for who in (admin_id, user.id):
+            raw.post(f"data/projects/{seeded.id}/team", {"person_id": who})
+        for i, task in enumerate(tasks[:: 7 if seeded is studio.small else 5]):
+            assignee = (admin_id, user.id)[i % 2]
+            raw.put(f"actions/tasks/{task['id']}/assign", {"person_id": assignee})
+            expected.setdefault((seeded.id, assignee), set()).add(task["id"])
+        # one of the user's tasks is done: the done route has it
+        first = next(iter(sorted(expected[(seeded.id, user.id)])))
+        raw.post(f"actions/tasks/{first}/comment", {"task_status_id": done, "comment": "ok"})
+    costs = {}
+    for account in ("admin", "user"):
+        if account == "admin":
+            session = kitsu_server.connect()
+        else:
+            session = gadget.connect(
+                f"kitsu+{kitsu_server.api_url}", login=user.email, password=user.password
+            )
+        with session:
+            me = session.me.id
+            for seeded in (studio.small, studio.large):
+                project = session.projects.fetch(seeded.name)
+                with counted(kitsu_server) as c:
+                    mine = project.my_tasks.all()
+                assert {t.id for t in mine} == expected[(seeded.id, me)], (account, seeded.name)
+                assert all(me in t.assignee_ids and t.project_id == seeded.id for t in mine)
+                assert {t.entity_kind for t in mine} == {"shot"}
+                assert {t.entity.name for t in mine} <= {s["name"] for s in seeded.shots}
+                costs[(account, len(seeded.shots))] = c.requests
+    assert set(costs.values()) == {2}, costs
+
+
+# -- one episode -----------------------------------------------------------------------------
+def test_walking_one_episode_reads_only_it_in_at_most_3_requests(
+    kitsu_server: KitsuServer,
+) -> None:
+    """A series of 3 episodes of 21 shots x 2 task types: walking one episode's
+    shots with their tasks asks only for that episode (Zou's with-tasks by
+    episode_id), then the task types and statuses."""
+    raw, names = kitsu_server.raw, Names()
+    type_ids = [
+        raw.post("data/task-types", {"name": names(base), "for_entity": "Shot"})["id"]
+        for base in ("Layout", "Anim3D")
+    ]
+    project = raw.post("data/projects", {"name": names("Series"), "production_type": "tvshow"})
+    pid = project["id"]
+    for type_id in type_ids:
+        raw.post(f"data/projects/{pid}/settings/task-types", {"task_type_id": type_id})
+    episodes = {}
+    for e in range(3):
+        episode = raw.post(f"data/projects/{pid}/episodes", {"name": f"E{e + 1:02d}"})
+        seq = raw.post(
+            f"data/projects/{pid}/sequences", {"name": "sq010", "episode_id": episode["id"]}
+        )
+        shots = [
+            raw.post(
+                f"data/projects/{pid}/shots",
+                {"name": f"sh{(i + 1) * 10:04d}", "sequence_id": seq["id"]},
+            )
+            for i in range(21)
+        ]
+        episodes[episode["name"]] = {s["id"] for s in shots}
+    for type_id in type_ids:
+        raw.post(f"actions/projects/{pid}/task-types/{type_id}/shots/create-tasks", [])
+
+    with kitsu_server.connect() as session:
+        series = session.projects.fetch(project["name"])
+        episode = series.episodes.fetch("E02")
+        with counted(kitsu_server) as walk:
+            rows = [(s.id, t.task_type.name) for s in episode.shots for t in s.tasks]
+        others = episodes["E01"] | episodes["E03"]
+        read_too = [i for i in others if session._identity.held(("shot",), i) is not None]
+        # the check sees what was read: every shot of the walked episode is held
+        assert all(session._identity.held(("shot",), i) for i in episodes["E02"])
+    assert {shot for shot, _ in rows} == episodes["E02"]
+    assert len(rows) == 21 * 2
+    assert read_too == [], "shots of other episodes were read"
+    assert walk.requests <= 3, walk.requests

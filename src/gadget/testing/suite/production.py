@@ -200,6 +200,37 @@ class TestEpisodes:
         seq.refresh()
         assert seq.episode_id == ep1.id
 
+    def test_the_shots_of_an_episode_are_those_of_its_sequences(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        project = gadget_studio.project(production_type="tvshow")
+        names = gadget_studio.names
+        ep1 = project.episodes.new(name=names("E01"))
+        ep2 = project.episodes.new(name=names("E02"))
+        a = ep1.sequences.new(name=names("sq010"))
+        b = ep1.sequences.new(name=names("sq020"))
+        c = ep2.sequences.new(name=names("sq010"))
+        free = project.sequences.new(name=names("sq900"))  # in no episode
+        shots = {
+            seq.id: [seq.project.shots.new(name=names(f"s{k}sh{i}0"), sequence=seq) for i in (1, 2)]
+            for k, seq in enumerate((a, b, c, free))
+        }
+        anim = gadget_studio.task_type()
+        for shot in shots[a.id]:
+            shot.tasks.new(task_type=anim)
+        gadget_session.clear_cache()
+        assert sorted(s.id for s in ep1.shots) == sorted(s.id for s in shots[a.id] + shots[b.id])
+        assert sorted(s.id for s in ep2.shots) == sorted(s.id for s in shots[c.id])
+        assert {t.entity.id for s in ep1.shots for t in s.tasks} == {s.id for s in shots[a.id]}
+        assert ep1.shots.fetch(shots[b.id][0].name) is shots[b.id][0]
+        assert project.shots.filter(episode=ep2).all() == ep2.shots.all()
+        # a new shot of an episode goes in one of its sequences
+        made = ep2.shots.new(name=names("sh90"), sequence=c)
+        assert made.sequence is c and made in ep2.shots
+        with pytest.raises(ValidationError):
+            ep2.shots.new(name=names("sh91"), sequence=a)
+        assert names("sh91") not in {s.name for s in project.shots}
+
     def test_sequence_new_from_an_episode(self, gadget_studio: Studio) -> None:
         project = gadget_studio.project(production_type="tvshow")
         ep = project.episodes.new(name=gadget_studio.names("E01"))

@@ -234,6 +234,30 @@ class TestTaskAssignees:
         gadget_studio.task(shot)
         assert shot.tasks.filter(assignees=jane).all() == [mine]
 
+    def test_my_tasks_are_the_project_tasks_assigned_to_me(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        me = gadget_session.me
+        shot = gadget_studio.shot()
+        project = shot.project
+        asset = gadget_studio.asset(project)
+        on_shot = gadget_studio.task(shot, assignees=[me])
+        asset_work = gadget_studio.task_type(for_shots=False)
+        on_asset = asset.tasks.new(task_type=asset_work, assignees=[me])
+        gadget_studio.task(shot)  # nobody's
+        elsewhere = gadget_studio.task(
+            gadget_studio.shot(gadget_studio.sequence(gadget_studio.project()))
+        )
+        elsewhere.assign(me)  # another project's
+        assert elsewhere.project != project
+        mine = project.my_tasks.all()
+        assert sorted(t.id for t in mine) == sorted([on_shot.id, on_asset.id])
+        assert {t.entity_kind for t in mine} == {"shot", "asset"}
+        assert {t.entity for t in mine} == {shot, asset}
+        assert project.tasks.filter(assignee=me.email).all() == project.my_tasks.all()
+        on_asset.unassign(me)
+        assert project.my_tasks.all() == [on_shot]
+
 
 class TestTaskStatusChanges:
     def test_set_status(self, gadget_session: Session, gadget_studio: Studio) -> None:

@@ -24,11 +24,15 @@ What each call costs (requests):
                                        what the records need, as for ``get_record``)
 ``list_children("task", "entity_id")`` 1 GET ``data/tasks?entity_id=[...]``, or 1 GET
                                        ``data/projects/{id}/tasks`` beyond 60 parents
-``list_children("comment", ...)``      1 GET per task for one task; for many, 1 GET
-                                       ``data/comments?object_id=[...]`` + 1 for their
-                                       previews + 1 for their attachments + 1 per task
-                                       with two comments in one second (admins;
-                                       others 1 GET per task)
+``list_children("comment", ...)``      1 GET per task for one task; for many of one
+                                       project, beyond 60 tasks (not admins: from 8),
+                                       1 GET ``data/projects/{id}/comments`` (+1 GET
+                                       ``data/persons`` for a user); else 1 GET
+                                       ``data/comments?object_id=[...]`` per 60 tasks
+                                       (admins; others 1 GET per task); then 1 for
+                                       the previews (per project beyond 60) + 1 for
+                                       the attachments + 1 per task with two
+                                       comments in one second
 ``list_with_children``                 1 GET ``data/{shots,assets}/with-tasks``
 =====================================  ==============================================
 
@@ -126,7 +130,11 @@ def list_records(
             wanted[field] = ids if _is_list(value) else ids[0]
         elif _is_list(value) and not value:
             return []
-    if kind == "task" and "task_type_name" in wanted:
+    if kind == "shot" and "episode_id" in wanted:
+        records = _shots_of_episodes(state, wanted)
+    elif kind == "task" and "assignee_id" in wanted:
+        records = _assigned_tasks(state, wanted)
+    elif kind == "task" and "task_type_name" in wanted:
         records = _tasks_by_type_name(state, wanted)
     elif kind == "comment":
         records = _list_comments(state, wanted)
@@ -143,6 +151,73 @@ def list_records(
     else:
         records = records_from(state, kind, _query(state, kind, wanted), entity_kind)
     return [r for r in records if _matches(r, wanted)]
+
+
+def _shots_of_episodes(state: KitsuState, wanted: dict[str, Any]) -> Records:
+    """Shots "in these episodes": one GET ``data/episodes/{id}/shots`` each
+    (shots of sequences in no episode: the project's shots and sequences)."""
+    episodes = _as_list(wanted.pop("episode_id"))
+    records: Records = []
+    for episode_id in episodes:
+        with state.naming_the_record("episode", episode_id):
+            rows = state.conn.get(f"data/episodes/{episode_id}/shots")
+        records.extend(records_from(state, "shot", rows))
+    return records
+
+
+#: Zou's entity types whose tasks gadget does not model (it reads tasks of
+#: shots and assets); any other entity type is an asset type
+_NOT_ASSETS = frozenset({"Shot", "Sequence", "Episode", "Edit", "Concept", "Scene"})
+
+
+def _assigned_tasks(state: KitsuState, wanted: dict[str, Any]) -> Records:
+    """Tasks assigned to ``wanted["assignee_id"]`` (the filter "assigned to").
+
+    The logged-in person's tasks of one project: GET ``data/user/tasks`` (the
+    open ones) and GET ``data/user/done-tasks``, whatever the project's size,
+    kept to that project. Those routes cover the open projects whose team
+    the person is on: when neither answer has a task of the project, GET
+    ``data/projects/{id}`` says whether that is why, and if it is, the
+    project's tasks are read and filtered (what anybody else's tasks cost).
+    """
+    assignee = str(wanted.pop("assignee_id"))
+    me = str((state.conn.user or {}).get("id") or "")
+    project_id = wanted.get("project_id")
+    if assignee == me and isinstance(project_id, str):
+        rows = [
+            row
+            for route in ("data/user/tasks", "data/user/done-tasks")
+            for row in state.conn.get(route)
+            if str(row.get("project_id")) == project_id
+        ]
+        if rows or _sees_own_tasks(state, project_id, me):
+            return _todo_records(state, rows)
+    return [r for r in list_records(state, "task", wanted) if assignee in r["assignee_ids"]]
+
+
+def _sees_own_tasks(state: KitsuState, project_id: str, me: str) -> bool:
+    """Whether Zou's "my tasks" routes cover ``project_id`` for ``me``: it is
+    open and they are on its team (one GET ``data/projects/{id}``)."""
+    with state.naming_the_record("project", project_id):
+        project = state.conn.get(f"data/projects/{project_id}")
+    status = state.project_statuses().get(str(project.get("project_status_id")), "")
+    team = {str(p) for p in project.get("team") or ()}
+    return status.lower() == "open" and me in team
+
+
+def _todo_records(state: KitsuState, rows: _Payloads) -> Records:
+    """Task records of the rows of Zou's "my tasks" routes (they name the
+    entity's type: a shot's, or an asset type's)."""
+    out = []
+    for row in rows:
+        type_name = str(row.get("entity_type_name") or "")
+        if type_name in _NOT_ASSETS - {"Shot"}:
+            continue
+        kind = "shot" if type_name == "Shot" else "asset"
+        state.index.remember(str(row["entity_id"]), kind, str(row.get("project_id")))
+        record = record_from(state, "task", row, entity_kind=kind)
+        out.append(convert.as_partial(record, convert.left_out("task", row)))
+    return out
 
 
 def _tasks_by_type_name(state: KitsuState, wanted: dict[str, Any]) -> Records:
@@ -222,10 +297,38 @@ def _list_comments(state: KitsuState, filters: Mapping[str, Any]) -> Records:
     raise ValidationError("comments are listed by task (task_id=...) or by id")
 
 
+#: from this many tasks of one project on, a login refused the admin's bulk
+#: route reads the project's comments in one request rather than one per task
+PROJECT_COMMENTS_FROM = 8
+#: roles whose per-task comment route shows comments by clients (Zou hides
+#: them from the others); vendors and clients never reach the project route
+_SEE_CLIENT_COMMENTS = frozenset({"admin", "manager", "supervisor"})
+
+
 def _comments_of(state: KitsuState, task_ids: _Ids) -> Records:
-    """One GET ``data/tasks/{id}/comments``, or for many tasks GET ``data/comments`` (IN),
-    whose order :func:`_break_ties` then makes exact."""
-    if len(task_ids) > 1:
+    """The comments of ``task_ids``, newest first, in as few requests as the
+    login's role allows (costs in the module docstring):
+
+    - one task: GET ``data/tasks/{id}/comments``;
+    - many tasks of one project, beyond 60 (or, for a login refused the bulk
+      route, from :data:`PROJECT_COMMENTS_FROM`): ONE GET
+      ``data/projects/{id}/comments`` (admins, managers, supervisors, users),
+      kept to those tasks, and for a user without the comments of clients,
+      as the per-task route shows them;
+    - else GET ``data/comments?object_id=[...]`` per 60 tasks (admins);
+    - else one GET per task.
+
+    A route refused once is not asked again (:meth:`KitsuState.refused`).
+    The bulk answers are put in exact order by :func:`_break_ties`.
+    """
+    if len(task_ids) == 1:
+        (task_id,) = task_ids
+        return comment_records(state, state.conn.get(f"data/tasks/{task_id}/comments"))
+    project_id = _one_project(state, task_ids)
+    found = _by_project(state, project_id, task_ids)
+    if found is not None:
+        return found
+    if not state.refused("data/comments"):
         try:
             payloads: _Payloads = []
             for chunk in routes.chunks(task_ids):
@@ -235,13 +338,55 @@ def _comments_of(state: KitsuState, task_ids: _Ids) -> Records:
                         {"object_id": json.dumps(chunk), "relations": "true"},
                     )
                 )
-            return _break_ties(state, comment_records(state, payloads))
+            return _break_ties(state, comment_records(state, payloads, project_id=project_id))
         except PermissionDenied:  # data/comments is for admins
-            pass
+            state.refuse("data/comments")
+        found = _by_project(state, project_id, task_ids)
+        if found is not None:
+            return found
     payloads = []
     for task_id in task_ids:
         payloads.extend(state.conn.get(f"data/tasks/{task_id}/comments"))
     return comment_records(state, payloads)
+
+
+def _by_project(state: KitsuState, project_id: str | None, task_ids: _Ids) -> Records | None:
+    """The comments of ``task_ids`` from ONE GET ``data/projects/{id}/comments``
+    when that route suits (module docstring), else None."""
+    many = len(task_ids) > routes.CHUNK
+    if state.refused("data/comments"):
+        many = len(task_ids) >= PROJECT_COMMENTS_FROM
+    if project_id is None or not many or state.refused("data/projects/comments"):
+        return None
+    try:
+        rows = state.conn.get(f"data/projects/{project_id}/comments")
+    except PermissionDenied:  # vendors and clients
+        state.refuse("data/projects/comments")
+        return None
+    wanted = set(task_ids)
+    mine = [r for r in rows if str(r.get("object_id")) in wanted]
+    shown = _as_the_task_route_shows(state, mine)
+    return _break_ties(state, comment_records(state, shown, project_id=project_id))
+
+
+def _one_project(state: KitsuState, task_ids: _Ids) -> str | None:
+    """The project of every task in ``task_ids`` when the id index knows it
+    and it is one, else None (no request)."""
+    projects = {state.index.project_of(i) for i in task_ids}
+    if len(projects) == 1:
+        (project_id,) = projects
+        return project_id
+    return None
+
+
+def _as_the_task_route_shows(state: KitsuState, rows: _Payloads) -> _Payloads:
+    """The comments of ``rows`` the logged-in person's per-task route shows:
+    all of them for admins, managers and supervisors; for a user, none by a
+    client (one GET ``data/persons`` for the authors' roles)."""
+    if state.role in _SEE_CLIENT_COMMENTS or not rows:
+        return rows
+    clients = {str(p["id"]) for p in state.conn.get("data/persons") if p.get("role") == "client"}
+    return [r for r in rows if str(r.get("person_id")) not in clients]
 
 
 def _break_ties(state: KitsuState, records: Records) -> Records:
@@ -324,30 +469,57 @@ def list_children(
 def list_with_children(
     state: KitsuState, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
 ) -> tuple[Records, dict[str, Records]] | None:
-    """Every shot (or asset) of one project with its tasks: ONE GET
-    ``data/{shots,assets}/with-tasks?project_id=`` (``compact=true``: positional
-    rows, half the bytes). Its records are partial: task names and
-    descriptions and every ``created_at`` come on first read, in one request."""
+    """Shots (or assets) with their tasks, in one request where Zou has one.
+
+    A project's, or one episode's shots: ONE GET
+    ``data/{shots,assets}/with-tasks?project_id=[&episode_id=]``
+    (``compact=true``: positional rows, half the bytes); its records are
+    partial: task names and descriptions and every ``created_at`` come on
+    first read, in one request. Other filters (with-tasks ignores a
+    ``sequence_id``): None, and the session reads the tasks as children.
+    """
     if kind not in ("shot", "asset") or (child_kind, parent_field) != ("task", "entity_id"):
         return None
     wanted = {k: v for k, v in filters.items() if v is not None}
     project_id = wanted.get("project_id")
-    if set(wanted) != {"project_id"} or not isinstance(project_id, str):
+    episode_id = wanted.get("episode_id")
+    if set(wanted) - {"episode_id"} != {"project_id"} or not isinstance(project_id, str):
         return None
-    if not state.looks_like_id(project_id):
+    if episode_id is not None and (kind != "shot" or not isinstance(episode_id, str)):
+        return None
+    if not state.looks_like_id(project_id) or (episode_id and not state.looks_like_id(episode_id)):
         return [], {}
-    answer = state.conn.get(
-        f"data/{kind}s/with-tasks", {"project_id": project_id, "compact": "true"}
-    )
+    params = {"project_id": project_id, "compact": "true"}
+    if episode_id:
+        params["episode_id"] = episode_id
+    answer = state.conn.get(f"data/{kind}s/with-tasks", params)
     records, children = convert.with_tasks_records(
         kind, convert.with_tasks_payloads(answer, kind), project_id=project_id, web=state.web
     )
-    for record in records:
-        state.index.remember(record["id"], kind, project_id)
+    _remember(state, kind, project_id, records, children)
     return records, children
 
 
+def _remember(
+    state: KitsuState,
+    kind: str,
+    project_id: str | None,
+    records: Records,
+    children: Mapping[str, Records],
+) -> None:
+    """Put a walk's parents and tasks in the id index (their comments are read
+    by project)."""
+    for record in records:
+        state.index.remember(record["id"], kind, project_id)
+    for tasks in children.values():
+        for task in tasks:
+            state.index.remember(task["id"], "task", project_id)
+
+
 def children_per_request(kind: str, parent_field: str) -> int | None:
-    """Tasks of one project's shots or assets come in one request whatever their
-    number; other children by id lists of at most CHUNK (60) parents per request."""
-    return None if (kind, parent_field) == ("task", "entity_id") else routes.CHUNK
+    """Tasks of one project's shots or assets, and comments of one project's
+    tasks, come in one request whatever their number; other children by id
+    lists of at most CHUNK (60) parents per request."""
+    if (kind, parent_field) in (("task", "entity_id"), ("comment", "task_id")):
+        return None
+    return routes.CHUNK

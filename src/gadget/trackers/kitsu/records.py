@@ -60,7 +60,7 @@ def record_from(
     record = convert.to_record(
         kind, payload, web=state.web, project_statuses=statuses, entity_kind=entity_kind
     )
-    if kind in routes.ENTITY_KINDS:
+    if kind in routes.ENTITY_KINDS or kind == "task":  # a task's comments are read by project
         state.index.remember(record["id"], kind, record.get("project_id"))
     return record
 
@@ -131,9 +131,13 @@ def entity_kinds(state: KitsuState, wanted: Mapping[str, Any]) -> dict[str, str]
     return out
 
 
-def comment_records(state: KitsuState, payloads: _Payloads) -> Records:
+def comment_records(
+    state: KitsuState, payloads: _Payloads, project_id: str | None = None
+) -> Records:
     """Comments with previews and attachments resolved whatever shape Zou gave,
-    newest first."""
+    newest first. Previews given by id are read 60 ids per request, or, beyond
+    60 and with ``project_id`` (the comments' one project), in ONE GET
+    ``data/preview-files?project_id=`` that every role may ask."""
     preview_ids = sorted(
         {str(p) for c in payloads for p in (c.get("previews") or []) if isinstance(p, str)}
     )
@@ -141,11 +145,19 @@ def comment_records(state: KitsuState, payloads: _Payloads) -> Records:
         {str(a) for c in payloads for a in (c.get("attachment_files") or []) if isinstance(a, str)}
     )
     previews: dict[str, Mapping[str, Any]] = {}
-    for chunk in routes.chunks(preview_ids):
+    if project_id is not None and len(preview_ids) > routes.CHUNK:
+        wanted = set(preview_ids)
         for row in state.conn.get(
-            "data/preview-files", {"id": json.dumps(chunk), "relations": "true"}
+            "data/preview-files", {"project_id": project_id, "relations": "true"}
         ):
-            previews[str(row["id"])] = row
+            if str(row["id"]) in wanted:
+                previews[str(row["id"])] = row
+    else:
+        for chunk in routes.chunks(preview_ids):
+            for row in state.conn.get(
+                "data/preview-files", {"id": json.dumps(chunk), "relations": "true"}
+            ):
+                previews[str(row["id"])] = row
     attachments: dict[str, Mapping[str, Any]] = {}
     for chunk in routes.chunks(attachment_ids):
         try:

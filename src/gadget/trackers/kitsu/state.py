@@ -55,6 +55,25 @@ class KitsuState:
         self._project_statuses: dict[str, str] | None = None
         self._default_status: str | None = None
         self._project_task_types: dict[str, set[str]] = {}
+        self._refused: set[str] = set()
+
+    # -- routes this login may not use -------------------------------------
+    def refused(self, route: str) -> bool:
+        """Whether ``route`` (a route family such as ``"data/comments"``) was
+        refused to this login already: it is never asked twice."""
+        with self._lock:
+            return route in self._refused
+
+    def refuse(self, route: str) -> None:
+        """Remember that ``route`` is refused to this login (a 403 came back)."""
+        with self._lock:
+            self._refused.add(route)
+
+    @property
+    def role(self) -> str:
+        """The logged-in person's role (``admin``, ``manager``, ``supervisor``,
+        ``user``, ``vendor``, ``client``; ``""`` when the server did not say)."""
+        return str((self.conn.user or {}).get("role") or "")
 
     # -- reference data ----------------------------------------------------
     def project_statuses(self) -> dict[str, str]:

@@ -205,6 +205,22 @@ def filter_condition(kind: str, field: str, value: Any) -> Condition:
         return Condition(
             "task_type_id IN (SELECT id FROM task_type WHERE name IN ({}))", params, many=True
         )
+    if kind == "shot" and field == "episode_id":
+        rest = tuple(p for p in params if p is not None)
+        inside = "episode_id IN ({})" if rest else "0"
+        if None in params:
+            inside += " OR episode_id IS NULL"
+        return Condition(
+            f"sequence_id IN (SELECT id FROM sequence WHERE {inside})", rest, many=bool(rest)
+        )
+    if kind == "task" and field == "assignee_id":
+        if not params or None in params:
+            return Condition("0")
+        return Condition(
+            "EXISTS (SELECT 1 FROM json_each(assignee_ids) WHERE value IN ({}))",
+            params,
+            many=True,
+        )
     if kind == "person" and field == "project_id":
         if None in params:
             raise ValidationError("the person filter project_id needs a project id, not None")

@@ -35,7 +35,8 @@ def matches(record: Mapping[str, Any], filters: Mapping[str, Any]) -> bool:
     """Whether a record passes every filter (equality, "any of" for a list, a
     list field holding the value; names case-insensitively)."""
     for field, want in filters.items():
-        have = record.get(field)
+        # a task's "assigned to": one of its assignees
+        have = record.get("assignee_ids") if field == "assignee_id" else record.get(field)
         wants = [str(w) if field.endswith("id") and w is not None else w for w in as_list(want)]
         if isinstance(have, list):
             if not any(w in have for w in wants):
@@ -83,6 +84,8 @@ def server_filters(
             sg.append(ids_in([v for v in values if str(v).isdigit()]))
         elif kind == "person" and field == "project_id":
             sg.append(ids_in(sorted(team_ids(values), key=int)))
+        elif kind == "task" and field == "assignee_id":
+            sg.append(any_link("task_assignees", ["HumanUser"], values))
         elif field in ("name", "email") and field in renames:
             texts = [v for v in values if isinstance(v, str)]
             sg.append(

@@ -306,9 +306,24 @@ class ShotGridTracker(Tracker):
             rest = {k: v for k, v in filters.items() if k != "comment_id"}
             records = self._find(kind, [["id", "in", [int(i) for i in ids]]])
             return [r for r in records if matches(r, {**rest, "comment_id": filters["comment_id"]})]
+        if kind == "shot" and "episode_id" in filters:
+            return self._shots_of_episodes(filters)
         local = {k: v for k, v in filters.items() if not (kind == "person" and k == "project_id")}
         records = self._find(kind, self._server_filters(kind, filters), kind == "comment")
         return [r for r in records if matches(r, local)]
+
+    def _shots_of_episodes(self, filters: Mapping[str, Any]) -> Records:
+        """Shots "in these episodes": the episodes' sequences (one ``find``), then
+        their shots (one ``find``); ShotGrid's Shot links its episode through
+        its sequence only."""
+        rest = {k: v for k, v in filters.items() if k != "episode_id"}
+        scope = {"project_id": rest["project_id"]} if "project_id" in rest else {}
+        sequences = self.list("sequence", {**scope, "episode_id": filters["episode_id"]})
+        ids = [s["id"] for s in sequences]
+        if "sequence_id" in rest:
+            given = {str(v) for v in as_list(rest["sequence_id"])}
+            ids = [i for i in ids if i in given]
+        return self.list("shot", {**rest, "sequence_id": ids}) if ids else []
 
     def list_children(
         self, kind: str, parent_field: str, parent_ids: Sequence[str], *, parent_kind: str
