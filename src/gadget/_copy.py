@@ -253,6 +253,7 @@ def _plural(kind: str) -> str:
         "time_spent": "time spent",
         "task_update": "task statuses or assignees set",
         "person": "people",
+        "playlist_entry": "playlist entries",
     }
     if kind in special:
         return special[kind]
@@ -371,6 +372,32 @@ class _Copier:
             return None
         return hit.id
 
+    def kept(self, kind: str, source: Any, found: Any, key: str) -> None:
+        """Report what a studio-wide entity that already exists on the destination
+        (a person, a task type, a status ...) holds otherwise: the copy uses it
+        as it is and changes nothing of it."""
+        want = self.fields(kind, source, key)
+        for name in _COPIED_FIELDS.get(kind, ()):
+            if name not in want and getattr(source, name) is None:
+                want[name] = None  # left out of a creation, but differs all the same
+        for name, value in want.items():
+            if name == "custom_data":
+                have = found.custom_data or {}
+                pairs = [(f"custom_data.{k}", v, have.get(k)) for k, v in value.items()]
+            else:
+                pairs = [(name, value, getattr(found, name))]
+            for field, mine, theirs in pairs:
+                if isinstance(mine, list) and isinstance(theirs, list):
+                    mine, theirs = sorted(mine), sorted(theirs)
+                if mine != theirs:
+                    self.report.skip(
+                        kind,
+                        field,
+                        f"the {kind.replace('_', ' ')} exists on the destination with another "
+                        "value, kept as it is",
+                        key,
+                    )
+
     def storable(self, kind: str, fields: dict[str, Any], key: str) -> dict[str, Any]:
         refused = self.dst.tracker.cannot_store(kind, fields)
         for name, reason in refused.items():
@@ -420,6 +447,7 @@ class _Copier:
             self.target = self.dst.projects.new(name=self.name, **fields)
             self.report.count("project", True)
         else:
+            self.fields("project", self.project, self.name)  # reports what it cannot hold
             self.report.count("project", False)
 
     # people ------------------------------------------------------------------
@@ -462,6 +490,7 @@ class _Copier:
             if found is not None:
                 self.map[("person", person.id)] = found
                 self.report.count("person", False)
+                self.kept("person", person, found, key)
                 continue
             if "create_persons" not in self.dst_caps:
                 self.report.skip(
@@ -496,6 +525,8 @@ class _Copier:
             if found is None:
                 found = self.dst.departments.new(**self.fields("department", source, source.name))
                 have[found.name] = found
+            else:
+                self.kept("department", source, found, source.name)
             self.map[("department", ident)] = found
 
     def copy_team(self, people: Mapping[str, Person]) -> None:
@@ -559,6 +590,7 @@ class _Copier:
                 self.report.count(kind, True)
             else:
                 self.report.count(kind, False)
+                self.kept(kind, entity, found, name)
             self.map[(kind, entity.id)] = found
 
     # production ----------------------------------------------------------------
@@ -587,9 +619,11 @@ class _Copier:
         for entity in self.step(_plural(kind), entities):
             k = key(entity)
             found = have.get(k)
+            name = label(entity) if label else str(k)
+            # built either way: what the destination cannot hold is reported on every run
+            fields = self.fields(kind, entity, name)
             if found is None:
-                name = label(entity) if label else str(k)
-                found = where.new(**self.fields(kind, entity, name))
+                found = where.new(**fields)
                 have[k] = found
                 self.report.count(kind, True)
             else:
@@ -654,6 +688,7 @@ class _Copier:
             have,
             lambda a: (self._mapped_name("asset_type", a.asset_type_id), a.name),
             self.target.assets,
+            lambda a: f"{self._name_of('asset_type', a.asset_type_id)}/{a.name}",
         )
 
     # tasks -----------------------------------------------------------------------
@@ -678,8 +713,8 @@ class _Copier:
                 continue
             tt = self.map.get(("task_type", task.task_type_id))
             found = have.get((kind, owner.id, tt.name if tt else "", task.name))
+            fields = self.fields("task", task, key)
             if found is None:
-                fields = self.fields("task", task, key)
                 if self.src_comments.get(task.id):
                     # its comments set the statuses again, in order (retakes counted)
                     fields.pop("status_id", None)
@@ -747,6 +782,8 @@ class _Copier:
         author = self.map.get(("person", comment.author_id)) if comment.author_id else None
         if author is not None:
             fields["author"] = author
+        elif comment.author_id:
+            self.report.skip("comment", "author_id", "its author was not copied", key)
         if comment.checklist:
             fields["checklist"] = [(c.text, c.checked) for c in comment.checklist]
         if comment.custom_data:
@@ -795,9 +832,14 @@ class _Copier:
             ("preview", src.previews, dst.previews),
             ("attachment", src.attachments, dst.attachments),
         ):
-            for a, b in zip(mine, theirs, strict=False):
+            pairs: list[tuple[Any, Any]] = list(zip(mine, theirs, strict=False))
+            for a, b in pairs:
                 self.map[(kind, a.id)] = b
                 self.report.count(kind, made)
+                if made and a.custom_data:
+                    self.report.skip(
+                        kind, "custom_data", f"a {kind} is published without custom_data", a.name
+                    )
 
     # after the comments --------------------------------------------------------------
     def copy_main_previews(self) -> None:

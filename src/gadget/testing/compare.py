@@ -64,6 +64,8 @@ _ALSO = {
     ("comment", "attachments"): (("attachment", "*"),),
     ("playlist_entry", "*"): (("playlist", "entries"),),
     ("main_preview", "*"): (("shot", "preview_id"), ("asset", "preview_id")),
+    # a task's retake count follows the retake flag of the statuses its comments set
+    ("task_status", "is_retake"): (("task", "nb_retakes"),),
 }
 
 
@@ -176,8 +178,9 @@ class _Walk:
                 else:
                     value = self.key(target, value)
             row[field] = value
-        for k, v in (entity.custom_data or {}).items():
-            row[f"custom_data.{k}"] = v
+        if kind not in ("preview", "attachment"):  # a publish carries none: the tracker's own
+            for k, v in (entity.custom_data or {}).items():
+                row[f"custom_data.{k}"] = v
         return row
 
     def put(self, kind: str, key: str, entity: Any, **extra: Any) -> None:

@@ -385,7 +385,12 @@ class ShotGridTracker(Tracker):
         if kind not in convert.ENTITY_TYPES:
             return refused
         entity_kind = fields.get("entity_kind")
+        mapped = {name for name, _ in convert.FIELDS.get(kind, ())}
+        derived = {"id", "entity_kind", "nb_frames", "nb_retakes", "for_shots", "custom_data"}
         for name, value in fields.items():
+            if name not in mapped and name not in derived:
+                refused[name] = f"a ShotGrid {kind.replace('_', ' ')} has no field for {name}"
+                continue
             if name == "custom_data":
                 for key, item in (value or {}).items():
                     try:
