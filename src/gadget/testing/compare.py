@@ -177,6 +177,8 @@ class _Walk:
                     value = sorted(str(self.key(target, v)) for v in value)
                 else:
                     value = self.key(target, value)
+            if kind == "preview" and field == "duration" and not value:
+                value = None  # a still has none: Kitsu says 0, the others None
             row[field] = value
         if kind not in ("preview", "attachment"):  # a publish carries none: the tracker's own
             for k, v in (entity.custom_data or {}).items():
