@@ -20,6 +20,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from gadget._copy import CopyReport, CopySkip, copy
     from gadget.collections import Collection, Items, Team
     from gadget.config import TrackerConfig, load_config
     from gadget.entities import (
@@ -66,6 +67,9 @@ if TYPE_CHECKING:
 # nothing and a DCC pays only for what it touches.
 _HOMES = {
     "get_id": "gadget.ids",
+    "copy": "gadget._copy",
+    "CopyReport": "gadget._copy",
+    "CopySkip": "gadget._copy",
     "Collection": "gadget.collections",
     "Items": "gadget.collections",
     "Team": "gadget.collections",
@@ -145,6 +149,8 @@ __all__ = [
     "Collection",
     "Comment",
     "ConfigError",
+    "CopyReport",
+    "CopySkip",
     "Department",
     "Entity",
     "Episode",
@@ -174,6 +180,7 @@ __all__ = [
     "Unsupported",
     "ValidationError",
     "connect",
+    "copy",
     "get_id",
     "load_config",
 ]

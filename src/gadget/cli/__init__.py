@@ -5,6 +5,7 @@
     gadget demo [--db PATH] [--fresh]     build a small studio in a local tracker and walk it
     gadget ls projects|shots|assets|tasks [--project NAME] [--json]
     gadget doctor [--project NAME]        check config, tracker, login and project
+    gadget copy SRC_URL DST_URL --project NAME [--json]   copy a project between trackers
     gadget --version
 
 Exit codes: 0 success; 1 a ``doctor`` check failed; 2 bad usage or a gadget
@@ -75,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--project", metavar="NAME", help="the project (default: TRACKER_PROJECT)")
     doctor.set_defaults(run="doctor")
+
+    from gadget.cli import _copy
+
+    _copy.add_parser(commands)
     return parser
 
 
@@ -87,6 +92,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from gadget.cli import _listing
 
         return _listing.run(args)
+    if args.run == "copy":
+        from gadget.cli import _copy
+
+        return _copy.run(args)
     from gadget.cli import _doctor
 
     return _doctor.run(args)

@@ -290,6 +290,19 @@ class Tracker(abc.ABC):
         """
         return ids.looks_like_id(value)
 
+    def cannot_store(self, kind: str, fields: Mapping[str, Any]) -> dict[str, str]:
+        """The fields of a write of ``kind`` this tracker cannot keep, each with why.
+
+        ``fields`` are record fields (ids of this tracker); a key of the answer
+        is a field name, or ``custom_data.KEY`` for one key of ``custom_data``.
+        A write holding them would be refused (or lose them): callers that move
+        data between trackers (``gadget.copy``) leave them out and say so. The
+        default keeps everything, as the session's own checks pass it; a
+        tracker whose records have fixed fields (ShotGrid's site schema)
+        overrides it. No I/O beyond what the open tracker holds.
+        """
+        return {}
+
     @classmethod
     def unique_fields(cls, kind: str) -> tuple[str, ...]:
         """The fields whose values, together, identify one ``kind`` record on this

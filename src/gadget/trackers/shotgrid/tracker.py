@@ -379,6 +379,51 @@ class ShotGridTracker(Tracker):
                 data[field] = float(value)
         return data
 
+    def cannot_store(self, kind: str, fields: Mapping[str, Any]) -> dict[str, str]:
+        """What this site has no field for (or no value of), by the checks a write
+        makes: each field alone through :meth:`write_payload`, each custom_data
+        key alone; a status's role flags the code table does not give it."""
+        refused: dict[str, str] = {}
+        if kind == "task_status":
+            have = set(self.roles.get(str(fields.get("short_name") or ""), ()))
+            for flag in convert.STATUS_FLAG_FIELDS:
+                if fields.get(flag) and flag not in have:
+                    refused[flag] = (
+                        "a ShotGrid status carries no role: its roles come from the code "
+                        "table or the option status_roles"
+                    )
+            return refused
+        if kind == "asset_type":
+            if fields.get("short_name") not in (None, fields.get("name")):
+                refused["short_name"] = "a ShotGrid asset type is a list value: its name"
+            return refused
+        if kind not in convert.ENTITY_TYPES:
+            return refused
+        entity_kind = fields.get("entity_kind")
+        mapped = {name for name, _ in convert.FIELDS.get(kind, ())}
+        derived = {"id", "entity_kind", "nb_frames", "nb_retakes", "for_shots", "custom_data"}
+        for name, value in fields.items():
+            if name not in mapped and name not in derived:
+                refused[name] = f"a ShotGrid {kind.replace('_', ' ')} has no field for {name}"
+                continue
+            if name == "custom_data":
+                for key, item in (value or {}).items():
+                    try:
+                        self.schema.custom_payload(kind, {key: item})
+                    except ValidationError as exc:
+                        refused[f"custom_data.{key}"] = str(exc)
+                continue
+            if kind == "person" and name == "department_ids":
+                extra = len([d for d in value or () if d is not None]) > 1
+                if extra:
+                    refused[name] = "a ShotGrid person is in one department at most"
+                continue
+            try:
+                self.write_payload(kind, {name: value}, entity_kind=entity_kind)
+            except ValidationError as exc:
+                refused[name] = str(exc)
+        return refused
+
     def person_fields(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], _Strs | None]:
         """A person's fields without its departments, and the departments: the
         first is ``HumanUser.department``, all are written in ``Department.users``."""
