@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from gadget.errors import NotFound, ValidationError
+from gadget.errors import NotFound, PartialWrite, ValidationError
 from gadget.trackers.base import Record, Records, Tracker
 from gadget.trackers.shotgrid import convert
 from gadget.trackers.shotgrid.queries import as_list
@@ -44,8 +44,27 @@ def create(tracker: ShotGridTracker, kind: str, fields: Mapping[str, Any]) -> Re
     entity_type = convert.ENTITY_TYPES[kind]
     made = tracker.connection.call("create", entity_type, data)
     if departments:
-        tracker.set_departments(str(made["id"]), departments)
+        add_departments(tracker, str(made["id"]), departments)
     return tracker.get(kind, str(made["id"]))
+
+
+def add_departments(tracker: ShotGridTracker, person_id: str, departments: list[str]) -> None:
+    """A new person's departments, all in one batch; when it fails, the person
+    is deleted again (nothing is left) and the failure raised, or, when that
+    fails too, a PartialWrite names the person left without its departments."""
+    try:
+        tracker.connection.call("batch", tracker.department_requests(person_id, departments))
+    except Exception as failure:
+        try:
+            tracker.connection.call("delete", "HumanUser", int(person_id))
+        except Exception:
+            raise PartialWrite(
+                f"person {person_id} was created but its departments were not written "
+                f"({failure}), and it could not be deleted again",
+                "person",
+                [person_id],
+            ) from failure
+        raise
 
 
 def check_links(tracker: ShotGridTracker, kind: str, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -366,7 +366,8 @@ class ShotGridTracker(Tracker):
 
     def person_fields(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], _Strs | None]:
         """A person's fields without its departments, and the departments: the
-        first is ``HumanUser.department``, all are written in ``Department.users``."""
+        first is ``HumanUser.department``, all are written in ``Department.users``
+        (:meth:`department_requests`)."""
         rest = dict(fields)
         if "department_ids" not in rest:
             return rest, None
@@ -374,28 +375,28 @@ class ShotGridTracker(Tracker):
         rest["department_ids"] = departments[:1]
         return rest, departments
 
-    def set_departments(self, person_id: str, departments: _Strs) -> None:
+    def department_requests(self, person_id: str, departments: _Strs) -> _Rows:
+        """The ``batch`` requests that make ``departments`` a person's, and only
+        those: one update of each Department whose ``users`` change (one find of
+        those holding the person now). Sent in one batch, one transaction on a
+        real server, they land all or none."""
         person = convert.link("HumanUser", person_id)
         current = self.connection.find(
             "Department", [any_link("users", ["HumanUser"], [person_id])], ["id"]
         )
         have = {str(d["id"]) for d in current}
-        for department in have - set(departments):
-            self.connection.call(
-                "update",
-                "Department",
-                int(department),
-                {"users": [person]},
-                multi_entity_update_modes={"users": "remove"},
-            )
-        for department in [d for d in departments if d not in have]:
-            self.connection.call(
-                "update",
-                "Department",
-                convert.sgid(department, "department_ids"),
-                {"users": [person]},
-                multi_entity_update_modes={"users": "add"},
-            )
+        changes = [(d, "remove") for d in sorted(have - set(departments), key=int)]
+        changes += [(d, "add") for d in departments if d not in have]
+        return [
+            {
+                "request_type": "update",
+                "entity_type": "Department",
+                "entity_id": convert.sgid(department, "department_ids"),
+                "data": {"users": [person]},
+                "multi_entity_update_modes": {"users": mode},
+            }
+            for department, mode in changes
+        ]
 
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
         if kind in ("asset_type", "task_status"):
@@ -416,10 +417,24 @@ class ShotGridTracker(Tracker):
             merged.setdefault("frame_in", current["frame_in"])
             merged.setdefault("frame_out", current["frame_out"])
         data = self.write_payload(kind, merged, entity_kind=current.get("entity_kind"))
-        if data:
+        if departments is not None:  # the person and its departments: one batch
+            requests = (
+                [
+                    {
+                        "request_type": "update",
+                        "entity_type": "HumanUser",
+                        "entity_id": int(id),
+                        "data": data,
+                    }
+                ]
+                if data
+                else []
+            )
+            requests += self.department_requests(id, departments)
+            if requests:
+                self.connection.call("batch", requests)
+        elif data:
             self.connection.call("update", convert.ENTITY_TYPES[kind], int(id), data)
-        if departments is not None:
-            self.set_departments(id, departments)
         return self.get(kind, id)
 
     def delete(self, kind: str, id: str) -> None:
