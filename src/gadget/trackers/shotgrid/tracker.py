@@ -58,6 +58,7 @@ class ShotGridTracker(Tracker):
             "casting",
             "previews",
             "attachments",
+            "playlists",
         }
     )
     option_names: ClassVar[frozenset[str]] = frozenset({"sudo_as_login", "status_roles", "timeout"})
@@ -201,6 +202,10 @@ class ShotGridTracker(Tracker):
         order = [{"field_name": "id", "direction": "desc" if order_desc else "asc"}]
         found = self.connection.find(entity_type, filters, fields, order=order)
         records = [self._record(kind, p) for p in found]
+        if kind == "preview":  # a playlist's stand-in Version is no preview
+            records = [r for r in records if not relations.is_stand_in(r["raw"])]
+        if kind == "playlist" and records:
+            relations.embed_entries(self, records)
         if kind == "comment":
             publishing.embed(self, records)
         if kind == "attachment" and records:
@@ -501,6 +506,13 @@ class ShotGridTracker(Tracker):
 
     def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
         relations.set_team_member(self, project_id, person_id, member)
+
+    def add_playlist_entry(
+        self, playlist_id: str, entity_id: str, preview_id: str | None
+    ) -> Record:
+        """A Version of the entity joins ``Playlist.versions``: the preview's, or
+        the entity's stand-in Version (see relations.add_playlist_entry)."""
+        return relations.add_playlist_entry(self, playlist_id, entity_id, preview_id)
 
 
 assert ShotGridTracker.capabilities <= CAPABILITIES
