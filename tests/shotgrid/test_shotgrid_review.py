@@ -108,3 +108,40 @@ def test_shotgrid_playlist_on_a_site_without_sg_for_entity() -> None:
     }
     with pytest.raises(ValidationError, match=r"no field Playlist\.sg_for_entity"):
         convert.to_shotgrid("playlist", {"name": "Props", "for_entity": "asset"}, fields)
+
+
+def test_shotgrid_search_is_one_text_search(
+    gadget_session: gadget.Session, shotgrid_site: SharedSite
+) -> None:
+    """mockgun has no text_search: the tests' site gives one (a test double,
+    tests/shotgrid/mocksite.py); these are the calls a real site gets."""
+    project = _project(gadget_session)
+    tag = uuid.uuid4().hex[:6]
+    shot = project.shots.new(name=f"zebra{tag}", sequence=project.sequences.new(name="sq010"))
+    before = len(shotgrid_site.calls)
+    assert gadget_session.search(f"Zebra{tag}") == [shot]
+    searches = [c for c in shotgrid_site.calls[before:] if c[0] == "text_search"]
+    assert searches == [
+        (
+            "text_search",
+            (f"Zebra{tag}", {t: [] for t in ("Project", "Sequence", "Shot", "Asset", "HumanUser")}),
+            {},
+        )
+    ]
+    before = len(shotgrid_site.calls)
+    with pytest.raises(ValidationError, match="three characters"):
+        gadget_session.search("ze")
+    assert [c for c in shotgrid_site.calls[before:] if c[0] == "text_search"] == []
+    assert gadget_session.search("  ") == []
+
+
+def test_shotgrid_search_finds_people_on_the_team(gadget_session: gadget.Session) -> None:
+    project = _project(gadget_session)
+    tag = uuid.uuid4().hex[:6]
+    kim = gadget_session.persons.new(
+        first_name="Kim", last_name=f"Okapi{tag}", email=f"kim{tag}@example.com"
+    )
+    assert kim in gadget_session.search(f"okapi{tag}")
+    assert kim not in gadget_session.search(f"okapi{tag}", project=project)
+    project.team.add(kim)
+    assert kim in gadget_session.search(f"okapi{tag}", project=project)

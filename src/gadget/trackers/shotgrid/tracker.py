@@ -21,7 +21,7 @@ from gadget.errors import (
     NotFound,
     ValidationError,
 )
-from gadget.trackers.base import CAPABILITIES, CommentDraft, Record, Records, Tracker
+from gadget.trackers.base import CAPABILITIES, CommentDraft, Pairs, Record, Records, Tracker
 from gadget.trackers.shotgrid import convert, creation, publishing, queries, relations
 from gadget.trackers.shotgrid.client import ClientFactory, ShotGridConnection, sdk_client
 from gadget.trackers.shotgrid.events import ShotGridEvents
@@ -30,6 +30,9 @@ from gadget.trackers.shotgrid.schema import SiteSchema, normalize
 
 _Strs = list[str]
 _Rows = list[dict[str, Any]]
+
+#: the kinds search() looks for, in the order it answers them
+_SEARCHED = ("project", "sequence", "shot", "asset", "person")
 
 #: what goes with a deleted entity, as on the other trackers (ShotGrid retires
 #: one entity at a time)
@@ -59,6 +62,7 @@ class ShotGridTracker(Tracker):
             "previews",
             "attachments",
             "playlists",
+            "search",
         }
     )
     option_names: ClassVar[frozenset[str]] = frozenset({"sudo_as_login", "status_roles", "timeout"})
@@ -506,6 +510,36 @@ class ShotGridTracker(Tracker):
 
     def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
         relations.set_team_member(self, project_id, person_id, member)
+
+    def search(self, text: str, project_id: str | None = None) -> Pairs:
+        """``text_search`` over projects, sequences, shots, assets and people
+        (one call), then their records (one find per kind found). With
+        ``project_id``: that project, its sequences, shots and assets, and its
+        team. Blank text finds nothing; ShotGrid refuses fewer than three
+        characters, and so does this, before sending."""
+        needle = text.strip()
+        if not needle:
+            return []
+        if len(needle) < 3:
+            raise ValidationError(
+                f"ShotGrid searches text of three characters or more, not {text!r}"
+            )
+        types: dict[str, list[Any]] = {convert.ENTITY_TYPES[kind]: [] for kind in _SEARCHED}
+        answer = self.connection.call("text_search", needle, types)
+        found: dict[str, list[str]] = {}
+        for match in answer.get("matches") or ():
+            found.setdefault(str(match["type"]), []).append(str(match["id"]))
+        pairs: Pairs = []
+        for kind in _SEARCHED:
+            ids = found.get(convert.ENTITY_TYPES[kind], [])
+            filters: dict[str, Any] = {"id": ids}
+            if project_id is not None and kind == "project":
+                filters["id"] = [i for i in ids if i == str(project_id)]
+            elif project_id is not None:  # a person: on the project's team
+                filters["project_id"] = project_id
+            if filters["id"]:
+                pairs += [(kind, record) for record in self.list(kind, filters)]
+        return pairs
 
     def add_playlist_entry(
         self, playlist_id: str, entity_id: str, preview_id: str | None
