@@ -36,6 +36,7 @@ import functools
 import json
 import pickle
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +78,10 @@ def write_schema_pickles(folder: Path) -> tuple[Path, Path]:
 class SharedSite:
     """The data of one site: mockgun's database, the files, one lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.lock = threading.RLock()
+        #: the time stamped on new rows (a fixed one makes recorded payloads stable)
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.db: dict[str, dict[int, dict[str, Any]]] | None = None
         self.files: dict[tuple[str, int, str | None], bytes] = {}
         #: every call made, with its arguments: (method, args, keyword arguments)
@@ -116,7 +119,7 @@ class MockSiteClient(mockgun.Shotgun):  # type: ignore[misc]
     def create(self, entity_type: str, data: dict[str, Any], return_fields: Any = None) -> Any:
         made = mockgun.Shotgun.create(self, entity_type, data, return_fields)
         row = self._db[entity_type][made["id"]]
-        now = dt.datetime.now(dt.timezone.utc)
+        now = self.site.clock()
         for field in ("created_at", "updated_at"):
             if field in row:
                 row[field] = now
