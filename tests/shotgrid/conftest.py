@@ -10,7 +10,7 @@ checks no credentials).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,6 +19,7 @@ import pytest
 from shotgun_api3.lib import mockgun  # in the dev extra: a missing SDK fails, never skips
 
 import gadget
+from gadget.config import TrackerConfig
 from gadget.trackers.registry import register
 from gadget.trackers.shotgrid import ShotGridTracker
 from gadget.trackers.shotgrid.client import ClientFactory
@@ -117,3 +118,54 @@ def collision(gadget_session: gadget.Session) -> Collision:
     # the session checks uniqueness on entity_kind too (unique_keys): no AlreadyExists
     on_asset = asset.tasks.new(task_type=step)
     return Collision(project.name, shot.name, asset.name, on_shot.id, on_asset.id, shot.id)
+
+
+#: decides, before a client call runs, whether it fails: (method, args, kwargs)
+#: -> an exception to raise, or None to let the call through
+Refusal = Callable[[str, tuple[Any, ...], dict[str, Any]], Exception | None]
+
+
+class _Refusing:
+    """A client that raises what ``refuse`` says before a call reaches the
+    site (a failure a real site shows and mockgun never does)."""
+
+    def __init__(self, inner: MockSiteClient, refuse: Refusal) -> None:
+        self._inner = inner
+        self._refuse = refuse
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._inner, name)
+        if not callable(method) or name.startswith("_"):
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            failure = self._refuse(name, args, kwargs)
+            if failure is not None:
+                raise failure
+            return method(*args, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def refusing_session(
+    shotgrid_tracker_class: type[ShotGridTracker], shotgrid_site: SharedSite
+) -> Iterator[Callable[[Refusal], gadget.Session]]:
+    """Sessions on the tests' site whose client refuses the calls a function
+    picks: ``refusing_session(lambda method, args, kwargs: error or None)``."""
+    opened: list[gadget.Session] = []
+
+    def make(refuse: Refusal) -> gadget.Session:
+        class Refusing(shotgrid_tracker_class):  # type: ignore[valid-type,misc]
+            client_factory = staticmethod(
+                lambda url, kw: _Refusing(MockSiteClient(shotgrid_site, url, **kw), refuse)
+            )
+
+        tracker = Refusing(TrackerConfig(url=SITE_URL, login=LOGIN, password="pw"))
+        tracker.open()
+        opened.append(gadget.Session(tracker))
+        return opened[-1]
+
+    yield make
+    for session in opened:
+        session.close()

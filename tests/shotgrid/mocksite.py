@@ -15,6 +15,13 @@ with what gadget's tests add by hand, listed in its ``_about``).
   ``attachments``), as a real site does;
 - ``schema_field_update`` of a field's ``valid_values`` (how gadget adds an
   asset type or a status code on a real site; mockgun has no schema writes);
+- ``text_search`` (mockgun has none): an entity matches when its display
+  name (``code``, or ``name`` for a Project or a HumanUser) contains the
+  text, ignoring case, among the rows each entity type's filters find;
+  ``project_ids`` keeps the rows of those projects; fewer than three
+  characters are refused, as a real site refuses them. A real site's
+  search engine matches words its own way: this double answers only for
+  what gadget's tests search (whole names);
 - ``created_at`` / ``updated_at`` stamped as a real server does;
 - values of ``color`` fields (``"r,g,b"`` strings) taken, as a real site takes
   them (mockgun refuses the type as not implemented);
@@ -29,6 +36,7 @@ import functools
 import json
 import pickle
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +78,10 @@ def write_schema_pickles(folder: Path) -> tuple[Path, Path]:
 class SharedSite:
     """The data of one site: mockgun's database, the files, one lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.lock = threading.RLock()
+        #: the time stamped on new rows (a fixed one makes recorded payloads stable)
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.db: dict[str, dict[int, dict[str, Any]]] | None = None
         self.files: dict[tuple[str, int, str | None], bytes] = {}
         #: every call made, with its arguments: (method, args, keyword arguments)
@@ -109,7 +119,7 @@ class MockSiteClient(mockgun.Shotgun):  # type: ignore[misc]
     def create(self, entity_type: str, data: dict[str, Any], return_fields: Any = None) -> Any:
         made = mockgun.Shotgun.create(self, entity_type, data, return_fields)
         row = self._db[entity_type][made["id"]]
-        now = dt.datetime.now(dt.timezone.utc)
+        now = self.site.clock()
         for field in ("created_at", "updated_at"):
             if field in row:
                 row[field] = now
@@ -132,6 +142,38 @@ class MockSiteClient(mockgun.Shotgun):  # type: ignore[misc]
         for name, value in properties.items():
             field["properties"].setdefault(name, {})["value"] = value
         return True
+
+    @_locked
+    def text_search(
+        self,
+        text: str,
+        entity_types: dict[str, list[Any]],
+        project_ids: list[int] | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
+        if len(text) < 3:
+            raise mockgun.ShotgunError("text_search needs at least three characters")
+        needle = text.lower()
+        matches = []
+        for entity_type, filters in entity_types.items():
+            name = "name" if entity_type in ("Project", "HumanUser") else "code"
+            fields = [name, *(["project"] if "project" in self._schema[entity_type] else [])]
+            for row in mockgun.Shotgun.find(self, entity_type, filters, fields):
+                project = row.get("project") or {}
+                if project_ids is not None and entity_type != "HumanUser":
+                    ident = row["id"] if entity_type == "Project" else project.get("id")
+                    if ident not in project_ids:
+                        continue
+                if needle in str(row.get(name) or "").lower():
+                    matches.append(
+                        {
+                            "type": entity_type,
+                            "id": row["id"],
+                            "name": row.get(name),
+                            "project_id": project.get("id"),
+                        }
+                    )
+        return {"matches": matches[:limit] if limit else matches, "terms": [text]}
 
     @_locked
     def upload(

@@ -1,8 +1,11 @@
-"""The ShotGrid converter: payloads of a site's shape into records and back."""
+"""The ShotGrid converter: payloads into records and back. The payloads are
+recorded from mockgun on the tests' site (tests/shotgrid/payloads/README.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,7 +13,8 @@ from gadget.errors import ValidationError
 from gadget.trackers.shotgrid import convert
 from gadget.trackers.shotgrid.schema import SiteSchema
 
-from .mocksite import site_fields
+from . import record_payloads
+from .mocksite import SharedSite, site_fields
 
 URL = "https://site.shotgrid.test"
 
@@ -34,33 +38,38 @@ def site() -> SiteSchema:
     )
 
 
+def test_shotgrid_recorded_payloads_are_what_the_double_answers(
+    shotgrid_site: SharedSite, tmp_path: Path
+) -> None:
+    """The stored payloads are a recording, kept in step: see payloads/README.md."""
+    fresh = record_payloads.texts(record_payloads.record(tmp_path))
+    stored = {p.name: p.read_text() for p in record_payloads.FOLDER.glob("*.json")}
+    assert stored == fresh, "re-record: python -m tests.shotgrid.record_payloads"
+
+
+def _one(stored: str, **where: Any) -> dict[str, Any]:
+    """The recorded payload of ``stored`` (a kind, an entity type) whose fields hold ``where``."""
+    rows = [r for r in record_payloads.load(stored) if all(r.get(k) == v for k, v in where.items())]
+    assert len(rows) == 1, (stored, where, rows)
+    return rows[0]
+
+
 def test_shotgrid_shot_cut_in_out_is_the_frame_range(site: SiteSchema) -> None:
-    payload = {
-        "type": "Shot",
-        "id": 12,
-        "code": "sh010",
-        "project": {"type": "Project", "id": 3},
-        "sg_sequence": {"type": "Sequence", "id": 7},
-        "sg_cut_in": 1001,
-        "sg_cut_out": 1100,
-        "sg_cut_duration": 100,
-        "sg_fps": 24.0,
-        "sg_shotnumber": "010",
-        "sg_cut_order": None,
-        "description": "jump",
-    }
+    payload = _one("shot", code="sh0010")
     record = convert.to_record("shot", payload, site.of("shot"), URL)
     assert (record["id"], record["name"], record["project_id"], record["sequence_id"]) == (
-        "12",
-        "sh010",
-        "3",
-        "7",
+        str(payload["id"]),
+        "sh0010",
+        str(payload["project"]["id"]),
+        str(payload["sg_sequence"]["id"]),
     )
     assert (record["frame_in"], record["frame_out"], record["nb_frames"]) == (1001, 1100, 100)
-    assert record["fps"] == 24.0
+    assert record["fps"] == 24.0 and record["description"] == "jump"
+    assert record["preview_id"] == str(payload["sg_main_version"]["id"])
     # the site's own sg_* fields that are set, under their key without "sg_"
     assert record["custom_data"] == {"shotnumber": "010"}
-    assert record["url"] == f"{URL}/detail/Shot/12"
+    assert record["url"] == f"{URL}/detail/Shot/{payload['id']}"
+    assert record["created_at"] == record_payloads.STAMP
     data = convert.to_shotgrid(
         "shot", {"frame_in": 1, "frame_out": 48, "sequence_id": "7"}, site.of("shot")
     )
@@ -74,28 +83,17 @@ def test_shotgrid_shot_cut_in_out_is_the_frame_range(site: SiteSchema) -> None:
 
 def test_shotgrid_task_says_its_entity_kind(site: SiteSchema) -> None:
     """A Shot and an Asset may share an id: the record says which it is."""
-    base = {
-        "type": "Task",
-        "content": "main",
-        "step": {"type": "Step", "id": 4},
-        "sg_status_list": "ip",
-        "task_assignees": [{"type": "HumanUser", "id": 9}, {"type": "Group", "id": 9}],
-        "start_date": "2026-03-02",
-        "due_date": None,
-        "est_in_mins": 360,
-    }
-    on_shot = convert.to_record(
-        "task", {**base, "id": 1, "entity": {"type": "Shot", "id": 5}}, site.of("task"), URL
-    )
-    on_asset = convert.to_record(
-        "task", {**base, "id": 2, "entity": {"type": "Asset", "id": 5}}, site.of("task"), URL
-    )
-    assert (on_shot["entity_id"], on_shot["entity_kind"]) == ("5", "shot")
-    assert (on_asset["entity_id"], on_asset["entity_kind"]) == ("5", "asset")
-    assert on_shot["status_id"] == "ip" and on_shot["task_type_id"] == "4"
-    assert on_shot["assignee_ids"] == ["9"]  # groups are not people
+    on_shot = convert.to_record("task", _one("task", content="main"), site.of("task"), URL)
+    on_asset = convert.to_record("task", _one("task", content="turntable"), site.of("task"), URL)
+    assert on_shot["entity_id"] == on_asset["entity_id"]  # Shot 1 and Asset 1
+    assert (on_shot["entity_kind"], on_asset["entity_kind"]) == ("shot", "asset")
+    assert on_shot["status_id"] == "rev" and on_shot["task_type_id"] == on_asset["task_type_id"]
+    jane = _one("person", login="jane.doe@example.com")
+    assert on_shot["assignee_ids"] == [str(jane["id"])] and on_asset["assignee_ids"] == []
     assert on_shot["start_date"] == dt.date(2026, 3, 2)
+    assert on_shot["due_date"] == dt.date(2026, 3, 20) and on_asset["due_date"] is None
     assert on_shot["estimation"] == dt.timedelta(hours=6)
+    assert on_shot["description"] == "blocking then spline"
     data = convert.to_shotgrid(
         "task",
         {"entity_id": "5", "estimation": dt.timedelta(hours=2), "due_date": dt.date(2026, 4, 1)},
@@ -109,17 +107,19 @@ def test_shotgrid_task_says_its_entity_kind(site: SiteSchema) -> None:
     }
 
 
-def test_shotgrid_step_is_a_task_type(site: SiteSchema) -> None:
-    payload = {
-        "type": "Step",
-        "id": 2,
-        "code": "Animation",
-        "short_name": "Anm",
-        "entity_type": "Shot",
-        "color": "255,128,0",
-        "list_order": 3,
+def test_shotgrid_task_assignees_are_people_not_groups(site: SiteSchema) -> None:
+    payload = _one("task", content="main")
+    grouped = {
+        **payload,
+        "task_assignees": [*payload["task_assignees"], {"type": "Group", "id": 9}],
     }
-    record = convert.to_record("task_type", payload, site.of("task_type"), URL)
+    record = convert.to_record("task", grouped, site.of("task"), URL)
+    assert record["assignee_ids"] == [str(payload["task_assignees"][0]["id"])]
+
+
+def test_shotgrid_step_is_a_task_type(site: SiteSchema) -> None:
+    record = convert.to_record("task_type", _one("task_type"), site.of("task_type"), URL)
+    assert (record["name"], record["short_name"]) == ("Animation", "Anm")
     assert record["for_shots"] is True and record["for_entity"] == "Shot"
     assert record["color"] == "#ff8000" and record["priority"] == 3
     back = convert.to_shotgrid(
@@ -129,19 +129,94 @@ def test_shotgrid_step_is_a_task_type(site: SiteSchema) -> None:
 
 
 def test_shotgrid_project_status_and_type(site: SiteSchema) -> None:
-    payload = {
-        "type": "Project",
-        "id": 1,
-        "name": "Pilot",
-        "archived": True,
-        "sg_type": "TV Series",
-    }
-    record = convert.to_record("project", payload, site.of("project"), URL)
-    assert (record["status"], record["production_type"]) == ("closed", "tvshow")
+    record = convert.to_record("project", _one("project"), site.of("project"), URL)
+    assert (record["name"], record["status"], record["production_type"]) == (
+        "Pilot",
+        "closed",
+        "tvshow",
+    )
+    assert record["fps"] == 24.0
     data = convert.to_shotgrid(
         "project", {"status": "open", "production_type": "featurefilm"}, site.of("project")
     )
     assert data == {"archived": False, "sg_type": "Feature Film"}
+
+
+def test_shotgrid_episode_sequence_and_asset(site: SiteSchema) -> None:
+    episode = convert.to_record("episode", _one("episode"), site.of("episode"), URL)
+    sequence = convert.to_record("sequence", _one("sequence"), site.of("sequence"), URL)
+    asset = convert.to_record("asset", _one("asset"), site.of("asset"), URL)
+    assert episode["name"] == "E01" and sequence["episode_id"] == episode["id"]
+    assert (sequence["name"], sequence["description"]) == ("sq010", "the chase")
+    assert (asset["name"], asset["asset_type_id"], asset["description"]) == (
+        "Hero",
+        "Character",
+        "the lead",
+    )
+    assert asset["project_id"] == sequence["project_id"] == episode["project_id"]
+
+
+def test_shotgrid_note_is_a_comment(site: SiteSchema) -> None:
+    payload = _one("comment")
+    record = convert.to_record("comment", payload, site.of("comment"), URL)
+    task = _one("task", content="main")
+    assert (record["text"], record["status_id"]) == ("blocking pass\nhands next", "rev")
+    assert record["task_id"] == str(task["id"])
+    assert record["author_id"] == str(payload["user"]["id"])
+    assert record["checklist"] == [
+        {"text": "fix hands", "checked": False},
+        {"text": "fix feet", "checked": True},
+    ]
+    # previews and attachments are embedded by the tracker (publishing.embed)
+    assert (record["previews"], record["attachments"]) == ([], [])
+
+
+def test_shotgrid_version_is_a_preview_and_attachment_a_file(site: SiteSchema) -> None:
+    version = _one("preview")
+    preview = convert.to_record("preview", version, site.of("preview"), URL)
+    assert (preview["name"], preview["extension"], preview["status"]) == ("render", "png", "ready")
+    assert (preview["width"], preview["height"]) == (8, 4)
+    assert preview["comment_id"] == str(_one("comment")["id"])
+    assert preview["task_id"] == str(_one("task", content="main")["id"])
+    pdf = convert.to_record(
+        "attachment", _one("attachment", filename="notes.pdf"), site.of("attachment"), URL
+    )
+    assert (pdf["name"], pdf["extension"], pdf["size"]) == ("notes.pdf", "pdf", 14)
+    movie = version["sg_uploaded_movie"]
+    assert _one("attachment", id=movie["id"])["filename"] == "render.png"
+
+
+def test_shotgrid_person_department_and_playlist(site: SiteSchema) -> None:
+    john = convert.to_record(
+        "person", _one("person", login="john.smith@example.com"), site.of("person"), URL
+    )
+    anim = convert.to_record("department", _one("department", name="Animation"), {}, URL)
+    assert (john["first_name"], john["last_name"], john["email"]) == (
+        "John",
+        "Smith",
+        "john.smith@example.com",
+    )
+    assert john["active"] is True and john["role"] == "user"
+    assert john["department_ids"] == [anim["id"]]  # HumanUser.department: the first one
+    assert anim["color"] == "#ff8000"
+    playlist = convert.to_record("playlist", _one("playlist"), site.of("playlist"), URL)
+    assert (playlist["name"], playlist["for_entity"], playlist["for_client"]) == (
+        "Daily",
+        "shot",
+        False,
+    )
+    assert playlist["entries"] == []  # the Versions' entities: relations.embed_entries
+
+
+def test_shotgrid_time_log_casting_and_status(site: SiteSchema) -> None:
+    logged = convert.time_spent_record(_one("TimeLog"))
+    assert logged["date"] == dt.date(2026, 3, 3)
+    assert logged["duration"] == dt.timedelta(hours=2)
+    cast = convert.casting_entry(_one("AssetShotConnection"))
+    assert cast == {"asset_id": str(_one("asset")["id"]), "nb_occurences": 2, "label": ""}
+    review = convert.status_record("rev", _one("Status", code="rev"))
+    assert (review["id"], review["name"], review["color"]) == ("rev", "Review", "#787878")
+    assert review["is_feedback_request"] and not review["is_done"]
 
 
 def test_shotgrid_statuses_and_asset_types_are_list_values() -> None:

@@ -3,6 +3,8 @@ secrets kept out (failures a real site shows and mockgun cannot)."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import shotgun_api3
 
@@ -67,3 +69,53 @@ def test_shotgrid_a_failed_call_names_no_payload() -> None:
         connection.call("batch", payload)
     assert "batch" in str(caught.value)
     assert "s3cr3t" not in str(caught.value)
+
+
+class _Client:
+    """A stand-in client: it records being closed (mockgun has no close())."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.config = type("Config", (), {"timeout_secs": None})()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _in_thread(connection: ShotGridConnection, made: list[_Client], go: threading.Event) -> None:
+    made.append(connection.sg)
+    go.wait()  # alive while the main thread closes the connection
+    made.append(connection.sg)
+
+
+def test_shotgrid_close_closes_every_threads_client() -> None:
+    connection = ShotGridConnection("https://site.test", {}, lambda site, kw: _Client())
+    mine = connection.sg
+    made: list[_Client] = []
+    go = threading.Event()
+    other = threading.Thread(target=_in_thread, args=(connection, made, go))
+    other.start()
+    try:
+        while not made:  # the other thread has its client
+            go.wait(0.01)
+        assert made[0] is not mine
+        connection.close()
+    finally:
+        go.set()
+        other.join()
+    assert mine.closed and made[0].closed
+    assert made[1] is not made[0] and not made[1].closed  # a new one after close()
+    assert connection.sg is not mine  # and in this thread too
+
+
+def test_shotgrid_client_of_an_ended_thread_is_closed() -> None:
+    connection = ShotGridConnection("https://site.test", {}, lambda site, kw: _Client())
+    made: list[_Client] = []
+    done = threading.Event()
+    done.set()
+    other = threading.Thread(target=_in_thread, args=(connection, made, done))
+    other.start()
+    other.join()
+    assert not made[0].closed
+    _ = connection.sg  # a client made in another thread closes the ended thread's
+    assert made[0].closed

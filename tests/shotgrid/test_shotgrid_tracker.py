@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -281,3 +282,28 @@ def test_shotgrid_a_failed_open_can_be_tried_again(
         assert tracker.whoami()["id"]
     finally:
         tracker.close()
+
+
+def test_shotgrid_two_sessions_adding_list_values_keep_each_others(
+    shotgrid_tracker_class: type[ShotGridTracker],
+) -> None:
+    """Asset types and status codes are the valid values of a list field: each
+    session adds to what the site holds now, not to what it read at connection."""
+    tag = uuid.uuid4().hex[:6]
+    with (
+        gadget.connect(SITE_URL, login=LOGIN, password="pw") as one,
+        gadget.connect(SITE_URL, login=LOGIN, password="pw") as two,
+    ):
+        assert one.tracker.schema and two.tracker.schema  # both read the site at connection
+        one.asset_types.new(name=f"Crowd{tag}")
+        two.asset_types.new(name=f"Vfx{tag}")
+        one.task_statuses.new(short_name=f"a{tag}", name="Approved here")
+        two.task_statuses.new(short_name=f"b{tag}", name="Approved there")
+        with pytest.raises(ValidationError, match="exists"):  # one's, seen by two
+            two.tracker.create("asset_type", {"name": f"Crowd{tag}"})
+    with gadget.connect(SITE_URL, login=LOGIN, password="pw") as fresh:
+        types = {t.name for t in fresh.asset_types}
+        assert {f"Crowd{tag}", f"Vfx{tag}"} <= types
+        assert {"Character", "Prop"} <= types  # the site's own are kept too
+        codes = {s.short_name for s in fresh.task_statuses}
+        assert {f"a{tag}", f"b{tag}", "wtg", "fin"} <= codes

@@ -75,7 +75,13 @@ def converted(what: str) -> Iterator[None]:
 
 
 class ShotGridConnection:
-    """One ``Shotgun`` client per thread, all with the same credentials."""
+    """One ``Shotgun`` client per thread, all with the same credentials.
+
+    Every client made is kept with its thread until :meth:`close`, which
+    closes them all (not only the calling thread's); a thread using the
+    connection after that gets a new client. A client whose thread has ended
+    is closed when the next client is made.
+    """
 
     def __init__(
         self,
@@ -89,20 +95,31 @@ class ShotGridConnection:
         self._credentials = credentials
         self._factory = factory
         self._local = threading.local()
+        self._clients_lock = threading.Lock()
+        #: every open client, with the thread it serves
+        self._clients: list[tuple[threading.Thread, Any]] = []
+        #: bumped by close(): a thread's client of an older generation is closed
+        self._generation = 0
 
     def __repr__(self) -> str:
         return f"ShotGridConnection({mask_url(self.site)!r})"
 
     @property
     def sg(self) -> Any:
-        """This thread's client, made on first use."""
+        """This thread's client, made on first use (and after :meth:`close`)."""
         client = getattr(self._local, "client", None)
-        if client is None:
+        if client is None or self._local.generation != self._generation:
             with converted("the login"):
                 client = self._factory(self.site, dict(self._credentials))
             if self.timeout is not None:  # the socket timeout of every request
                 client.config.timeout_secs = self.timeout
-            self._local.client = client
+            with self._clients_lock:
+                ended = [c for t, c in self._clients if not t.is_alive()]
+                self._clients = [(t, c) for t, c in self._clients if t.is_alive()]
+                self._clients.append((threading.current_thread(), client))
+                self._local.client, self._local.generation = client, self._generation
+            for old in ended:  # no thread can use these any more
+                _close(old)
         return client
 
     def find(self, entity_type: str, filters: list[Any], fields: list[str], **kw: Any) -> Any:
@@ -117,9 +134,18 @@ class ShotGridConnection:
             return getattr(self.sg, method)(*args, **kwargs)
 
     def close(self) -> None:
-        client = getattr(self._local, "client", None)
+        """Close the client of every thread."""
+        with self._clients_lock:
+            clients = [c for _, c in self._clients]
+            self._clients = []
+            self._generation += 1
         self._local.client = None
-        close = getattr(client, "close", None)
-        if callable(close):
-            with contextlib.suppress(Exception):
-                close()
+        for client in clients:
+            _close(client)
+
+
+def _close(client: Any) -> None:
+    close = getattr(client, "close", None)
+    if callable(close):
+        with contextlib.suppress(Exception):
+            close()

@@ -135,7 +135,7 @@ FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("active", "sg_status_list"),
     ),
     "department": (("name", "name"), ("color", "color")),
-    "playlist": (("name", "code"), ("project_id", "project"), ("entries", "versions")),
+    "playlist": (("name", "code"), ("project_id", "project"), ("for_entity", "sg_for_entity")),
 }
 #: ShotGrid fields every read asks for besides the renamed ones
 EXTRA_READ: dict[str, tuple[str, ...]] = {
@@ -144,6 +144,7 @@ EXTRA_READ: dict[str, tuple[str, ...]] = {
     "comment": ("note_links", "attachments", "created_at"),
     "preview": ("entity", "sg_uploaded_movie", "frame_count", "created_at"),
     "attachment": ("this_file", "file_extension"),
+    "playlist": ("versions",),
 }
 #: the link fields: gadget field -> the entity type linked (None: the record says)
 LINKS: dict[str, dict[str, str | None]] = {
@@ -164,7 +165,7 @@ LINKS: dict[str, dict[str, str | None]] = {
     "playlist": {"project_id": "Project"},
 }
 #: gadget fields held by a multi-entity field (the others link one entity)
-MULTI = frozenset({"assignee_ids", "task_id", "comment_id", "entries"})
+MULTI = frozenset({"assignee_ids", "task_id", "comment_id"})
 #: Project.sg_type values of gadget's production types
 PRODUCTION_TYPES: dict[str, str] = {
     "short": "Short Film",
@@ -315,9 +316,7 @@ def to_record(kind: str, payload: Payload, site_fields: Mapping[str, Any], url: 
         if name in links:
             if isinstance(value, list):
                 ids = [gid(v) for v in value or () if isinstance(v, dict)]
-                record[name] = (
-                    ids if name.endswith("_ids") or name == "entries" else (ids[0] if ids else None)
-                )
+                record[name] = ids if name.endswith("_ids") else (ids[0] if ids else None)
             else:
                 record[name] = gid(value)
         else:
@@ -402,8 +401,9 @@ def _read_department(record: Record, payload: Payload) -> None:
 
 
 def _read_playlist(record: Record, payload: Payload) -> None:
-    record["entries"] = []
-    record["for_entity"] = "shot"
+    record["entries"] = []  # the Versions' entities: see relations.embed_entries
+    kind = payload.get("sg_for_entity")
+    record["for_entity"] = ENTITY_KINDS.get(kind) if isinstance(kind, str) else None
     record["for_client"] = False
 
 
@@ -495,8 +495,8 @@ def to_shotgrid(
                 f"a ShotGrid {kind.replace('_', ' ')} cannot hold {name} (no such field)"
             )
         if field not in site_fields:
-            if value is None:
-                continue
+            if value is None or (kind == "playlist" and name == "for_entity" and value == "shot"):
+                continue  # a playlist is for shots unless the site can say otherwise
             raise ValidationError(
                 f"this ShotGrid site has no field {ENTITY_TYPES[kind]}.{field} "
                 f"to hold the {kind.replace('_', ' ')}'s {name}"
@@ -541,6 +541,8 @@ def _write_value(
         return color_out(value)
     if kind == "person" and name == "active":
         return "act" if value else "dis"
+    if kind == "playlist" and name == "for_entity":
+        return ENTITY_TYPES.get(str(value), value)
     if kind == "comment" and name == "checklist":
         return {"items": list(value)}
     if kind == "asset" and name == "asset_type_id":

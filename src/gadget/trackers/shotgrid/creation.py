@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from gadget.errors import NotFound, ValidationError
+from gadget.errors import NotFound, PartialWrite, ValidationError
 from gadget.trackers.base import Record, Records, Tracker
 from gadget.trackers.shotgrid import convert
 from gadget.trackers.shotgrid.queries import as_list
+from gadget.trackers.shotgrid.schema import normalize
 
 if TYPE_CHECKING:
     from gadget.trackers.shotgrid.tracker import ShotGridTracker
@@ -43,8 +44,27 @@ def create(tracker: ShotGridTracker, kind: str, fields: Mapping[str, Any]) -> Re
     entity_type = convert.ENTITY_TYPES[kind]
     made = tracker.connection.call("create", entity_type, data)
     if departments:
-        tracker.set_departments(str(made["id"]), departments)
+        add_departments(tracker, str(made["id"]), departments)
     return tracker.get(kind, str(made["id"]))
+
+
+def add_departments(tracker: ShotGridTracker, person_id: str, departments: list[str]) -> None:
+    """A new person's departments, all in one batch; when it fails, the person
+    is deleted again (nothing is left) and the failure raised, or, when that
+    fails too, a PartialWrite names the person left without its departments."""
+    try:
+        tracker.connection.call("batch", tracker.department_requests(person_id, departments))
+    except Exception as failure:
+        try:
+            tracker.connection.call("delete", "HumanUser", int(person_id))
+        except Exception:
+            raise PartialWrite(
+                f"person {person_id} was created but its departments were not written "
+                f"({failure}), and it could not be deleted again",
+                "person",
+                [person_id],
+            ) from failure
+        raise
 
 
 def check_links(tracker: ShotGridTracker, kind: str, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -97,15 +117,29 @@ def create_list_value(
     tracker: ShotGridTracker, where: tuple[str, str], value: str, kind: str
 ) -> Record:
     """Add a value to a list field of the site's schema (an asset type, a
-    status code): ``schema_field_update`` with the valid values and it."""
-    values = tracker.schema.valid_values(*where)
+    status code): ``schema_field_update`` with the valid values and it.
+
+    The field's valid values are read afresh (``schema_field_read``) right
+    before the update, not taken from the schema read at connection: a
+    value another session added since is kept, not written over."""
+    values = current_valid_values(tracker, where)
     if value in values:
         raise ValidationError(f"the {kind.replace('_', ' ')} {value!r} exists")
     tracker.connection.call(
         "schema_field_update", where[0], where[1], {"valid_values": [*values, value]}
     )
-    tracker.schema.add_valid_value(*where, value)
+    tracker.schema.set_valid_values(*where, [*values, value])
     return tracker.get(kind, value)
+
+
+def current_valid_values(tracker: ShotGridTracker, where: tuple[str, str]) -> list[str]:
+    """A list field's valid values as the site holds them now (one
+    ``schema_field_read``); the tracker's schema learns them too."""
+    entity_type, field = where
+    answer = tracker.connection.call("schema_field_read", entity_type, field)
+    values: list[str] = normalize({entity_type: answer})[entity_type][field]["valid_values"]
+    tracker.schema.set_valid_values(entity_type, field, values)
+    return values
 
 
 def create_status(tracker: ShotGridTracker, fields: Mapping[str, Any]) -> Record:
@@ -122,7 +156,7 @@ def create_status(tracker: ShotGridTracker, fields: Mapping[str, Any]) -> Record
             f"{code!r} comes from the code table or the option status_roles "
             "(docs/shotgrid.md)"
         )
-    if code in tracker.schema.valid_values(*convert.TASK_STATUS_FIELD):
+    if code in current_valid_values(tracker, convert.TASK_STATUS_FIELD):
         raise ValidationError(f"the task status {code!r} exists")
     existing = tracker.connection.find("Status", [["code", "is", code]], ["code"])
     if not existing:

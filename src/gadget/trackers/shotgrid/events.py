@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from gadget.errors import GadgetError
 from gadget.trackers.base import Record
 from gadget.trackers.shotgrid import convert
 
@@ -62,8 +63,16 @@ def event_record(payload: dict[str, Any]) -> Record:
 
 
 class ShotGridEvents:
-    """The events of one ShotGrid site: :meth:`on`, :meth:`poll`, :meth:`run` /
-    :meth:`start`, :meth:`stop`."""
+    """The events of one ShotGrid site: :meth:`on`, :meth:`off`, :meth:`poll`,
+    :meth:`run` / :meth:`start`, :meth:`stop`.
+
+    Safe to use from several threads: one round of :meth:`poll` runs at a
+    time, so no entry is handed out twice, and :meth:`stop` ends the polling
+    whenever it is called, even before the poller thread has begun. A round
+    that fails in :meth:`run` or on the :meth:`start` thread is logged on
+    ``gadget.shotgrid.events`` and kept in :attr:`last_error`, and polling
+    goes on at the next interval; :meth:`poll` called directly raises it.
+    """
 
     def __init__(
         self, connection: ShotGridConnection, since: int | None = None, interval: float = 5.0
@@ -72,8 +81,13 @@ class ShotGridEvents:
         self.interval = interval
         self._handlers: dict[str, list[Handler]] = {}
         self._lock = threading.RLock()
-        self._stopping = threading.Event()
+        #: held for a whole round: the read, the new last id, the handlers
+        self._polling = threading.RLock()
+        #: set by stop(): the stop signal of the running loop (a new one per run)
+        self._stopping: threading.Event | None = None
         self._thread: threading.Thread | None = None
+        #: the failure of the last round of the loop, None after a round that worked
+        self.last_error: Exception | None = None
         self.last_id = since if since is not None else self._newest()
 
     def __repr__(self) -> str:
@@ -85,6 +99,12 @@ class ShotGridEvents:
         )
         return int(found[0]["id"]) if found else 0
 
+    @property
+    def running(self) -> bool:
+        """True while a loop (:meth:`run` or the :meth:`start` thread) polls."""
+        with self._lock:
+            return self._stopping is not None and not self._stopping.is_set()
+
     def on(self, event: str, handler: Handler | None = None) -> Any:
         """Call ``handler`` for each ``event`` (``"*"``: every one); a decorator without it."""
 
@@ -95,43 +115,93 @@ class ShotGridEvents:
 
         return add(handler) if handler is not None else add
 
+    def off(self, event: str, handler: Handler | None = None) -> None:
+        """Remove one handler (or all handlers) of ``event``."""
+        with self._lock:
+            if handler is None:
+                self._handlers.pop(event, None)
+            elif handler in self._handlers.get(event, []):
+                self._handlers[event].remove(handler)
+
     def poll(self) -> list[Record]:
-        """One round: the entries after the last one seen, handed to the handlers."""
-        found = self._conn.find(
-            "EventLogEntry",
-            [["id", "greater_than", self.last_id]],
-            FIELDS,
-            order=[{"field_name": "id", "direction": "asc"}],
-        )
-        records = [event_record(p) for p in found]
-        for record in records:
-            self.last_id = max(self.last_id, int(record["id"]))
-            with self._lock:
-                handlers = [*self._handlers.get(record["event"], ()), *self._handlers.get(ANY, ())]
-            for handler in handlers:
-                try:
-                    handler(record)
-                except Exception:  # one handler's failure stops neither the others nor the loop
-                    logger.exception("handler of %s failed", record["event"])
-        return records
+        """One round: the entries after the last one seen, handed to the handlers.
+
+        Raises the gadget error of a failed read (nothing is then handed out,
+        and the next round reads the same entries again)."""
+        with self._polling:
+            found = self._conn.find(
+                "EventLogEntry",
+                [["id", "greater_than", self.last_id]],
+                FIELDS,
+                order=[{"field_name": "id", "direction": "asc"}],
+            )
+            records = [event_record(p) for p in found]
+            for record in records:
+                self.last_id = max(self.last_id, int(record["id"]))
+                with self._lock:
+                    handlers = [
+                        *self._handlers.get(record["event"], ()),
+                        *self._handlers.get(ANY, ()),
+                    ]
+                for handler in handlers:
+                    try:
+                        handler(record)
+                    except Exception:  # one handler's failure stops neither the others nor the loop
+                        logger.exception("handler of %s failed", record["event"])
+            return records
 
     def run(self) -> None:
         """Poll every ``interval`` seconds until :meth:`stop` (blocks)."""
-        self._stopping.clear()
-        while not self._stopping.is_set():
-            self.poll()
-            self._stopping.wait(self.interval)
+        self._loop(self._begin())
 
-    def start(self) -> None:
+    def _begin(self) -> threading.Event:
+        """A new stop signal for a loop about to run; one loop at a time."""
+        with self._lock:
+            if self.running:
+                raise GadgetError("these ShotGrid events are already being polled")
+            self._stopping = threading.Event()
+            return self._stopping
+
+    def _loop(self, stopping: threading.Event) -> None:
+        while not stopping.is_set():
+            try:
+                self.poll()
+            except Exception as exc:  # logged and kept; the loop goes on
+                self.last_error = exc
+                logger.warning(
+                    "polling ShotGrid events failed (next try in %ss): %s: %s",
+                    self.interval,
+                    type(exc).__name__,
+                    exc,
+                    exc_info=not isinstance(exc, GadgetError),
+                )
+            else:
+                self.last_error = None
+            stopping.wait(self.interval)
+
+    def start(self) -> ShotGridEvents:
         """:meth:`run` on a thread of its own; returns at once."""
-        if self._thread is None or not self._thread.is_alive():
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self.run, name="gadget-shotgrid-events")
-            self._thread.daemon = True
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive() and self.running:
+                return self
+            stopping = self._begin()
+            self._thread = threading.Thread(
+                target=self._loop, args=(stopping,), name="gadget-shotgrid-events", daemon=True
+            )
             self._thread.start()
+        return self
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
-        self._thread = None
+        """End the polling loop; returns once the poller thread has ended."""
+        with self._lock:
+            if self._stopping is not None:
+                self._stopping.set()
+            thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def __enter__(self) -> ShotGridEvents:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,12 +1,15 @@
 """Comments and their files on ShotGrid: a Note, its Versions, its Attachments.
 
-One publish (:func:`post`) is, in order: the task's status (and its retake
-count) when it changes, the ``Note`` (``tasks`` the task, ``note_links`` its
-entity), then per preview a ``Version`` (``sg_task``, ``entity``, ``notes``)
-and ``upload(..., field_name="sg_uploaded_movie")``, per attachment
-``upload("Note", id, path)`` (an ``Attachment`` the server links to the Note),
-and, asked for, the entity's thumbnail from the first preview
-(``upload_thumbnail``) with ``sg_main_version`` pointing at its Version.
+One publish (:func:`post`) is, in order: the ``Note`` (``tasks`` the task,
+``note_links`` its entity), in one ``batch`` with the task's status (and its
+retake count) when it changes, so the comment and its status land together
+or not at all; then per preview a ``Version`` (``sg_task``, ``entity``,
+``notes``) and ``upload(..., field_name="sg_uploaded_movie")``, per
+attachment ``upload("Note", id, path)`` (an ``Attachment`` the server links
+to the Note), and, asked for, the entity's thumbnail from the first preview
+(``upload_thumbnail``) with ``sg_main_version`` pointing at its Version. A
+failure after the Note is a :class:`~gadget.errors.PartialPublish` carrying
+the comment and naming the steps that landed and those that did not.
 
 Previews and attachments are embedded in comment records by
 :func:`embed`: one find of the Versions of the comments' tasks (the
@@ -21,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gadget.errors import ValidationError
+from gadget.errors import PartialPublish, ValidationError
 from gadget.trackers.base import CommentDraft, Record, Records
 from gadget.trackers.shotgrid import convert
 from gadget.trackers.shotgrid.queries import any_link
@@ -85,21 +88,68 @@ def post(tracker: ShotGridTracker, task_id: str, draft: CommentDraft) -> Record:
         change: dict[str, Any] = {"sg_status_list": status}
         if tracker.is_retake(status) and "sg_nb_retakes" in tracker.schema.of("task"):
             change["sg_nb_retakes"] = int(task["nb_retakes"] or 0) + 1
-        connection.call("update", "Task", int(task_id), change)
-    made = connection.call("create", "Note", note)
+        # the Note and the status it sets: one batch, one transaction on a real site
+        status_change = {
+            "request_type": "update",
+            "entity_type": "Task",
+            "entity_id": int(task_id),
+            "data": change,
+        }
+        note_create = {"request_type": "create", "entity_type": "Note", "data": note}
+        made = connection.call("batch", [note_create, status_change])[0]
+        landed = ["comment", "status"]
+    else:
+        made = connection.call("create", "Note", note)
+        landed = ["comment"]
     note_id = int(made["id"])
     total = sum(p.stat().st_size for p in (*draft.previews, *draft.attachments))
     sent = _Progress(draft.progress, total)
-    versions = []
-    for path, size in zip(draft.previews, sizes, strict=True):
-        versions.append(_post_preview(tracker, task, note_id, note, path, size))
-        sent(path)
-    for path in draft.attachments:
-        connection.call("upload", "Note", note_id, str(path), display_name=path.name)
-        sent(path)
-    if draft.set_main_preview and versions:
-        main_preview(tracker, task, versions[0], draft.previews[0])
+    try:
+        versions = []
+        for path, size in zip(draft.previews, sizes, strict=True):
+            versions.append(_post_preview(tracker, task, note_id, note, path, size))
+            sent(path)
+        landed += ["previews"] if draft.previews else []
+        for path in draft.attachments:
+            connection.call("upload", "Note", note_id, str(path), display_name=path.name)
+            sent(path)
+        landed += ["attachments"] if draft.attachments else []
+        if draft.set_main_preview and versions:
+            main_preview(tracker, task, versions[0], draft.previews[0])
+    except Exception as failure:
+        raise partial(tracker, draft, task_id, note_id, landed, failure) from failure
     return tracker.get("comment", str(note_id))
+
+
+def partial(
+    tracker: ShotGridTracker,
+    draft: CommentDraft,
+    task_id: str,
+    note_id: int,
+    landed: list[str],
+    failure: Exception,
+) -> PartialPublish:
+    """The error of a publish whose Note landed and a later step did not: the
+    comment record (or only its id, when it cannot be read back either), the
+    steps that landed and those that did not."""
+    asked = [
+        *(["previews"] if draft.previews else []),
+        *(["attachments"] if draft.attachments else []),
+        *(["main_preview"] if draft.set_main_preview and draft.previews else []),
+    ]
+    missing = [step for step in asked if step not in landed]
+    try:
+        comment: Any = tracker.get("comment", str(note_id))
+    except Exception:  # the site went away: the id is what is known
+        comment = {"id": str(note_id)}
+    return PartialPublish(
+        f"the comment {note_id} was posted on task {task_id}, but not its "
+        f"{', '.join(missing)}: {failure}",
+        comment,
+        landed,
+        missing,
+        getattr(draft, "key", None),
+    )
 
 
 class _Progress:

@@ -1,5 +1,6 @@
 """Relations between ShotGrid entities: casting (``AssetShotConnection``),
-time spent (``TimeLog``) and a project's team (``Project.users``)."""
+time spent (``TimeLog``), a project's team (``Project.users``) and the
+entries of playlists (``Playlist.versions``)."""
 
 from __future__ import annotations
 
@@ -135,3 +136,107 @@ def set_team_member(
         {"users": [convert.link("HumanUser", person_id, "person_id")]},
         multi_entity_update_modes={"users": "add" if member else "remove"},
     )
+
+
+# -- playlists ---------------------------------------------------------------
+def is_stand_in(version: Mapping[str, Any]) -> bool:
+    """A Version that stands for its entity alone in a playlist: no task, no
+    uploaded file (what :func:`add_playlist_entry` makes for an entity added
+    without a preview). It is no preview: preview reads leave it out."""
+    return not version.get("sg_task") and not version.get("sg_uploaded_movie")
+
+
+def embed_entries(tracker: ShotGridTracker, playlists: Records) -> None:
+    """Fill in the entries of playlist records from their Versions (one find
+    whatever the number of playlists): each entry is the Version's entity and,
+    unless the Version is a stand-in, the Version as its preview."""
+    wanted = sorted({int(v["id"]) for p in playlists for v in p["raw"].get("versions") or ()})
+    versions = {
+        v["id"]: v
+        for v in (
+            tracker.connection.find(
+                "Version", [["id", "in", wanted]], ["entity", "sg_task", "sg_uploaded_movie"]
+            )
+            if wanted
+            else []
+        )
+    }
+    for playlist in playlists:
+        entries, types = [], []
+        for link in playlist["raw"].get("versions") or ():
+            version = versions.get(link["id"])
+            if version is None or not version.get("entity"):
+                continue  # retired, or of no entity: nothing gadget can show
+            types.append(version["entity"]["type"])
+            entries.append(
+                {
+                    "entity_id": str(version["entity"]["id"]),
+                    "preview_id": None if is_stand_in(version) else str(version["id"]),
+                }
+            )
+        playlist["entries"] = entries
+        if playlist["for_entity"] is None:  # a site without Playlist.sg_for_entity
+            playlist["for_entity"] = convert.ENTITY_KINDS.get(types[0], "shot") if types else "shot"
+
+
+def add_playlist_entry(
+    tracker: ShotGridTracker, playlist_id: str, entity_id: str, preview_id: str | None
+) -> Record:
+    """Put a Version of the entity in the playlist: the preview's, or a stand-in
+    Version of the entity (no task, no file; one per entity, reused) when no
+    preview is given. An entity already in the playlist keeps its place and
+    takes the new Version. One update of ``Playlist.versions``."""
+    playlist = tracker.get("playlist", playlist_id)
+    kind = playlist["for_entity"] or "shot"
+    entity_type = convert.ENTITY_TYPES[kind]
+    entity = convert.link(entity_type, entity_id, f"{kind} id")
+    found = tracker.connection.find(entity_type, [["id", "is", entity["id"]]], ["code", "project"])
+    if not found:
+        raise NotFound(kind, {"id": entity_id})
+    if preview_id is not None:
+        version = tracker.connection.find(
+            "Version", [["id", "is", convert.sgid(preview_id, "preview_id")]], ["entity"]
+        )
+        if not version:
+            raise NotFound("preview", {"id": preview_id})
+        owner = version[0].get("entity") or {}
+        if (owner.get("type"), owner.get("id")) != (entity_type, entity["id"]):
+            raise ValidationError(
+                f"preview {preview_id} is a Version of {owner.get('type')} {owner.get('id')}, "
+                f"not of {kind} {entity_id}: a ShotGrid playlist entry is a Version of its "
+                "entity (nothing was written)"
+            )
+        version_id = int(preview_id)
+    else:
+        version_id = stand_in(tracker, entity, found[0])
+    current = [int(v["id"]) for v in playlist["raw"].get("versions") or ()]
+    of_entity = {
+        int(v["id"]) for v in tracker.connection.find("Version", [["entity", "is", entity]], ["id"])
+    }
+    versions = [version_id if v in of_entity else v for v in current]
+    if version_id not in versions:
+        versions.append(version_id)
+    tracker.connection.call(
+        "update",
+        "Playlist",
+        int(playlist_id),
+        {"versions": [{"type": "Version", "id": v} for v in dict.fromkeys(versions)]},
+    )
+    return tracker.get("playlist", playlist_id)
+
+
+def stand_in(tracker: ShotGridTracker, entity: Mapping[str, Any], row: Mapping[str, Any]) -> int:
+    """The stand-in Version of an entity: the one there is, else a new one."""
+    versions = tracker.connection.find(
+        "Version",
+        [["entity", "is", dict(entity)]],
+        ["sg_task", "sg_uploaded_movie"],
+        order=[{"field_name": "id", "direction": "asc"}],
+    )
+    for version in versions:
+        if is_stand_in(version):
+            return int(version["id"])
+    data: dict[str, Any] = {"code": row.get("code") or "", "entity": dict(entity)}
+    if row.get("project"):
+        data["project"] = row["project"]
+    return int(tracker.connection.call("create", "Version", data)["id"])

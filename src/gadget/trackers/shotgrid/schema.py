@@ -62,12 +62,9 @@ class SiteSchema:
     def valid_values(self, entity_type: str, field: str) -> list[str]:
         return list(self.fields.get(entity_type, {}).get(field, {}).get("valid_values", ()))
 
-    def add_valid_value(self, entity_type: str, field: str, value: str) -> list[str]:
-        values = self.valid_values(entity_type, field)
-        if value not in values:
-            values.append(value)
-        self.fields[entity_type][field]["valid_values"] = values
-        return values
+    def set_valid_values(self, entity_type: str, field: str, values: list[str]) -> None:
+        """What the site now lists for a field (read afresh, or just written)."""
+        self.fields[entity_type][field]["valid_values"] = list(values)
 
     def check_value(self, entity_type: str, field: str, value: Any, what: str) -> None:
         """Refuse a value of a list or status field that the site does not list."""

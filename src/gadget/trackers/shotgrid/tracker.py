@@ -21,7 +21,7 @@ from gadget.errors import (
     NotFound,
     ValidationError,
 )
-from gadget.trackers.base import CAPABILITIES, CommentDraft, Record, Records, Tracker
+from gadget.trackers.base import CAPABILITIES, CommentDraft, Pairs, Record, Records, Tracker
 from gadget.trackers.shotgrid import convert, creation, publishing, queries, relations
 from gadget.trackers.shotgrid.client import ClientFactory, ShotGridConnection, sdk_client
 from gadget.trackers.shotgrid.events import ShotGridEvents
@@ -30,6 +30,9 @@ from gadget.trackers.shotgrid.schema import SiteSchema, normalize
 
 _Strs = list[str]
 _Rows = list[dict[str, Any]]
+
+#: the kinds search() looks for, in the order it answers them
+_SEARCHED = ("project", "sequence", "shot", "asset", "person")
 
 #: what goes with a deleted entity, as on the other trackers (ShotGrid retires
 #: one entity at a time)
@@ -58,6 +61,8 @@ class ShotGridTracker(Tracker):
             "casting",
             "previews",
             "attachments",
+            "playlists",
+            "search",
         }
     )
     option_names: ClassVar[frozenset[str]] = frozenset({"sudo_as_login", "status_roles", "timeout"})
@@ -201,6 +206,10 @@ class ShotGridTracker(Tracker):
         order = [{"field_name": "id", "direction": "desc" if order_desc else "asc"}]
         found = self.connection.find(entity_type, filters, fields, order=order)
         records = [self._record(kind, p) for p in found]
+        if kind == "preview":  # a playlist's stand-in Version is no preview
+            records = [r for r in records if not relations.is_stand_in(r["raw"])]
+        if kind == "playlist" and records:
+            relations.embed_entries(self, records)
         if kind == "comment":
             publishing.embed(self, records)
         if kind == "attachment" and records:
@@ -426,7 +435,8 @@ class ShotGridTracker(Tracker):
 
     def person_fields(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], _Strs | None]:
         """A person's fields without its departments, and the departments: the
-        first is ``HumanUser.department``, all are written in ``Department.users``."""
+        first is ``HumanUser.department``, all are written in ``Department.users``
+        (:meth:`department_requests`)."""
         rest = dict(fields)
         if "department_ids" not in rest:
             return rest, None
@@ -434,28 +444,28 @@ class ShotGridTracker(Tracker):
         rest["department_ids"] = departments[:1]
         return rest, departments
 
-    def set_departments(self, person_id: str, departments: _Strs) -> None:
+    def department_requests(self, person_id: str, departments: _Strs) -> _Rows:
+        """The ``batch`` requests that make ``departments`` a person's, and only
+        those: one update of each Department whose ``users`` change (one find of
+        those holding the person now). Sent in one batch, one transaction on a
+        real server, they land all or none."""
         person = convert.link("HumanUser", person_id)
         current = self.connection.find(
             "Department", [any_link("users", ["HumanUser"], [person_id])], ["id"]
         )
         have = {str(d["id"]) for d in current}
-        for department in have - set(departments):
-            self.connection.call(
-                "update",
-                "Department",
-                int(department),
-                {"users": [person]},
-                multi_entity_update_modes={"users": "remove"},
-            )
-        for department in [d for d in departments if d not in have]:
-            self.connection.call(
-                "update",
-                "Department",
-                convert.sgid(department, "department_ids"),
-                {"users": [person]},
-                multi_entity_update_modes={"users": "add"},
-            )
+        changes = [(d, "remove") for d in sorted(have - set(departments), key=int)]
+        changes += [(d, "add") for d in departments if d not in have]
+        return [
+            {
+                "request_type": "update",
+                "entity_type": "Department",
+                "entity_id": convert.sgid(department, "department_ids"),
+                "data": {"users": [person]},
+                "multi_entity_update_modes": {"users": mode},
+            }
+            for department, mode in changes
+        ]
 
     def update(self, kind: str, id: str, fields: Mapping[str, Any]) -> Record:
         if kind in ("asset_type", "task_status"):
@@ -476,10 +486,24 @@ class ShotGridTracker(Tracker):
             merged.setdefault("frame_in", current["frame_in"])
             merged.setdefault("frame_out", current["frame_out"])
         data = self.write_payload(kind, merged, entity_kind=current.get("entity_kind"))
-        if data:
+        if departments is not None:  # the person and its departments: one batch
+            requests = (
+                [
+                    {
+                        "request_type": "update",
+                        "entity_type": "HumanUser",
+                        "entity_id": int(id),
+                        "data": data,
+                    }
+                ]
+                if data
+                else []
+            )
+            requests += self.department_requests(id, departments)
+            if requests:
+                self.connection.call("batch", requests)
+        elif data:
             self.connection.call("update", convert.ENTITY_TYPES[kind], int(id), data)
-        if departments is not None:
-            self.set_departments(id, departments)
         return self.get(kind, id)
 
     def delete(self, kind: str, id: str) -> None:
@@ -546,6 +570,43 @@ class ShotGridTracker(Tracker):
 
     def set_team_member(self, project_id: str, person_id: str, member: bool) -> None:
         relations.set_team_member(self, project_id, person_id, member)
+
+    def search(self, text: str, project_id: str | None = None) -> Pairs:
+        """``text_search`` over projects, sequences, shots, assets and people
+        (one call), then their records (one find per kind found). With
+        ``project_id``: that project, its sequences, shots and assets, and its
+        team. Blank text finds nothing; ShotGrid refuses fewer than three
+        characters, and so does this, before sending."""
+        needle = text.strip()
+        if not needle:
+            return []
+        if len(needle) < 3:
+            raise ValidationError(
+                f"ShotGrid searches text of three characters or more, not {text!r}"
+            )
+        types: dict[str, list[Any]] = {convert.ENTITY_TYPES[kind]: [] for kind in _SEARCHED}
+        answer = self.connection.call("text_search", needle, types)
+        found: dict[str, list[str]] = {}
+        for match in answer.get("matches") or ():
+            found.setdefault(str(match["type"]), []).append(str(match["id"]))
+        pairs: Pairs = []
+        for kind in _SEARCHED:
+            ids = found.get(convert.ENTITY_TYPES[kind], [])
+            filters: dict[str, Any] = {"id": ids}
+            if project_id is not None and kind == "project":
+                filters["id"] = [i for i in ids if i == str(project_id)]
+            elif project_id is not None:  # a person: on the project's team
+                filters["project_id"] = project_id
+            if filters["id"]:
+                pairs += [(kind, record) for record in self.list(kind, filters)]
+        return pairs
+
+    def add_playlist_entry(
+        self, playlist_id: str, entity_id: str, preview_id: str | None
+    ) -> Record:
+        """A Version of the entity joins ``Playlist.versions``: the preview's, or
+        the entity's stand-in Version (see relations.add_playlist_entry)."""
+        return relations.add_playlist_entry(self, playlist_id, entity_id, preview_id)
 
 
 assert ShotGridTracker.capabilities <= CAPABILITIES
