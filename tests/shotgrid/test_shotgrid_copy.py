@@ -1,8 +1,8 @@
 """``gadget.copy`` through ShotGrid (mockgun): local -> ShotGrid -> local.
 
 The source is a local project with a bit of everything (tests/copy_studio.py);
-ShotGrid holds less (no playlists, custom data only in the site's fields, no
-role flags on statuses, no person roles): the copy says so in its report, and
+ShotGrid holds less (custom data only in the site's fields, no role flags on
+statuses, no person roles): the copy says so in its report, and
 the comparison of both sides, field by field, finds no other difference.
 """
 
@@ -57,7 +57,13 @@ def test_shotgrid_second_run_copies_nothing_and_lists_what_the_site_lacks(
     # the same skips on every run: what the destination lacks, per kind and field
     assert {(s.kind, s.field) for s in first.skipped} == {(s.kind, s.field) for s in second.skipped}
     lines = summary.splitlines()
-    assert "  playlists (1): the shotgrid tracker does not declare 'playlists' e.g. Daily" in lines
+    # playlists are held (a Playlist of Versions) and copied; only their
+    # for_client flag has no place on the site
+    assert first.copied.get("playlist") == 1 and second.already_there.get("playlist") == 1
+    assert (
+        "  playlist for_client (1): a ShotGrid playlist has no field for for_client e.g. Daily"
+        in lines
+    )
     lens = next(line for line in lines if line.startswith("  shot custom_data.lens (1): "))
     assert "this ShotGrid site has no field Shot.sg_lens" in lens
     assert lens.endswith("e.g. sq010/sh0010")
