@@ -439,16 +439,21 @@ def commented(kitsu_server: KitsuServer) -> Commented:
     seeded = _seed_project(raw, names("Commented"), WALK_SHOTS, type_ids)
     tasks = raw.get("data/tasks", project_id=seeded.id)
     wip = raw.get("data/task-status", short_name="wip")[0]["id"]
-    # one request for every task's comment (the route of many tasks)
-    posted = raw.post(
-        "actions/tasks/batch-comment",
-        {
-            "comments": [
-                {"task_id": t["id"], "task_status_id": wip, "text": f"c {t['id'][:8]}"}
-                for t in tasks
-            ]
-        },
-    )
+    # the route of many tasks, 20 comments a request (each makes news and
+    # notifications: a long batch can outlast a request timeout on a busy machine)
+    posted: list[dict[str, Any]] = []
+    for i in range(0, len(tasks), 20):
+        posted.extend(
+            raw.post(
+                "actions/tasks/batch-comment",
+                {
+                    "comments": [
+                        {"task_id": t["id"], "task_status_id": wip, "text": f"c {t['id'][:8]}"}
+                        for t in tasks[i : i + 20]
+                    ]
+                },
+            )
+        )
     for comment in posted[:WITH_PREVIEW]:  # a preview record each, no file to process
         raw.post(f"actions/tasks/{comment['object_id']}/comments/{comment['id']}/add-preview", {})
     client, _ = _seed_person(raw, "Client", "client")
