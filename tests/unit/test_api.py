@@ -109,7 +109,10 @@ class TestOptions:
         ("url", "known"),
         [
             ("memory://", "journal_mode, timeout"),
-            ("kitsu+http://127.0.0.1:9/api", "retries, ssl_verify, timeout, upload_timeout"),
+            (
+                "kitsu+http://127.0.0.1:9/api",
+                "connect_timeout, deadline, retries, seconds_per_mb, ssl_verify, timeout",
+            ),
         ],
     )
     def test_an_unknown_option_names_the_known_ones(self, url: str, known: str) -> None:
@@ -126,7 +129,9 @@ class TestOptions:
             ("memory://", {"timeout": -1}, "timeout"),
             ("memory://", {"journal_mode": "OFF"}, "journal_mode"),
             ("kitsu+http://127.0.0.1:9/api", {"timeout": 0}, "timeout"),
-            ("kitsu+http://127.0.0.1:9/api", {"upload_timeout": "long"}, "upload_timeout"),
+            ("kitsu+http://127.0.0.1:9/api", {"deadline": "long"}, "deadline"),
+            ("kitsu+http://127.0.0.1:9/api", {"connect_timeout": -2}, "connect_timeout"),
+            ("kitsu+http://127.0.0.1:9/api", {"seconds_per_mb": True}, "seconds_per_mb"),
             ("kitsu+http://127.0.0.1:9/api", {"retries": -1}, "retries"),
             ("kitsu+http://127.0.0.1:9/api", {"retries": 2.5}, "retries"),
             ("kitsu+http://127.0.0.1:9/api", {"ssl_verify": "false"}, "ssl_verify"),
@@ -144,11 +149,12 @@ class TestOptions:
 
     def test_kitsu_options_reach_its_connection(self) -> None:
         config = TrackerConfig(url="kitsu+http://127.0.0.1:9/api", login="a@b.com", password="x")
-        config = attrs.evolve(config, options={"timeout": 7, "upload_timeout": 90, "retries": 1})
+        options = {"timeout": 7, "deadline": 90, "connect_timeout": 3, "retries": 1}
+        config = attrs.evolve(config, options={**options, "seconds_per_mb": 5})
         tracker = registry.resolve(config.url)(config)  # built, not opened: no request
         http = tracker.connection.session
-        assert (http.timeout, http.upload_timeout) == (7, 90)
-        assert http.get_adapter("http://127.0.0.1:9/api").max_retries.total == 1
+        assert (http.timeout, http.call_deadline, http.connect_timeout) == (7, 90, 3)
+        assert (http.retries, http.per_mb) == (1, 5)
 
     def test_project_from_env_passes_options(self, env_project: str) -> None:
         with Project.from_env(options={"journal_mode": "DELETE"}, cache=False) as project:
