@@ -20,10 +20,12 @@ import http.client
 import http.server
 import select
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -168,16 +170,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class FaultServer:
     """A loopback HTTP server forwarding to ``upstream`` with scripted faults.
 
+    ``tls=(certificate, key)`` serves HTTPS.
     ``plan(method, path_part, *faults)`` queues faults for the next requests
     whose method matches and whose path contains ``path_part``; requests
     without a queued fault are forwarded. ``seen`` lists what arrived.
     """
 
-    def __init__(self, upstream: str | None = None) -> None:
+    def __init__(self, upstream: str | None = None, tls: tuple[Path, Path] | None = None) -> None:
         self.state = _State(upstream)
         handler = type("Handler", (_Handler,), {"state": self.state})
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:  # serve HTTPS with (certificate, key)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            self.scheme = "https"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -187,7 +196,7 @@ class FaultServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def plan(self, method: str, path_part: str, *faults: Fault) -> None:
         with self.state.lock:

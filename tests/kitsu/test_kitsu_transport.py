@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 import gadget
-from gadget.config import TrackerConfig
+from gadget.config import ENV_VARS, TrackerConfig
 from gadget.testing import Names, write_png
 from gadget.trackers.kitsu import convert
 
@@ -282,3 +282,70 @@ def test_a_silent_host_is_reported_after_the_connect_timeout() -> None:
             password="x",
             options={"connect_timeout": 0.5},
         )
+
+
+# -- TLS and proxies ------------------------------------------------------------------------------
+TLS = Path(__file__).with_name("tls")
+CERTIFICATE = TLS / "loopback.pem"
+
+
+def test_tls_is_verified_and_a_ca_bundle_is_trusted(
+    kitsu_server: KitsuServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    login = {"login": kitsu_server.admin_email, "password": kitsu_server.admin_password}
+    with FaultServer(kitsu_server.bare_url, tls=(CERTIFICATE, TLS / "loopback-key.pem")) as tls:
+        url = f"{tls.url}/api"
+        with pytest.raises(gadget.TrackerUnavailable, match="TLS handshake failed") as info:
+            gadget.connect(url, **login)  # a self-signed certificate: not trusted
+        assert "ca_bundle" in str(info.value) and kitsu_server.admin_password not in str(info.value)
+        # the environment's bundle (requests reads it) must not replace the one given
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(Path(__file__)))
+        with gadget.connect(url, ca_bundle=str(CERTIFICATE), **login) as session:
+            assert session.me.email == kitsu_server.admin_email
+        for var in ENV_VARS:
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("TRACKER_CA_BUNDLE", str(CERTIFICATE))
+        monkeypatch.setenv("TRACKER_URL", url)
+        monkeypatch.setenv("TRACKER_LOGIN", kitsu_server.admin_email)
+        monkeypatch.setenv("TRACKER_PASSWORD", kitsu_server.admin_password)
+        (tmp_path / "adm_env.yml").write_text("")
+        monkeypatch.setenv("GADGET_ENV_FILE", str(tmp_path / "adm_env.yml"))
+        with gadget.connect() as session:
+            assert session.me.email == kitsu_server.admin_email
+        assert tls.seen  # the requests went to the HTTPS server
+    with pytest.raises(gadget.ConfigError, match="not a file"):
+        gadget.connect(url, ca_bundle=str(TLS / "missing.pem"), **login)
+    with pytest.raises(gadget.ConfigError, match="contradict"):
+        gadget.connect(url, ca_bundle=str(CERTIFICATE), options={"ssl_verify": False}, **login)
+
+
+def test_a_proxy_given_is_used(kitsu_server: KitsuServer) -> None:
+    with FaultServer() as proxy:  # no upstream: it forwards to the URL each request names
+        with gadget.connect(
+            f"kitsu+{kitsu_server.api_url}",
+            login=kitsu_server.admin_email,
+            password=kitsu_server.admin_password,
+            proxy=f"http://pipe:S3cret@127.0.0.1:{proxy.port}",
+        ) as session:
+            assert session.task_statuses.fetch("wfa").short_name == "wfa"
+            assert "S3cret" not in repr(session.config)
+        assert proxy.seen and all(s.proxied for s in proxy.seen)
+        assert any("auth/login" in s.path for s in proxy.seen)
+
+
+def test_proxies_of_the_environment_apply_unless_no_proxy(
+    kitsu_server: KitsuServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login = {"login": kitsu_server.admin_email, "password": kitsu_server.admin_password}
+    with FaultServer() as proxy:
+        for var in ("NO_PROXY", "no_proxy"):
+            monkeypatch.setenv(var, "")
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        with gadget.connect(kitsu_server.api_url, **login) as session:
+            assert session.me.email == kitsu_server.admin_email
+        through = len(proxy.seen)
+        assert through and all(s.proxied for s in proxy.seen)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        with gadget.connect(kitsu_server.api_url, **login) as session:
+            assert session.me.email == kitsu_server.admin_email
+        assert len(proxy.seen) == through  # 127.0.0.1 went direct
