@@ -15,7 +15,7 @@ A page links to those as it would on GitHub (``../examples/NAME.py``,
 ``../CHANGELOG.md``); :func:`on_page_markdown` points such links at the
 generated pages.
 
-``render_commands()`` is plain Python, tested in tests/unit/test_docs_hooks.py.
+The functions the two hooks call are plain Python, tested in tests/unit/test_docs_site.py.
 """
 
 from __future__ import annotations
