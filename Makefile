@@ -8,9 +8,10 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.10 python3.13 python3; 
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 TIMED := tools/timed.sh
 
-.PHONY: demo test tests lint typecheck bench install clean
+.PHONY: demo test tests lint typecheck docs package bench install clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.10 found; install one or set PYTHON=" >&2; exit 1; }
@@ -18,6 +19,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# the docs extra (mkdocs and its plugins) only for the docs and the tests, not for the demo
+$(DOCS_STAMP): $(STAMP)
+	$(TIMED) install-docs $(BIN)/pip install -q -e ".[dev,docs]"
+	@touch $(DOCS_STAMP)
 
 ## demo: build a small studio in a local SQLite tracker and walk it
 demo: $(STAMP)
@@ -29,12 +35,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(TIMED) typecheck $(BIN)/mypy
 
+## docs: the documentation site in site/ (mkdocs.yml), warnings as errors: every link and anchor checked
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(TIMED) docs $(BIN)/mkdocs build --strict --quiet
+
+## package: build the sdist and wheel, install the wheel in a fresh venv, run gadget from it
+package: $(STAMP)
+	BIN=$(BIN) $(TIMED) package bash tools/check-package.sh
+
 ## tests: pytest, with one real Kitsu server started for the session
 tests: $(STAMP)
 	BIN=$(BIN) tools/run-tests.sh
 
-## test: the whole suite (lint, types, docs, unit, contract, CLI, Kitsu)
-test: lint typecheck tests
+## test: the whole suite (lint, types, docs site, packaging, unit, contract, CLI, Kitsu)
+test: lint typecheck docs package tests
 
 ## bench: gadget against plain gazu on a real Kitsu server (writes docs/benchmarks.md)
 bench: $(STAMP)
@@ -42,4 +56,4 @@ bench: $(STAMP)
 	$(TIMED) bench $(BIN)/python benchmarks/run.py --output docs/benchmarks.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache gadget-demo.db* gadget-demo.files
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache gadget-demo.db* gadget-demo.files
