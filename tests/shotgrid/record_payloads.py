@@ -117,6 +117,7 @@ def _production(session: gadget.Session, folder: Path) -> None:
         preview=[png],
         attachments=[pdf],
         set_main_preview=True,
+        idempotency_key="recorded-publish-1",  # fixed: a new key each time would not re-record alike
     )
     session.persons.new(
         first_name="John",

@@ -178,8 +178,8 @@ def test_shotgrid_a_failed_upload_is_a_partial_publish_with_the_comment(
     )
     assert isinstance(error.__cause__, ValidationError)
     posted = _same_task(gadget.Session(gadget_session.tracker), task)
-    assert [c.id for c in posted.comments] == [error.comment["id"]]
-    assert error.comment["text"] == "v001" and error.left == (error.comment["id"],)
+    assert [c.id for c in posted.comments] == [error.comment.id]
+    assert error.comment.text == "v001" and error.left == (error.comment.id,)
     assert posted.status.short_name == "rev"
 
 
@@ -198,4 +198,4 @@ def test_shotgrid_a_failed_thumbnail_is_a_partial_publish_naming_it(
         ("comment", "previews"),
         ("main_preview",),
     )
-    assert [p["name"] for p in caught.value.comment["previews"]] == ["render"]
+    assert [p.name for p in caught.value.comment.previews] == ["render"]

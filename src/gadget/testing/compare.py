@@ -40,10 +40,12 @@ __all__ = ["Difference", "compare_projects", "describe", "snapshot"]
 Snapshot = dict[str, dict[str, dict[str, Any]]]
 
 #: fields never compared: the trackers' own ids, times and payloads; keys
-#: already say the parent
+#: already say the parent; a comment's idempotency key names the write that
+#: posted it on one tracker (a copy is another write)
 _NEVER = frozenset(
     {
         "id",
+        "key",
         "created_at",
         "updated_at",
         "url",
