@@ -491,8 +491,8 @@ class Outbox:
             if row is None:
                 cursor = conn.execute(
                     "INSERT INTO entries (tracker, key, task_id, label, fields, status_before, "
-                    "status_before_name, state, missing, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "status_before_name, state, missing, attempts, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                     (
                         tracker,
                         key,
@@ -523,13 +523,31 @@ class Outbox:
             )
         if row is not None:  # taken over: it is being sent again, with these fields
             try:
-                entry = self._update(entry_id, state=SENDING, fields=json.dumps(dict(fields)))
+                entry = self._update(
+                    entry_id,
+                    state=SENDING,
+                    fields=json.dumps(dict(fields)),
+                    attempts=int(row["attempts"]) + 1,
+                )
             except BaseException:
                 lock.release()
                 raise
         else:
             entry = self.get(entry_id)
         return entry, lock
+
+    def refuse(
+        self, entry: Entry, error: BaseException, secrets: Sequence[str | None] = ()
+    ) -> Entry | None:
+        """A publish refused before anything landed (bad input, the person's role):
+        a first attempt leaves nothing behind (None); an entry tried before is
+        kept as failed, for a person to look at."""
+        if entry.attempts <= 1:
+            with self._write() as conn:
+                conn.execute("DELETE FROM entries WHERE id = ?", (entry.id,))
+            self._forget_files(entry.id)
+            return None
+        return self._update(entry.id, state=FAILED, last_error=describe_error(error, secrets))
 
     def settle(
         self,
@@ -685,7 +703,10 @@ class Outbox:
                 in_flight.append(entry)
                 continue
             try:
-                entry = self.get(entry.id)  # as it is now, under its lock
+                try:
+                    entry = self.get(entry.id)  # as it is now, under its lock
+                except NotFound:  # dropped, or refused at its first attempt, meanwhile
+                    continue
                 if entry.state == DONE:
                     continue
                 entry, stopped = self._replay(session, entry)
