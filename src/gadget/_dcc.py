@@ -199,7 +199,7 @@ def publish(
             if not keeps(exc) or kept.state != "pending":
                 raise  # refused for good (or its files could not be kept): said so
             logger.warning("publish %s queued as outbox entry %s: %s", key, kept.id, exc)
-            landed = exc.comment if isinstance(exc, PartialPublish) else None
+            landed = _bound(session, exc.comment) if isinstance(exc, PartialPublish) else None
             return PublishResult("queued", landed, kept.id, key, kept.last_error)
         except BaseException as exc:
             if isinstance(exc, Exception):
@@ -225,6 +225,13 @@ def _flush_after(box: Outbox, session: Any) -> None:
         return
     for entry in report.conflicts:
         logger.warning("outbox entry %s (%s): %s", entry.id, entry.label, entry.conflict)
+
+
+def _bound(session: Any, comment: Any) -> Any:
+    """The comment a PartialPublish carries, as an entity of the session."""
+    if isinstance(comment, Mapping):
+        return session._identity.bind("comment", comment)
+    return comment
 
 
 def _key(given: str | None) -> str:

@@ -575,7 +575,7 @@ class Outbox:
         values: dict[str, Any] = {"last_error": describe_error(error, secrets)}
         if isinstance(error, PartialPublish):
             values.update(landed=list(error.landed), missing=list(error.missing))
-            values["comment_id"] = str(getattr(error.comment, "id", "") or "") or None
+            values["comment_id"] = error.left[0] if error.left else None
         values["state"] = PENDING if keeps(error) else FAILED
         entry = self._update(entry.id, **values)
         if entry.state == PENDING:
