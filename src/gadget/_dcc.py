@@ -339,6 +339,18 @@ def _held_name(session: Any, kind: str, ident: str | None, field: str = "name") 
     return str(value) if value else None
 
 
+def _task_type_name(task: Any) -> str | None:
+    """The task type's name: held, else read (reference data: one cached request
+    per session; a tracker away gives no name, not an error)."""
+    held = _held_name(task.session, "task_type", task.task_type_id)
+    if held is not None:
+        return held
+    try:
+        return str(task.task_type.name)
+    except GadgetError:
+        return None
+
+
 def _label(task: Any) -> str:
     """ "Project / sequence/shot (or asset) / task type", from what the session
     holds: no request (the tracker may be away)."""
@@ -352,6 +364,6 @@ def _label(task: Any) -> str:
     parts = [
         _held_name(session, "project", task.project_id) or "?",
         owner or f"{kind} {task.entity_id}",
-        _held_name(session, "task_type", task.task_type_id) or f"task {task.id}",
+        _task_type_name(task) or f"task {task.id}",
     ]
     return " / ".join(parts)

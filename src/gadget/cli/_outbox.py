@@ -27,7 +27,6 @@ COLUMNS = (
     ("files", "files"),
     ("missing", "missing"),
     ("tries", "attempts"),
-    ("tracker", "tracker"),
     ("note", "note"),
 )
 
@@ -72,7 +71,6 @@ def _list(args: argparse.Namespace) -> int:
             "files": ", ".join(files),
             "missing": ", ".join(entry.missing) if entry.state != DONE else "",
             "attempts": str(entry.attempts),
-            "tracker": entry.tracker,
             "note": redact(_note(entry)),
         }
         table.add_row(*(Text(cells[key]) for _, key in COLUMNS))
