@@ -284,8 +284,20 @@ class KitsuTracker(Tracker):
 
     # -- publishing --------------------------------------------------------
     def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
-        """One publish, in ONE POST ``batch-comment``; see :func:`publish.create_comment`."""
+        """One publish, in ONE POST ``batch-comment`` (its key in a marker at the end
+        of the text); see :func:`publish.create_comment`."""
         return publish.create_comment(self._state, task_id, draft)
+
+    def complete_comment(self, task_id: str, record: Record, draft: CommentDraft) -> Record:
+        """Finish a comment found by its key: files it lacks re-sent into the same
+        records, then the main preview; see :func:`publish.complete_comment`."""
+        if draft.set_main_preview and draft.previews:
+            publish.check_main_preview_allowed(self._state, task_id)
+
+        def finish_main(found: Record) -> Record:
+            return super(KitsuTracker, self).complete_comment(task_id, found, draft)
+
+        return publish.complete_comment(self._state, task_id, record, draft, finish_main)
 
     def set_main_preview(self, preview_id: str) -> None:
         """PUT ``actions/preview-files/{id}/set-main-preview``: the entity's thumbnail."""
