@@ -144,36 +144,59 @@ def publish(
     ``task.comments.new`` costs.
     """
     key = _key(idempotency_key)
-    if background:
-        handle = PublishHandle(key)
+    fields = {
+        "comment": comment,
+        "status": status,
+        "preview": preview,
+        "attachments": attachments,
+        "checklist": checklist,
+        "set_main_preview": set_main_preview,
+        "author": author,
+        "progress": progress,
+    }
+    given = idempotency_key is not None
+    if not background:
+        return _publish(task, key, given, fields, outbox, flush)
+    handle = PublishHandle(key)
 
-        def run() -> None:
-            future = handle._future
-            if not future.set_running_or_notify_cancel():
-                return
-            try:
-                found = publish(
-                    task,
-                    comment,
-                    status=status,
-                    preview=preview,
-                    attachments=attachments,
-                    checklist=checklist,
-                    set_main_preview=set_main_preview,
-                    author=author,
-                    idempotency_key=key,
-                    outbox=outbox,
-                    flush=flush,
-                    progress=progress,
-                )
-            except BaseException as exc:
-                future.set_exception(exc)
-            else:
-                future.set_result(found)
+    def run() -> None:
+        future = handle._future
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            found = _publish(task, key, given, fields, outbox, flush)
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(found)
 
-        threading.Thread(target=run, name=f"gadget-publish-{key[:8]}", daemon=True).start()
-        return handle
+    threading.Thread(target=run, name=f"gadget-publish-{key[:8]}", daemon=True).start()
+    return handle
 
+
+def _publish(
+    task: Any,
+    key: str,
+    given: bool,
+    given_fields: Mapping[str, Any],
+    outbox: Outbox | str | Path | None,
+    flush: bool,
+) -> PublishResult:
+    """The publish itself, in the caller's thread or the background one. A key
+    the caller gave, or one tried before, is looked up before posting."""
+    comment, status, preview, attachments, checklist, set_main_preview, author, progress = (
+        given_fields[name]
+        for name in (
+            "comment",
+            "status",
+            "preview",
+            "attachments",
+            "checklist",
+            "set_main_preview",
+            "author",
+            "progress",
+        )
+    )
     session = _session_of(task)
     box = outbox if isinstance(outbox, Outbox) else Outbox(outbox)
     fields = _fields(
@@ -193,7 +216,7 @@ def publish(
     secrets = (session.config.password, session.config.token)
     try:
         try:
-            posted = task.comments.new(**call, idempotency_key=key)
+            posted = _post(task, call, key, look_first=given or entry.attempts > 1)
         except _QUEUED as exc:
             kept = box.settle(entry, exc, secrets=secrets)
             if not keeps(exc) or kept.state != "pending":
@@ -214,6 +237,18 @@ def publish(
     if flush:
         _flush_after(box, session)
     return PublishResult("posted", posted, None, key)
+
+
+def _post(task: Any, call: dict[str, Any], key: str, *, look_first: bool) -> Any:
+    """``task.comments.new(**call, idempotency_key=key)``. A key gadget made for
+    this publish, on its first attempt, cannot name a comment yet: the session
+    is not asked to look it up first, which saves a read (on Kitsu, the
+    task's comments); a key the caller gave or tried before is looked up."""
+    if look_first:
+        return task.comments.new(**call, idempotency_key=key)
+    publisher = task.session._publisher
+    draft, _ = publisher.draft({**call, "idempotency_key": key})
+    return publisher.post(task.id, draft, look_first=False)
 
 
 def _flush_after(box: Outbox, session: Any) -> None:

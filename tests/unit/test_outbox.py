@@ -612,3 +612,20 @@ def test_the_outbox_folder_follows_the_platform(
     platform: str, environ: dict[str, str], expected: str
 ) -> None:
     assert default_folder(environ, platform) == Path(expected)
+
+
+def test_a_new_key_is_not_looked_up_first_a_given_one_is(
+    session: gadget.Session, task: Any, box: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looked: list[str] = []
+    find = session.tracker.find_comment
+
+    def counted(task_id: str, key: str) -> Any:
+        looked.append(key)
+        return find(task_id, key)
+
+    monkeypatch.setattr(session.tracker, "find_comment", counted)
+    gadget.publish(task, "fresh key", outbox=box)
+    assert looked == []  # a key made now names no comment: no read spent on it
+    gadget.publish(task, "the hook's key", idempotency_key="hook-7", outbox=box)
+    assert looked == ["hook-7"]  # the caller's key may have been used: looked up

@@ -8,8 +8,11 @@ pytest: a script run in a subprocess (a publisher killed mid-upload) uses it
 too. The faults:
 
 - ``"down"``: :class:`~gadget.errors.TrackerUnavailable`, nothing landed;
-- ``"unknown"``: :class:`~gadget.errors.OutcomeUnknown`, nothing landed;
-- ``"lost"``: the publish lands, then its answer is lost (OutcomeUnknown);
+- ``"unknown"``: :class:`~gadget.errors.OutcomeUnknown`, nothing landed,
+  and the session's look-up by key that follows fails too (the tracker
+  cannot be asked), so the OutcomeUnknown reaches the caller;
+- ``"lost"``: the publish lands, then its answer is lost, and the look-up
+  fails too (OutcomeUnknown reaches the caller);
 - ``"no_main"``: the comment and its files land, the main preview does not
   (:class:`~gadget.errors.PartialPublish`, missing ``main_preview``);
 - ``"refused"``: :class:`~gadget.errors.PermissionDenied`, nothing landed;
@@ -56,16 +59,28 @@ class CommentFaults:
         self.calls = 0
         self.landed = threading.Event()
         self._original: Any = None
+        self._find: Any = None
+        self._blind = 0  # look-ups by key still to fail
 
     def install(self) -> CommentFaults:
         self._original = self.tracker.create_comment
+        self._find = self.tracker.find_comment
         self.tracker.create_comment = self._create_comment  # type: ignore[method-assign]
+        self.tracker.find_comment = self._find_comment  # type: ignore[method-assign]
         return self
 
     def uninstall(self) -> None:
         if self._original is not None:
             self.tracker.create_comment = self._original  # type: ignore[method-assign]
-            self._original = None
+            self.tracker.find_comment = self._find  # type: ignore[method-assign]
+            self._original = self._find = None
+
+    def _find_comment(self, task_id: str, key: str) -> Record | None:
+        if self._blind:
+            self._blind -= 1
+            raise TrackerUnavailable(f"the look-up by key failed ({self.message})")
+        found: Record | None = self._find(task_id, key)
+        return found
 
     @contextmanager
     def installed(self) -> Iterator[CommentFaults]:
@@ -90,6 +105,7 @@ class CommentFaults:
         if fault == "down":
             raise TrackerUnavailable(f"connection refused ({self.message})")
         if fault == "unknown":
+            self._blind += 1
             raise OutcomeUnknown(f"no answer ({self.message})", key=key, operation=where)
         if fault == "refused":
             raise PermissionDenied(f"not allowed ({self.message})")
@@ -109,6 +125,7 @@ class CommentFaults:
             )
         record = post(task_id, draft)
         if fault == "lost":
+            self._blind += 1
             raise OutcomeUnknown(f"the answer was lost ({self.message})", key=key, operation=where)
         if fault == "hang":
             self.landed.set()
