@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gadget._copy import CopyReport, CopySkip, copy
+    from gadget._dcc import PublishHandle, PublishResult, publish
     from gadget.collections import Collection, Items, Team
     from gadget.config import TrackerConfig, load_config
     from gadget.entities import (
@@ -70,6 +71,9 @@ _HOMES = {
     "copy": "gadget._copy",
     "CopyReport": "gadget._copy",
     "CopySkip": "gadget._copy",
+    "publish": "gadget._dcc",
+    "PublishHandle": "gadget._dcc",
+    "PublishResult": "gadget._dcc",
     "Collection": "gadget.collections",
     "Items": "gadget.collections",
     "Team": "gadget.collections",
@@ -167,6 +171,8 @@ __all__ = [
     "PlaylistEntry",
     "Preview",
     "Project",
+    "PublishHandle",
+    "PublishResult",
     "Sequence",
     "Session",
     "Shot",
@@ -183,4 +189,5 @@ __all__ = [
     "copy",
     "get_id",
     "load_config",
+    "publish",
 ]

@@ -356,6 +356,33 @@ class Tracker(abc.ABC):
         return {}
 
     @classmethod
+    def identity(cls, url: str) -> str:
+        """Which tracker ``url`` reaches, as a stable string holding no secret.
+
+        Two URLs that reach the same tracker give the same identity (the
+        outbox files a queued publish under it, so any spelling of the URL
+        finds it again). The default: scheme and host lower-cased, a
+        ``user:password@`` part, the query, the fragment, a default port and
+        trailing slashes dropped. A tracker whose URLs have other equivalent
+        forms overrides it. No I/O.
+        """
+        from urllib.parse import urlsplit, urlunsplit
+
+        if "://" not in url:
+            raise ConfigError(f"tracker URL {url!r} has no scheme (expected scheme://...)")
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise ConfigError(f"tracker URL {url.split('@')[-1]!r} has a bad port") from exc
+        scheme = parts.scheme.lower()
+        default_port = {"https": 443, "http": 80}.get(scheme.rsplit("+", 1)[-1])
+        if port is not None and port != default_port:
+            host = f"{host}:{port}"
+        return urlunsplit((scheme, host, parts.path.rstrip("/"), "", ""))
+
+    @classmethod
     def unique_fields(cls, kind: str) -> tuple[str, ...]:
         """The fields whose values, together, identify one ``kind`` record on this
         tracker: :attr:`unique_keys` for ``kind``, else the kind's ``scope`` and

@@ -164,6 +164,17 @@ class KitsuTracker(Tracker):
         "task": ("entity_id", "task_type_id", "name")
     }
 
+    @classmethod
+    def identity(cls, url: str) -> str:
+        """``kitsu+https://host/api``, ``https://host/api`` and ``kitsu+https://host``
+        name one Kitsu: its identity is ``kitsu+https://host`` (the web root)."""
+        scheme, sep, rest = url.strip().partition("://")
+        scheme = scheme.lower()
+        if sep and not scheme.startswith("kitsu+"):
+            scheme = "kitsu+" + scheme
+        found = super().identity(f"{scheme}{sep}{rest}")
+        return found[: -len("/api")] if found.endswith("/api") else found
+
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
         from gadget.trackers.kitsu.client import KitsuConnection, events_host

@@ -87,6 +87,15 @@ class LocalTracker(Tracker):
     project_statuses: ClassVar[tuple[str, ...]] = writes.PROJECT_STATUSES
     unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = writes.UNIQUE_KEYS
 
+    @classmethod
+    def identity(cls, url: str) -> str:
+        """A database file's identity is its absolute path (``sqlite:////abs/studio.db``,
+        however the URL spelled it); ``memory://name`` is itself."""
+        location = parse_url(url.strip())
+        if location.database is None:
+            return url.strip()
+        return f"sqlite:///{location.database.resolve()}"
+
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
         self.location: Location = parse_url(config.url)
