@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from gadget.config import TrackerConfig
     from gadget.session import Session
 
-__all__ = ["Check", "run", "run_checks"]
+__all__ = ["Check", "register", "run", "run_checks"]
 
 OK, FAIL, SKIP = "ok", "FAIL", "skip"
 
@@ -220,6 +220,18 @@ def run_checks(
         if state.session is not None:
             state.session.close()
     return results
+
+
+def register(commands: Any) -> None:
+    """Add ``gadget doctor`` to the subparsers ``commands``."""
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the configuration, tracker, login and project",
+        description="Check, in order: configuration found, tracker class for the URL scheme, "
+        "tracker reachable and login accepted, project found. Exit code 1 when a check fails.",
+    )
+    doctor.add_argument("--project", metavar="NAME", help="the project (default: TRACKER_PROJECT)")
+    doctor.set_defaults(run=__name__)
 
 
 def run(args: argparse.Namespace) -> int:

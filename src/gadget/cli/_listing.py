@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from gadget.entities import Asset, Project, Shot, Task
     from gadget.session import Session
 
-__all__ = ["list_rows", "run"]
+__all__ = ["list_rows", "register", "run"]
 
 
 def _common(entity: Any) -> dict[str, Any]:
@@ -180,6 +180,21 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def register(commands: Any) -> None:
+    """Add ``gadget ls`` to the subparsers ``commands``."""
+    ls = commands.add_parser(
+        "ls",
+        help="list projects, shots, assets or tasks",
+        description="List entities of the configured tracker: a table, or with --json one JSON "
+        "array of objects (normalized field names; relations as <relation>_id and their natural "
+        "key; dates ISO 8601; durations in seconds).",
+    )
+    ls.add_argument("what", choices=("projects", "shots", "assets", "tasks"))
+    ls.add_argument("--project", metavar="NAME", help="the project (default: TRACKER_PROJECT)")
+    ls.add_argument("--json", action="store_true", dest="as_json", help="print one JSON array")
+    ls.set_defaults(run=__name__)
 
 
 def run(args: argparse.Namespace) -> int:
