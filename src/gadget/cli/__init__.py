@@ -39,6 +39,7 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS: dict[str, str] = {
     "demo": "gadget.cli._demo",
     "ls": "gadget.cli._listing",
+    "show": "gadget.cli._show",
     "doctor": "gadget.cli._doctor",
 }
 
