@@ -617,7 +617,7 @@ def register(commands: Any) -> None:
         help="tasks assigned to the logged-in person, and their comments",
     )
     ls.add_argument("--json", action="store_true", dest="as_json", help="print one JSON array")
-    ls.set_defaults(run=__name__)  # fmt: skip
+    ls.set_defaults(run=__name__)
 
 
 def _rows_of(
