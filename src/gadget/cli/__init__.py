@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "demo": "gadget.cli._demo",
     "ls": "gadget.cli._listing",
     "show": "gadget.cli._show",
+    "publish": "gadget.cli._publish",
     "doctor": "gadget.cli._doctor",
 }
 
