@@ -41,6 +41,8 @@ COMMANDS: dict[str, str] = {
     "ls": "gadget.cli._listing",
     "show": "gadget.cli._show",
     "publish": "gadget.cli._publish",
+    "watch": "gadget.cli._watch",
+    "config": "gadget.cli._config",
     "doctor": "gadget.cli._doctor",
 }
 
