@@ -61,7 +61,11 @@ def test_comments_rows_cover_the_whole_project(gadget_command: Command) -> None:
     previews = [p for r in rows for p in r["previews"]]
     assert len(previews) == 7 and all(p["extension"] == "png" for p in previews)
     # grouped by task, oldest first within one
-    anim = [r["text"] for r in rows if r["entity"] == "sq010/sq010_sh0010" and r["task_type"] == "Anim3D"]
+    anim = [
+        r["text"]
+        for r in rows
+        if r["entity"] == "sq010/sq010_sh0010" and r["task_type"] == "Anim3D"
+    ]
     assert anim == [
         "blocking pass",
         "the arm pops at 1032; smooth the arc",
