@@ -274,7 +274,9 @@ class Scope:
         """The comments of the tasks the filters leave (--status: the comment's)."""
         found = []
         for task in self._tasks(None):
-            for comment in task.comments:  # the first read loads every task's comments
+            # the first read loads every task's comments; the tracker gives them newest
+            # first, ties within a second broken: oldest first is that order reversed
+            for comment in reversed(task.comments.all()):
                 if self.status is None or comment.status_id == self.status.id:
                     found.append((task, comment))
         return found
@@ -484,11 +486,6 @@ def comment_rows(scope: Scope) -> list[dict[str, Any]]:
     return [comment_row(scope, task, comment) for task, comment in scope.comments()]
 
 
-def _created(row: dict[str, Any]) -> str:
-    value = row.get("created_at")
-    return value.isoformat() if value is not None else ""
-
-
 #: the sort key of each listing's rows: its natural key
 SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "projects": lambda r: natural(r["name"]),
@@ -498,13 +495,8 @@ SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "shots": lambda r: (natural(r["episode"]), natural(r["sequence"]), natural(r["name"])),
     "assets": lambda r: (natural(r["asset_type"]), natural(r["name"])),
     "tasks": lambda r: (r["entity_kind"] or "", natural(r["entity"]), natural(r["task_type"])),
-    "comments": lambda r: (
-        r["entity_kind"] or "",
-        natural(r["entity"]),
-        natural(r["task_type"]),
-        _created(r),
-        r["id"],
-    ),
+    # then as listed (a task's comments oldest first): the sort is stable
+    "comments": lambda r: (r["entity_kind"] or "", natural(r["entity"]), natural(r["task_type"])),
 }
 
 
