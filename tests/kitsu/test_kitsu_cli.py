@@ -337,3 +337,13 @@ def test_watch_prints_events_until_ctrl_c(
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 0
     assert err.get(timeout=10).strip() == "stopped"
+
+
+def test_watch_ends_on_sigterm_with_0(watcher: Callable[..., subprocess.Popen[str]]) -> None:
+    proc = watcher()
+    err = _lines(proc.stderr)
+    assert err.get(timeout=120).startswith("watching all events on ")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    assert err.get(timeout=10).strip() == "stopped"
+    assert proc.stdout is not None and proc.stdout.read() == ""

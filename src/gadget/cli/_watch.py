@@ -19,6 +19,7 @@ import json
 import queue
 import signal
 import sys
+import threading
 from typing import Any
 
 __all__ = ["event_line", "register", "run"]
@@ -70,8 +71,10 @@ def run(args: argparse.Namespace) -> int:
     def handler(event: dict[str, Any]) -> None:  # on the stream's own thread
         arrived.put((dt.datetime.now().astimezone(), event))
 
-    # SIGTERM ends the watch as Ctrl-C does (a service manager, a test)
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # SIGTERM ends the watch as Ctrl-C does (a service manager, a test); only the
+    # main thread may set a handler (main() may be called from another)
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if on_main else None
     try:
         with open_session() as session:
             events = session.events  # Unsupported (exit code 2) without an event stream
@@ -80,10 +83,12 @@ def run(args: argparse.Namespace) -> int:
             events.start()
             what = ", ".join(args.events) if args.events else "all events"
             host = getattr(events, "host", None) or session.tracker.name
-            print(
-                redact(f"watching {what} on {host} (Ctrl-C to stop)"), file=sys.stderr, flush=True
-            )
-            try:
+            try:  # from here on, Ctrl-C stops the watch cleanly (it may come at once)
+                print(
+                    redact(f"watching {what} on {host} (Ctrl-C to stop)"),
+                    file=sys.stderr,
+                    flush=True,
+                )
                 while True:
                     try:
                         at, event = arrived.get(timeout=0.5)
@@ -101,5 +106,6 @@ def run(args: argparse.Namespace) -> int:
                 events.stop()
                 print("stopped", file=sys.stderr, flush=True)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if on_main:
+            signal.signal(signal.SIGTERM, previous)
     return 0
