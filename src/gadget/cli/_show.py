@@ -233,7 +233,7 @@ def print_entity(data: dict[str, Any]) -> None:
     )
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
+    grid.add_column(overflow="fold")  # a long URL wraps, whole
     if data["kind"] == "shot":
         frames = ""
         if data["frame_in"] is not None or data["frame_out"] is not None:
