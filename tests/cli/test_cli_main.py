@@ -72,6 +72,17 @@ def test_gadget_errors_are_one_line(
     assert captured.out == ""
 
 
+def test_interrupted_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("gadget.cli._show.run", interrupted)
+    assert main(["show", "sq010/sq010_sh0010"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
 def test_import_gadget_stays_cheap() -> None:
     code = (
         "import sys, gadget; "
