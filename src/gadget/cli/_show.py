@@ -104,6 +104,7 @@ def _preview(preview: Preview | None) -> dict[str, Any] | None:
 def show_data(project: Project, entity: Shot | Asset, comments: int = 5) -> dict[str, Any]:
     """What ``gadget show`` prints, as one JSON-ready object (dates not yet strings)."""
     from gadget.cli._listing import Scope, comment_row, task_row
+    from gadget.cli._session import natural
     from gadget.entities import Shot
 
     session = project.session
@@ -156,7 +157,7 @@ def show_data(project: Project, entity: Shot | Asset, comments: int = 5) -> dict
     )
     tasks = entity.tasks.all()
     data["tasks"] = sorted(
-        (task_row(scope, t) for t in tasks), key=lambda r: (r["task_type"] or "").casefold()
+        (task_row(scope, t) for t in tasks), key=lambda r: natural(r["task_type"])
     )
     casting = "casting" in session.capabilities
     if isinstance(entity, Shot):
