@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import subprocess
 import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -44,3 +49,52 @@ def copy_studio() -> ModuleType:
     """``tests/copy_studio.py``: the source project of the ``gadget copy`` tests
     and the round-trip check, on every tracker."""
     return _helper("copy_studio.py", "gadget_tests_copy_studio")
+
+
+@dataclass
+class Ran:
+    """What one run of the ``gadget`` command did."""
+
+    args: list[str]
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+GadgetCommand = Callable[..., Ran]
+
+
+@pytest.fixture
+def gadget_command() -> GadgetCommand:
+    """Run ``python -m gadget ARGS`` (the real entry point) in a child process.
+
+    The child gets this process's environment as the test set it, 200
+    columns, and ``env`` on top (a None value unsets the variable).
+    """
+
+    def run(
+        *args: str,
+        env: Mapping[str, str | None] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 300,
+    ) -> Ran:
+        environ = {**os.environ, "COLUMNS": "200"}
+        for name, value in (env or {}).items():
+            if value is None:
+                environ.pop(name, None)
+            else:
+                environ[name] = value
+        done = subprocess.run(
+            [sys.executable, "-m", "gadget", *args],
+            capture_output=True,
+            text=True,
+            env=environ,
+            cwd=cwd,
+            timeout=timeout,
+        )
+        return Ran(list(args), done.returncode, done.stdout, done.stderr)
+
+    return run

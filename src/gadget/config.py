@@ -19,7 +19,16 @@ import attrs
 
 from gadget.errors import ConfigError
 
-__all__ = ["ENV_VARS", "TrackerConfig", "env_file_path", "load_config", "mask_url"]
+__all__ = [
+    "ENV_VARS",
+    "SECRET_VARS",
+    "Setting",
+    "TrackerConfig",
+    "env_file_path",
+    "load_config",
+    "mask_url",
+    "settings",
+]
 
 ENV_VARS = (
     "TRACKER_URL",
@@ -35,6 +44,8 @@ ENV_VARS = (
 )
 #: the settings that are numbers of seconds above 0
 _SECONDS = ("timeout", "deadline")
+#: the variables whose values are secrets (masked wherever gadget shows them)
+SECRET_VARS = ("TRACKER_PASSWORD", "TRACKER_TOKEN")
 #: a ``${VAR}`` reference in an adm_env.yml value
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -150,6 +161,54 @@ def _expand(value: str, key: str, path: Path, environ: Mapping[str, str]) -> str
     return _VAR.sub(repl, value)
 
 
+@attrs.define(frozen=True)
+class Setting:
+    """One variable as gadget resolved it: its value and where it came from.
+
+    ``source`` is ``"environment"``, the path of the adm_env.yml it came
+    from, or ``""`` when it is not set. A secret's value is masked in the repr.
+    """
+
+    name: str
+    value: str | None = attrs.field(repr=False)
+    source: str = ""
+
+    @property
+    def secret(self) -> bool:
+        return self.name in SECRET_VARS
+
+    def __repr__(self) -> str:
+        shown = _mask(self.value) if self.secret else repr(self.value)
+        return f"Setting({self.name}={shown}, source={self.source!r})"
+
+
+def settings(
+    environ: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> dict[str, Setting]:
+    """Each variable of :data:`ENV_VARS` as resolved: the environment wins, else
+    the adm_env.yml in use (``${VAR}`` expanded), else unset.
+
+    Raises :class:`ConfigError` for an adm_env.yml that does not parse, refers
+    to an unset variable, or that ``GADGET_ENV_FILE`` names but is missing.
+    """
+    env = os.environ if environ is None else environ
+    path = env_file_path(env, cwd or Path.cwd())
+    file_values: dict[str, str] = {}
+    if path.is_file():
+        file_values = _read_env_file(path, env)
+    elif "GADGET_ENV_FILE" in env:
+        raise ConfigError(f"GADGET_ENV_FILE points to {path}, which does not exist")
+    found = {}
+    for var in ENV_VARS:
+        if env.get(var):
+            found[var] = Setting(var, env[var], "environment")
+        elif file_values.get(var):
+            found[var] = Setting(var, file_values[var], str(path))
+        else:
+            found[var] = Setting(var, None)
+    return found
+
+
 def load_config(
     environ: Mapping[str, str] | None = None, cwd: Path | None = None, **overrides: Any
 ) -> TrackerConfig:
@@ -161,27 +220,15 @@ def load_config(
     """
     env = os.environ if environ is None else environ
     path = env_file_path(env, cwd or Path.cwd())
-    file_values: dict[str, str] = {}
-    if path.is_file():
-        file_values = _read_env_file(path, env)
-    elif "GADGET_ENV_FILE" in env:
-        raise ConfigError(f"GADGET_ENV_FILE points to {path}, which does not exist")
-
-    def setting(var: str) -> tuple[str | None, str]:
-        if env.get(var):
-            return env[var], "environment"
-        if file_values.get(var):
-            return file_values[var], str(path)
-        return None, ""
-
+    found = settings(env, cwd)
     values: dict[str, Any] = {}
     sources: set[str] = set()
-    for var in ENV_VARS:
-        value, src = setting(var)
+    for var, setting in found.items():
         key = var[len("TRACKER_") :].lower()
-        values[key] = _seconds(var, value, src) if key in _SECONDS and value else value
-        if src:
-            sources.add(src)
+        value = setting.value
+        values[key] = _seconds(var, value, setting.source) if key in _SECONDS and value else value
+        if setting.source:
+            sources.add(setting.source)
     for key, value in overrides.items():
         if value is not None:
             values[key] = value

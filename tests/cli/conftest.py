@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import gadget
 from gadget.cli import main
 from gadget.cli._demo import db_url
 from gadget.config import ENV_VARS
@@ -51,3 +52,27 @@ def demo_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TRACKER_URL", db_url(demo_db))
     monkeypatch.setenv("TRACKER_PROJECT", "Demo")
     return demo_db
+
+
+@pytest.fixture(scope="session")
+def series_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small series: two episodes each with a sequence called sq1, shots made out of
+    natural order (sh10 before sh2), an asset per episode, a task on each."""
+    path = tmp_path_factory.mktemp("series") / "series.db"
+    with gadget.connect(db_url(path), create=True) as session:
+        project = session.projects.new(name="Series", production_type="tvshow")
+        session.task_types.new(name="Anim", for_shots=True)
+        session.task_types.new(name="Model", for_shots=False)
+        props = session.asset_types.ensure(name="Prop")
+        for ep_name in ("E02", "E01"):
+            episode = project.episodes.new(name=ep_name)
+            seq = project.sequences.new(name="sq1", episode=episode)
+            for shot_name in ("sh10", "sh2", "sh1"):
+                shot = project.shots.new(name=f"{ep_name}_{shot_name}", sequence=seq)
+                shot.tasks.new(task_type="Anim", status="todo")
+            asset = project.assets.new(name=f"Cup{ep_name}", asset_type=props, episode=episode)
+            asset.tasks.new(task_type="Model", status="wip")
+        loose = project.sequences.new(name="sq9")
+        for shot_name in ("b10", "b9", "A1"):
+            project.shots.new(name=shot_name, sequence=loose)
+    return path

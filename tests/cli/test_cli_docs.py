@@ -278,19 +278,27 @@ def test_the_vocabulary_table_matches_kinds() -> None:
         assert _names(filters) == {"id", spec.key, *spec.filters}, kind
 
 
-def test_the_ls_field_table_matches_the_json(demo_env: Path) -> None:
-    from gadget.cli._listing import list_rows
+def test_the_ls_field_table_matches_the_json(demo_env: Path, series_db: Path) -> None:
+    from gadget.cli._demo import db_url
+    from gadget.cli._listing import KINDS_LISTED, list_rows
     from gadget.session import connect
 
     common = {"id", "custom_data", "created_at", "updated_at", "url"}
-    with connect() as session:
-        project = session.projects.fetch("Demo")
-        for what, cell in _table_rows("cli.md", "| `ls` | fields |"):
+    table = _table_rows("cli.md", "| `ls` | fields |")
+    assert [what for what, _ in table] == list(KINDS_LISTED)
+    # the demo has no episode: the small series has
+    with connect() as session, connect(db_url(series_db)) as series:
+        studios = {"Demo": (session, session.projects.fetch("Demo"))}
+        studios["Series"] = (series, series.projects.fetch("Series"))
+        for what, cell in table:
             documented: set[str] = set()
-            for name in _names(re.sub(r" \([^)]*\)", "", cell)):  # drop " (shot or asset)"
+            # drop " (shot or asset)" and the like, keep "(_id)"
+            for name in _names(re.sub(r" \((?!_id\))(?:[^()]|\([^)]*\))*\)", "", cell)):
                 if name.endswith("(_id)"):
                     documented |= {name[:-5], name[:-5] + "_id"}
                 else:
                     documented.add(name)
-            rows = list_rows(what, session, project)
+            used, project = studios["Series" if what == "episodes" else "Demo"]
+            rows = list_rows(what, used, project)
+            assert rows, what
             assert set(rows[0]) == documented | common, what

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from gadget.cli import main
-from gadget.cli._doctor import FAIL, OK, SKIP, run_checks
+from gadget.cli._doctor import CLOCK_TOLERANCE, FAIL, OK, SKIP, clock_verdict, run_checks
 
 
 def verdicts() -> dict[str, str]:
@@ -24,6 +25,7 @@ def test_doctor_ok_on_a_valid_sqlite_config(
         (OK, "config"),
         (OK, "tracker"),
         (OK, "login"),
+        (OK, "server"),
         (OK, "project"),
     ]
     assert "LocalTracker" in out
@@ -36,7 +38,13 @@ def test_doctor_fails_without_tracker_url(capsys: pytest.CaptureFixture[str]) ->
     assert "FAIL config" in " ".join(out.split())
     assert "TRACKER_URL is not set" in out
     assert "fix:" in out
-    assert verdicts() == {"config": FAIL, "tracker": SKIP, "login": SKIP, "project": SKIP}
+    assert verdicts() == {
+        "config": FAIL,
+        "tracker": SKIP,
+        "login": SKIP,
+        "server": SKIP,
+        "project": SKIP,
+    }
 
 
 def test_doctor_fails_on_an_unknown_project(
@@ -61,13 +69,19 @@ def test_doctor_without_project_skips_that_check(
 ) -> None:
     monkeypatch.delenv("TRACKER_PROJECT")
     assert main(["doctor"]) == 0
-    assert verdicts() == {"config": OK, "tracker": OK, "login": OK, "project": SKIP}
+    assert verdicts() == {"config": OK, "tracker": OK, "login": OK, "server": OK, "project": SKIP}
 
 
 def test_doctor_unknown_scheme(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRACKER_URL", "ftp://files.mystudio.com/tracker")
     assert main(["doctor"]) == 1
-    assert verdicts() == {"config": OK, "tracker": FAIL, "login": SKIP, "project": SKIP}
+    assert verdicts() == {
+        "config": OK,
+        "tracker": FAIL,
+        "login": SKIP,
+        "server": SKIP,
+        "project": SKIP,
+    }
 
 
 def test_doctor_missing_database_is_not_created(
@@ -78,7 +92,13 @@ def test_doctor_missing_database_is_not_created(
     out = " ".join(capsys.readouterr().out.split())
     assert str(isolated / "missing.db") in out and "does not exist" in out
     assert "gadget demo" in out and "create=True" in out
-    assert verdicts() == {"config": OK, "tracker": OK, "login": FAIL, "project": SKIP}
+    assert verdicts() == {
+        "config": OK,
+        "tracker": OK,
+        "login": FAIL,
+        "server": SKIP,
+        "project": SKIP,
+    }
     assert list(isolated.iterdir()) == []
 
 
@@ -128,3 +148,48 @@ def test_doctor_names_the_config_source(
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert str(isolated / "adm_env.yml") in out
+
+
+def test_doctor_server_check_on_the_local_tracker(
+    demo_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["doctor"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "ok server local: no server version to read" in out
+    assert "clock: not compared (the tracker does not tell its time)" in out
+
+
+@pytest.mark.parametrize(
+    ("seconds", "status", "words"),
+    [
+        (0.4, OK, "agree (within a second)"),
+        (-1.5, OK, "agree (within a second)"),
+        (12.2, OK, "the server is 12 s ahead of this machine"),
+        (-CLOCK_TOLERANCE, OK, "the server is 60 s behind this machine"),
+        (CLOCK_TOLERANCE + 1, FAIL, "the server is 61 s ahead of this machine"),
+        (-3600, FAIL, "the server is 3600 s behind this machine"),
+    ],
+)
+def test_clock_verdict(seconds: float, status: str, words: str) -> None:
+    verdict, detail, fix = clock_verdict(dt.timedelta(seconds=seconds))
+    assert verdict == status
+    assert words in detail
+    assert ("NTP" in fix) == (status == FAIL)
+
+
+def test_doctor_notes_a_person_not_on_the_team(
+    demo_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the demo's first admin is on no team; its artists are on the project's
+    assert main(["doctor"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "ok project project 'Demo' found" in out
+    assert (
+        "note: you (" in out
+        and "are not on its team; to join it, ask an admin or a manager of 'Demo' to add you" in out
+    )
+    assert "create the project" not in out
+    monkeypatch.setenv("TRACKER_LOGIN", "jane@studio.example")
+    assert main(["doctor"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "ok project project 'Demo' found" in out and "not on its team" not in out

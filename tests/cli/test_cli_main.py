@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import gadget
-from gadget.cli import main
+from gadget.cli import COMMANDS, main
 from gadget.cli._demo import db_url
 from gadget.errors import GadgetError
 
@@ -28,7 +28,37 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "invalid choice" in capsys.readouterr().err
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    assert all(command in out for command in ("demo", "ls", "doctor"))
+    assert all(command in out for command in COMMANDS)
+    assert main(["ls", "shots", "--bogus"]) == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_every_command_is_one_module_registered_by_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import importlib
+
+    assert list(COMMANDS) == [
+        *("demo", "ls", "show", "publish", "watch", "config", "doctor", "copy", "outbox")
+    ]
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        assert callable(module.register) and callable(module.run), name
+        assert main([name, "--help"]) == 0, name
+        assert capsys.readouterr().out.startswith(f"usage: gadget {name}"), name
+
+
+def test_python_dash_m_gadget(demo_db: Path, isolated: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "gadget", "ls", "projects", "--json"],
+        capture_output=True,
+        text=True,
+        env=_env(TRACKER_URL=db_url(demo_db)),
+        cwd=isolated,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [p["name"] for p in json.loads(done.stdout)] == ["Demo"]
 
 
 def test_gadget_errors_are_one_line(
@@ -42,6 +72,17 @@ def test_gadget_errors_are_one_line(
     captured = capsys.readouterr()
     assert captured.err == "error: first line second line\n"
     assert captured.out == ""
+
+
+def test_interrupted_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("gadget.cli._show.run", interrupted)
+    assert main(["show", "sq010/sq010_sh0010"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"
 
 
 def test_import_gadget_stays_cheap() -> None:

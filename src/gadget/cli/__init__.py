@@ -2,20 +2,27 @@
 
 ::
 
-    gadget demo [--db PATH] [--fresh]     build a small studio in a local tracker and walk it
-    gadget ls projects|shots|assets|tasks [--project NAME] [--json]
-    gadget doctor [--project NAME]        check config, tracker, login and project
+    gadget demo [--db PATH] [--fresh]      build a small studio in a local tracker and walk it
+    gadget ls KIND [filters] [--json]      projects, episodes, sequences, shots, assets,
+                                           tasks, comments or persons
+    gadget show ENTITY [--json]            a shot or an asset: fields, tasks, casting, comments
+    gadget publish ENTITY TASK_TYPE ...    post a comment, status, previews, attachments
+    gadget watch [EVENT ...] [--json]      the tracker's events as they come
+    gadget config [--json]                 the settings in use and where each came from
+    gadget doctor [--project NAME]         check config, tracker, server, login and project
     gadget copy SRC_URL DST_URL --project NAME [--json]   copy a project between trackers
-    gadget outbox list [--all] [--tracker URL] [--json]
-    gadget outbox flush [ID ...]          replay kept publishes on the configured tracker
-    gadget outbox drop ID                 remove a kept publish
+    gadget outbox list|flush|drop          the publishes kept on this machine
     gadget --version
 
 Exit codes: 0 success; 1 a ``doctor`` check failed, or ``outbox flush`` left
 entries unposted; 2 bad usage or a gadget
 error, printed as one line ``error: ...`` on stderr (no traceback, secrets
-shown as ``***``); 130 interrupted.
+shown as ``***``); 130 interrupted (``gadget watch`` ends on Ctrl-C with 0).
 
+Each command is a module of this package with ``register(commands)``, which
+adds its subparser (and sets ``run`` to the module's name), and
+``run(args) -> int``; :data:`COMMANDS` lists them in the order ``--help``
+shows them, so one more command is one more module and one more line there.
 Nothing in :mod:`gadget` imports this package; rich loads only when a
 command prints.
 """
@@ -23,12 +30,26 @@ command prints.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from gadget.errors import GadgetError
 
-__all__ = ["main"]
+__all__ = ["COMMANDS", "main"]
+
+#: the commands, as ``--help`` lists them: name -> the module of this package defining it
+COMMANDS: dict[str, str] = {
+    "demo": "gadget.cli._demo",
+    "ls": "gadget.cli._listing",
+    "show": "gadget.cli._show",
+    "publish": "gadget.cli._publish",
+    "watch": "gadget.cli._watch",
+    "config": "gadget.cli._config",
+    "doctor": "gadget.cli._doctor",
+    "copy": "gadget.cli._copy",
+    "outbox": "gadget.cli._outbox",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,107 +59,19 @@ def _parser() -> argparse.ArgumentParser:
         prog="gadget",
         description="gadget: one entity layer over production trackers (Kitsu, local SQLite).",
         epilog="Settings come from the environment or adm_env.yml: TRACKER_URL, TRACKER_LOGIN, "
-        "TRACKER_PASSWORD (or TRACKER_TOKEN), TRACKER_PROJECT.",
+        "TRACKER_PASSWORD (or TRACKER_TOKEN), TRACKER_PROJECT. Exit codes: 0 success, "
+        "1 a doctor check failed or outbox entries are left, 2 bad usage or a gadget error, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    demo = commands.add_parser(
-        "demo",
-        help="build a small studio in a local tracker and walk it",
-        description="Build (or complete) a demo studio in a local SQLite tracker, then walk it "
-        "as pipeline code would and count the tracker calls. Running it again changes nothing.",
-    )
-    demo.add_argument(
-        "--db",
-        default="gadget-demo.db",
-        metavar="PATH",
-        help="the SQLite database to use (default: gadget-demo.db in the working directory)",
-    )
-    demo.add_argument(
-        "--fresh", action="store_true", help="delete the database (and its files) first"
-    )
-    demo.set_defaults(run="demo")
-
-    ls = commands.add_parser(
-        "ls",
-        help="list projects, shots, assets or tasks",
-        description="List entities of the configured tracker: a table, or with --json one JSON "
-        "array of objects (normalized field names; relations as <relation>_id and their natural "
-        "key; dates ISO 8601; durations in seconds).",
-    )
-    ls.add_argument("what", choices=("projects", "shots", "assets", "tasks"))
-    ls.add_argument("--project", metavar="NAME", help="the project (default: TRACKER_PROJECT)")
-    ls.add_argument("--json", action="store_true", dest="as_json", help="print one JSON array")
-    ls.set_defaults(run="ls")
-
-    doctor = commands.add_parser(
-        "doctor",
-        help="check the configuration, tracker, login and project",
-        description="Check, in order: configuration found, tracker class for the URL scheme, "
-        "tracker reachable and login accepted, project found. Exit code 1 when a check fails.",
-    )
-    doctor.add_argument("--project", metavar="NAME", help="the project (default: TRACKER_PROJECT)")
-    doctor.set_defaults(run="doctor")
-
-    from gadget.cli import _copy
-
-    _copy.add_parser(commands)
-    outbox = commands.add_parser(
-        "outbox",
-        help="list, replay or drop the publishes kept on this machine",
-        description="gadget.publish keeps a publish its tracker could not take in the outbox "
-        "(GADGET_OUTBOX_DIR, else the user data folder). list shows them, flush replays those "
-        "of the configured tracker exactly once, drop removes one.",
-    )
-    actions = outbox.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = actions.add_parser(
-        "list",
-        help="list the kept publishes",
-        description="List the entries waiting (sending, pending), refused (failed) and those "
-        "posted with a status conflict. Reads only the outbox: no tracker is asked.",
-    )
-    listing.add_argument("--all", action="store_true", help="the posted entries too")
-    listing.add_argument("--tracker", metavar="URL", help="only the entries of this tracker")
-    listing.add_argument("--json", action="store_true", dest="as_json", help="print one JSON array")
-    flush = actions.add_parser(
-        "flush",
-        help="replay the kept publishes on the configured tracker",
-        description="Connect to the configured tracker (TRACKER_URL ...) and replay its "
-        "entries, oldest first, each exactly once. Exit code 1 when some are left "
-        "(tracker away, refused, being sent by another process).",
-    )
-    flush.add_argument(
-        "ids", nargs="*", type=int, metavar="ID", help="only these entries (failed ones too)"
-    )
-    drop = actions.add_parser(
-        "drop", help="remove a kept publish", description="Remove an entry and its files."
-    )
-    drop.add_argument("id", type=int, metavar="ID")
-    outbox.set_defaults(run="outbox")
+    for module in COMMANDS.values():
+        importlib.import_module(module).register(commands)
     return parser
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.run == "demo":
-        from gadget.cli import _demo
-
-        return _demo.run(args)
-    if args.run == "ls":
-        from gadget.cli import _listing
-
-        return _listing.run(args)
-    if args.run == "copy":
-        from gadget.cli import _copy
-
-        return _copy.run(args)
-    if args.run == "outbox":
-        from gadget.cli import _outbox
-
-        return _outbox.run(args)
-    from gadget.cli import _doctor
-
-    return _doctor.run(args)
+    code: int = importlib.import_module(args.run).run(args)
+    return code
 
 
 def _exit_code(code: object) -> int:

@@ -29,10 +29,11 @@ if TYPE_CHECKING:
     from gadget._copy import Progress
     from gadget.session import Session
 
-__all__ = ["add_parser", "run"]
+__all__ = ["register", "run"]
 
 
-def add_parser(commands: Any) -> None:
+def register(commands: Any) -> None:
+    """Add ``gadget copy`` to the command's subparsers."""
     copy = commands.add_parser(
         "copy",
         help="copy a project from one tracker to another",
@@ -68,7 +69,7 @@ def add_parser(commands: Any) -> None:
     copy.add_argument(
         "--json", action="store_true", dest="as_json", help="print the report as JSON"
     )
-    copy.set_defaults(run="copy")
+    copy.set_defaults(run=__name__)
 
 
 def _settings() -> dict[str, str]:

@@ -37,6 +37,7 @@ __all__ = [
     "build_studio",
     "db_url",
     "demo_login",
+    "register",
     "remove_database",
     "run",
     "walk",
@@ -338,6 +339,26 @@ def counted_walk(
 
 
 # -- the command -------------------------------------------------------------
+def register(commands: Any) -> None:
+    """Add ``gadget demo`` to the subparsers ``commands``."""
+    demo = commands.add_parser(
+        "demo",
+        help="build a small studio in a local tracker and walk it",
+        description="Build (or complete) a demo studio in a local SQLite tracker, then walk it "
+        "as pipeline code would and count the tracker calls. Running it again changes nothing.",
+    )
+    demo.add_argument(
+        "--db",
+        default="gadget-demo.db",
+        metavar="PATH",
+        help="the SQLite database to use (default: gadget-demo.db in the working directory)",
+    )
+    demo.add_argument(
+        "--fresh", action="store_true", help="delete the database (and its files) first"
+    )
+    demo.set_defaults(run=__name__)
+
+
 def demo_login(url: str) -> str | None:
     """``TRACKER_LOGIN`` from the environment or adm_env.yml (None when unset)."""
     from gadget.config import load_config

@@ -2,13 +2,16 @@
 
 The checks run in order, each needing the one before: configuration found,
 tracker class resolved for the URL scheme, tracker reachable and login
-accepted, project found. Secrets are shown as ``***``. Exit code 1 when a
+accepted, the server's version and clock (``Tracker.server_info``: one
+request on Kitsu), project found (and a note when the logged-in person is
+not on its team). Secrets are shown as ``***``. Exit code 1 when a
 check fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,7 +22,7 @@ if TYPE_CHECKING:
     from gadget.config import TrackerConfig
     from gadget.session import Session
 
-__all__ = ["Check", "run", "run_checks"]
+__all__ = ["CLOCK_TOLERANCE", "Check", "clock_verdict", "register", "run", "run_checks"]
 
 OK, FAIL, SKIP = "ok", "FAIL", "skip"
 
@@ -160,6 +163,65 @@ def _check_login(state: _State) -> Check:
     return Check("login", OK, f"logged in to {url}{who}")
 
 
+#: beyond this many seconds apart, the clocks of this machine and the server disagree
+CLOCK_TOLERANCE = 60.0
+
+
+def clock_verdict(skew: dt.timedelta | None) -> tuple[str, str, str]:
+    """(status, detail, fix) of the server's clock against this machine's."""
+    if skew is None:
+        return OK, "clock: not compared (the tracker does not tell its time)", ""
+    seconds = skew.total_seconds()
+    if abs(seconds) <= 1.5:
+        return OK, "clock: the server's and this machine's agree (within a second)", ""
+    way = "ahead of" if seconds > 0 else "behind"
+    detail = f"clock: the server is {abs(seconds):.0f} s {way} this machine"
+    if abs(seconds) <= CLOCK_TOLERANCE:
+        return OK, detail, ""
+    return (
+        FAIL,
+        detail,
+        "set this machine's clock (or the server's) from NTP: times gadget shows and compares "
+        "(comments' dates, what `gadget watch` prints) disagree with the tracker's",
+    )
+
+
+def _check_server(state: _State) -> Check:
+    assert state.session is not None
+    tracker = state.session.tracker
+    try:
+        info = tracker.server_info()
+    except GadgetError as exc:
+        return Check(
+            "server",
+            FAIL,
+            f"cannot ask the server for its version: {exc}",
+            "check that TRACKER_URL points at the tracker's API",
+        )
+    version = info.get("version")
+    name = info.get("name") or tracker.name
+    about = f"{name} {version}" if version else f"{tracker.name}: no server version to read"
+    status, clock, fix = clock_verdict(info.get("clock_skew"))
+    return Check("server", status, f"{about}\n{clock}", fix)
+
+
+def _team_note(session: Session, project: Any) -> str:
+    """A note when the logged-in person is not on the project's team ('' when they are)."""
+    if "team" not in session.capabilities:
+        return ""
+    try:
+        me = session.me
+        if me in project.team:
+            return ""
+    except GadgetError:
+        return ""
+    return (
+        f"\nnote: you ({me.email or me.name}) are not on its team; to join it, ask an admin or "
+        f"a manager of {project.name!r} to add you (`gadget ls tasks --mine` lists the tasks "
+        "assigned to you)"
+    )
+
+
 def _check_project(state: _State) -> Check:
     assert state.session is not None and state.config is not None
     name = state.project or state.config.project
@@ -190,13 +252,15 @@ def _check_project(state: _State) -> Check:
                 + (f"; or set TRACKER_PROJECT to one of yours: {listed}" if names else "")
             )
         return Check("project", FAIL, str(exc), fix)
-    return Check("project", OK, f"project {project.name!r} found (id {project.id})")
+    note = _team_note(session, project)
+    return Check("project", OK, f"project {project.name!r} found (id {project.id}){note}")
 
 
 _CHECKS: tuple[tuple[str, Callable[[_State], Check]], ...] = (
     ("config", _check_config),
     ("tracker", _check_tracker),
     ("login", _check_login),
+    ("server", _check_server),
     ("project", _check_project),
 )
 
@@ -220,6 +284,19 @@ def run_checks(
         if state.session is not None:
             state.session.close()
     return results
+
+
+def register(commands: Any) -> None:
+    """Add ``gadget doctor`` to the subparsers ``commands``."""
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the configuration, tracker, server, login and project",
+        description="Check, in order: configuration found, tracker class for the URL scheme, "
+        "tracker reachable and login accepted, the server (its version and clock), project "
+        "found (and the logged-in person on its team). Exit code 1 when a check fails.",
+    )
+    doctor.add_argument("--project", metavar="NAME", help="the project (default: TRACKER_PROJECT)")
+    doctor.set_defaults(run=__name__)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,14 +9,51 @@ its entries; ``drop`` removes one entry. The outbox folder is
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gadget.outbox import DONE, OPEN_STATES, Entry, Outbox
 
 if TYPE_CHECKING:
     from gadget.outbox import FlushReport
 
-__all__ = ["run"]
+__all__ = ["register", "run"]
+
+
+def register(commands: Any) -> None:
+    """Add ``gadget outbox list|flush|drop`` to the command's subparsers."""
+    outbox = commands.add_parser(
+        "outbox",
+        help="list, replay or drop the publishes kept on this machine",
+        description="gadget.publish keeps a publish its tracker could not take in the outbox "
+        "(GADGET_OUTBOX_DIR, else the user data folder). list shows them, flush replays those "
+        "of the configured tracker exactly once, drop removes one.",
+    )
+    actions = outbox.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser(
+        "list",
+        help="list the kept publishes",
+        description="List the entries waiting (sending, pending), refused (failed) and those "
+        "posted with a status conflict. Reads only the outbox: no tracker is asked.",
+    )
+    listing.add_argument("--all", action="store_true", help="the posted entries too")
+    listing.add_argument("--tracker", metavar="URL", help="only the entries of this tracker")
+    listing.add_argument("--json", action="store_true", dest="as_json", help="print one JSON array")
+    flush = actions.add_parser(
+        "flush",
+        help="replay the kept publishes on the configured tracker",
+        description="Connect to the configured tracker (TRACKER_URL ...) and replay its "
+        "entries, oldest first, each exactly once. Exit code 1 when some are left "
+        "(tracker away, refused, being sent by another process).",
+    )
+    flush.add_argument(
+        "ids", nargs="*", type=int, metavar="ID", help="only these entries (failed ones too)"
+    )
+    drop = actions.add_parser(
+        "drop", help="remove a kept publish", description="Remove an entry and its files."
+    )
+    drop.add_argument("id", type=int, metavar="ID")
+    outbox.set_defaults(run=__name__)
+
 
 COLUMNS = (
     ("id", "id"),

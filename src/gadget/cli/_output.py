@@ -109,6 +109,6 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def print_json(rows: list[dict[str, Any]]) -> None:
-    """One JSON array on stdout (plain text, no colours, for scripts)."""
-    sys.stdout.write(json.dumps(jsonable(rows), indent=2, ensure_ascii=False) + "\n")
+def print_json(value: Any) -> None:
+    """One JSON value (a listing's array, an object) on stdout (plain text, no colours)."""
+    sys.stdout.write(json.dumps(jsonable(value), indent=2, ensure_ascii=False) + "\n")

@@ -382,6 +382,18 @@ class Tracker(abc.ABC):
             host = f"{host}:{port}"
         return urlunsplit((scheme, host, parts.path.rstrip("/"), "", ""))
 
+    def server_info(self) -> Record:
+        """What the server says of itself, for ``gadget doctor``: ``version`` (a
+        string, or None when unknown) and ``clock_skew`` (a ``timedelta``: the
+        server's clock minus this machine's, or None when the server does not
+        tell its time).
+
+        The default knows neither and makes no request (a tracker with no
+        server, such as the local one); a tracker behind a server overrides it
+        with one cheap request. Called on an open tracker.
+        """
+        return {"version": None, "clock_skew": None}
+
     @classmethod
     def unique_fields(cls, kind: str) -> tuple[str, ...]:
         """The fields whose values, together, identify one ``kind`` record on this

@@ -413,6 +413,17 @@ class TestTrackerRecords:
             problems += record_problems(kind, record)
         _assert_no_problems(problems, tracker)
 
+    def test_server_info_says_version_and_clock(self, gadget_tracker: Tracker) -> None:
+        """``server_info()`` (``gadget doctor``): a version string or None, the clock
+        skew a ``timedelta`` or None, and a second ask agrees with the first."""
+        first = gadget_tracker.server_info()
+        version, skew = first.get("version"), first.get("clock_skew")
+        assert version is None or (isinstance(version, str) and version), first
+        assert skew is None or isinstance(skew, dt.timedelta), first
+        again = gadget_tracker.server_info()
+        assert again.get("version") == version
+        assert (again.get("clock_skew") is None) == (skew is None)
+
     def test_list_gives_every_field_or_names_it_missing(
         self, gadget_tracker_world: TrackerWorld
     ) -> None:

@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email.utils
 import functools
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -308,6 +310,35 @@ class KitsuTracker(Tracker):
         """GET ``auth/authenticated``: the logged-in person."""
         answer = self._conn.get("auth/authenticated")
         return record_from(self._state, "person", answer["user"])
+
+    def server_info(self) -> Record:
+        """GET the API root (``{"api": "Zou", "version": ...}``; one request) and
+        the server's clock from the answer's ``Date`` header.
+
+        ``Date`` is to the second (truncated): the skew is measured against the
+        middle of the request, so it is right to within a second and the
+        round trip.
+        """
+        before = time.time()
+        answer = self._conn.get("")
+        after = time.time()
+        response = self._conn.session.last_response
+        skew = None
+        header = response.headers.get("Date") if response is not None else None
+        if header:
+            try:
+                server = email.utils.parsedate_to_datetime(header).timestamp()
+            except (TypeError, ValueError, IndexError):
+                server = None
+            if server is not None:
+                skew = dt.timedelta(seconds=round(server + 0.5 - (before + after) / 2, 1))
+        info = answer if isinstance(answer, Mapping) else {}
+        version = info.get("version")
+        return {
+            "name": info.get("api"),
+            "version": str(version) if version is not None else None,
+            "clock_skew": skew,
+        }
 
     # -- reads -------------------------------------------------------------
     def get(self, kind: str, id: str) -> Record:
