@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import pty
 import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +170,38 @@ def test_progress_bar_on_a_terminal(studio: Path, isolated: Path) -> None:
     assert b"uploading" in shown and b"MB" in shown
     assert b"uploading" not in done.stdout
     assert b"attachment  big.bin (3.0 MB)" in done.stdout
+
+
+def test_a_publish_the_tracker_cannot_take_is_queued_then_flushed_once(
+    studio: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tracker is away (injected: the local tracker cannot be): the command
+    keeps the publish in the outbox, says so and exits 3; a flush posts it, once,
+    with its status and its preview as main preview."""
+    from gadget.cli import _session
+    from gadget.testing.faults import CommentFaults
+
+    real = _session.open_session
+
+    @contextlib.contextmanager
+    def away() -> Iterator[gadget.Session]:
+        with real() as session, CommentFaults(session, "down"):
+            yield session
+
+    _, before, _ = _anim()
+    monkeypatch.setattr(_session, "open_session", away)
+    args = ["--status", "wfa", "--comment", "kept", "--preview", "anim_v003.png"]
+    code = main(["publish", "sq010/sq010_sh0020", "Anim3D", *args, "--main-preview", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 3, err
+    answer = json.loads(out)
+    assert answer["state"] == "queued" and isinstance(answer["outbox_id"], int)
+    assert answer["comment_id"] is None and "injected" in answer["reason"]
+    assert [c.id for c in _anim()[1]] == [c.id for c in before]  # nothing posted
+
+    monkeypatch.setattr(_session, "open_session", real)
+    assert main(["outbox", "flush"]) == 0
+    assert main(["outbox", "flush"]) == 0  # nothing left: a second flush posts nothing
+    status, after, preview_id = _anim()
+    assert [c.text for c in after] == ["kept", *(c.text for c in before)]
+    assert status == "wfa" and preview_id == after[0].previews[0].id

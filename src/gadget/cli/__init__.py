@@ -17,7 +17,7 @@
 Exit codes: 0 success; 1 a ``doctor`` check failed, or ``outbox flush`` left
 entries unposted; 2 bad usage or a gadget
 error, printed as one line ``error: ...`` on stderr (no traceback, secrets
-shown as ``***``); 130 interrupted (``gadget watch`` ends on Ctrl-C with 0).
+shown as ``***``); 3 ``publish`` kept the publish in the outbox; 130 interrupted (``gadget watch`` ends on Ctrl-C with 0).
 
 Each command is a module of this package with ``register(commands)``, which
 adds its subparser (and sets ``run`` to the module's name), and
@@ -60,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
         description="gadget: one entity layer over production trackers (Kitsu, local SQLite).",
         epilog="Settings come from the environment or adm_env.yml: TRACKER_URL, TRACKER_LOGIN, "
         "TRACKER_PASSWORD (or TRACKER_TOKEN), TRACKER_PROJECT. Exit codes: 0 success, "
-        "1 a doctor check failed or outbox entries are left, 2 bad usage or a gadget error, 130 interrupted.",
+        "1 a doctor check failed or outbox entries are left, 2 bad usage or a gadget error, "
+        "3 a publish kept in the outbox, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -6,8 +6,11 @@ and are files), ``--main-preview`` given a preview. Uploads show a progress
 bar on stderr when it is a terminal (none in a pipe or a log). What was
 posted is printed: the comment, the status change, each file.
 
-The post itself goes through :func:`post`, the one place to change when the
-command should publish through the outbox (``gadget.publish``).
+The post goes through :func:`post`, that is :func:`gadget.publish`: a
+publish the tracker cannot take now (unreachable, an outcome it cannot say,
+a main preview that did not follow) is kept in the outbox, printed as
+queued with its entry's number, and the command exits 3; ``gadget outbox
+flush`` posts it later, once.
 """
 
 from __future__ import annotations
@@ -21,20 +24,31 @@ from typing import TYPE_CHECKING, Any
 from gadget.errors import ValidationError
 
 if TYPE_CHECKING:
-    from gadget.entities import Comment, Task
+    from gadget._dcc import PublishResult
+    from gadget.entities import Task
 
 __all__ = ["post", "register", "run"]
 
 Progress = Callable[[int, int], None]
 
 
-def post(task: Task, fields: Mapping[str, Any], progress: Progress | None) -> Comment:
-    """Post one comment on ``task`` (``fields`` as ``task.comments.new`` takes them).
+def post(task: Task, fields: Mapping[str, Any], progress: Progress | None) -> PublishResult:
+    """Publish on ``task`` through :func:`gadget.publish` (``fields`` as
+    ``task.comments.new`` takes them): what the tracker cannot take now is kept
+    in the outbox (``state == "queued"``) and ``gadget outbox flush`` posts it
+    once, later. Bad input is raised, never kept."""
+    from gadget import publish
 
-    The command's only write: switch it to ``gadget.publish(task, **fields)``
-    (a durable outbox when the tracker is unreachable) by changing this body.
-    """
-    return task.comments.new(**fields, progress=progress)
+    result: PublishResult = publish(
+        task,
+        fields.get("comment", ""),
+        status=fields.get("status"),
+        preview=fields.get("preview"),
+        attachments=fields.get("attachments"),
+        set_main_preview=bool(fields.get("set_main_preview")),
+        progress=progress,
+    )
+    return result
 
 
 @contextmanager
@@ -158,15 +172,19 @@ def run(args: argparse.Namespace) -> int:
         task = entity.tasks.fetch(args.task_type)
         before = task.status.short_name
         with _progress_bar(total) as progress:
-            comment = post(task, fields, progress)
+            result = post(task, fields, progress)
         qualified = entity.qualified_name if isinstance(entity, Shot) else entity.name
+        if result.queued:  # nothing more is read: the tracker may be away
+            return _queued(args, result, qualified, task.entity_kind or "", before)
+        comment = result.comment
+        assert comment is not None  # posted: the comment, in full
         row = comment_row(Scope(project, owners={entity.id: qualified}), task, comment)
         after = task.status.short_name
         main = bool(
             args.main_preview and comment.previews and entity.preview_id == comment.previews[0].id
         )
 
-    result = {
+    answer = {
         "state": "posted",
         "entity": qualified,
         "entity_kind": task.entity_kind,
@@ -178,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
         "comment": row,
     }
     if args.as_json:
-        print_json(result)
+        print_json(answer)
         return 0
 
     from rich.text import Text
@@ -197,3 +215,42 @@ def run(args: argparse.Namespace) -> int:
         size = _size(attachment["size"])
         out.print(Text(f"attachment  {attachment['name']}" + (f" ({size})" if size else "")))
     return 0
+
+
+#: the exit code of a publish kept in the outbox (not posted yet)
+QUEUED = 3
+
+
+def _queued(
+    args: argparse.Namespace, result: PublishResult, qualified: str, kind: str, before: str
+) -> int:
+    """Say that the publish was kept in the outbox, and how it gets posted."""
+    from gadget.cli._output import console, print_json
+
+    if args.as_json:
+        print_json(
+            {
+                "state": "queued",
+                "entity": qualified,
+                "entity_kind": kind,
+                "task_type": args.task_type,
+                "status_before": before,
+                "outbox_id": result.outbox_id,
+                "key": result.key,
+                "reason": result.reason,
+                "comment_id": result.comment.id if result.comment is not None else None,
+            }
+        )
+        return QUEUED
+    from rich.text import Text
+
+    out = console()
+    out.print(
+        Text(
+            f"queued on {qualified} {args.task_type} as outbox entry {result.outbox_id}: "
+            f"{result.reason}",
+            style="bold yellow",
+        )
+    )
+    out.print(Text("`gadget outbox flush` posts it once the tracker takes it (never twice)"))
+    return QUEUED
