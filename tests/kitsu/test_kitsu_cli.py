@@ -249,7 +249,9 @@ def test_publish(
         shot = session.projects.fetch(studio.project).shots.fetch("SQ020/SH0020")
         task_id = shot.tasks.fetch(studio.anim).id
     stored = raw.get(f"data/tasks/{task_id}/comments")[0]
-    assert stored["text"] == "anim v3 for review"
+    # the text as written, then the publish's key in a marker the web UI hides
+    text, marker = stored["text"].split("\n\n<!-- gadget:")
+    assert text == "anim v3 for review" and marker.endswith(" -->")
     assert stored["id"] in lines[1]
     assert raw.get(f"data/task-status/{stored['task_status_id']}")["short_name"] == "wfa"
     assert [p["original_name"] for p in stored["previews"]] == ["anim_v003"]
