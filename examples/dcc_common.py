@@ -94,8 +94,8 @@ def locate(
     stem = path.stem
     found = _VERSIONED.match(stem)
     name, version = (found["name"], int(found["version"])) if found else (stem, None)
-    parts = path.parent.parts
-    from_path = dict(zip(METADATA_KEYS, parts[-4:], strict=False)) if len(parts) >= 5 else {}
+    parts = [part for part in path.parent.parts if part != path.anchor]  # not "/" nor "C:\\"
+    from_path = dict(zip(METADATA_KEYS, parts[-4:], strict=True)) if len(parts) >= 4 else {}
     fields = {**from_path, **meta}
     missing = [k for k in METADATA_KEYS if not fields.get(k)]
     if missing or (found is None and not meta):

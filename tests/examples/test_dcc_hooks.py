@@ -55,6 +55,13 @@ def test_the_task_comes_from_the_path_and_metadata_wins(examples: Load) -> None:
         "Anim",
     )
     assert (scene.name, scene.version) == ("sh0010_anim", 3)
+    relative = common.locate("MyShow/sq010/sq010_sh0010/Anim/layout.v12.ma")
+    assert (relative.project, relative.task_type, relative.name, relative.version) == (
+        "MyShow",
+        "Anim",
+        "layout",
+        12,
+    )
 
     moved = common.locate(
         "/prod/MyShow/sq010/sq010_sh0010/Anim/sh0010_anim_v003.blend",
@@ -69,7 +76,10 @@ def test_the_task_comes_from_the_path_and_metadata_wins(examples: Load) -> None:
     assert (anywhere.shot, anywhere.task_type, anywhere.version) == ("sh1", "FX", None)
 
 
-@pytest.mark.parametrize("path", ["/home/me/scratch.ma", "/a/b/c/d/e/notversioned.ma", ""])
+@pytest.mark.parametrize(
+    "path",
+    ["/home/me/scratch.ma", "/a/b/c/d/e/notversioned.ma", "/sq010/sh0010/Anim/x_v001.ma", ""],
+)
 def test_a_scene_outside_the_convention_is_refused_by_name(examples: Load, path: str) -> None:
     common = examples("dcc_common")
     with pytest.raises(gadget.ValidationError) as caught:
@@ -163,7 +173,8 @@ def test_maya_publish_playblasts_and_reports_through_execute_deferred(
     assert Path(blast["completeFilename"]) == scene.parent / "previews" / "try_v007.png"
 
     ui.run_next()
-    assert ui.handed_from != [MAIN] and ui.shown_on == [MAIN]
+    [handed_from] = ui.handed_from  # the publish thread handed the message over
+    assert handed_from != MAIN and ui.shown_on == [MAIN]
     assert ui.shown == [(f"Published try v007 on {PROJECT} {SEQUENCE}/{SHOT} Anim.", False)]
     [comment] = studio.comments()
     assert comment.text == "blocking pass"  # what the prompt dialog answered
