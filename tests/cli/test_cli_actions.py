@@ -365,7 +365,14 @@ def test_gadget_actions_serve_with_the_builtin_handler(demo_env: Path) -> None:
             lines.append(line)
     finally:
         child.send_signal(signal.SIGTERM)
-        out, rest = child.communicate(timeout=PATIENCE)
+        try:
+            child.wait(timeout=PATIENCE)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            raise
+        # read through the text streams: communicate() would skip what readline() buffered
+        assert child.stdout is not None and child.stderr is not None
+        out, rest = child.stdout.read(), child.stderr.read()
     printed = first + "".join(lines) + rest
     assert child.returncode == 0, printed
     assert out == ""
