@@ -191,6 +191,21 @@ def test_selected_entities_resolve_by_the_entity_type(receiver: Receiver) -> Non
     assert receiver.got[0].tasks == []
 
 
+def test_a_large_selection_resolves_in_order(receiver: Receiver) -> None:
+    # past ten ids, the project's tasks are listed once instead of one lookup an id
+    project = receiver.session.projects.fetch("Demo")
+    tasks = sorted(project.tasks, key=lambda t: t.id)[:12]
+    ids = [t.id for t in reversed(tasks)]
+    answer = post_json(receiver.url("/check"), payload(receiver.session, ids))
+    assert answer.status == 202, answer.body
+    assert receiver.server.wait(PATIENCE)
+    assert [t.id for t in receiver.got[0].tasks] == ids
+    stranger = str(uuid.uuid4())
+    refused = post_json(receiver.url("/check"), payload(receiver.session, [*ids, stranger]))
+    assert refused.status == 400
+    assert refused.json()["error"].startswith(f"selection id {stranger}: no task or shot")
+
+
 def test_the_handler_runs_off_the_request_thread(receiver: Receiver) -> None:
     (layout, _) = demo_tasks(receiver.session)
     # the handler blocks until released, which happens only once the answer is here:
@@ -344,11 +359,11 @@ def test_gadget_actions_serve_with_the_builtin_handler(demo_env: Path) -> None:
         (layout, anim) = demo_tasks(session)
         sent = payload(session, [layout.id, anim.id])
     child = subprocess.Popen(
-        [sys.executable, "-m", "gadget", "actions", "serve", "--port", "0", "--token", TOKEN],
+        [sys.executable, "-m", "gadget", "actions", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ},
+        env={**os.environ, "GADGET_ACTIONS_TOKEN": TOKEN},
     )
     try:
         assert child.stderr is not None
@@ -356,6 +371,7 @@ def test_gadget_actions_serve_with_the_builtin_handler(demo_env: Path) -> None:
         assert first.startswith("listening on http://127.0.0.1:"), first
         assert "(token required): / (Ctrl-C to stop)" in first
         base = first.split()[2]
+        assert post_json(f"{base}/?token=not-it", sent).status == 403
         answer = post_json(f"{base}/?token={TOKEN}", sent)
         assert answer.status == 202, answer.body
         lines = []

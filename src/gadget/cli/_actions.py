@@ -7,7 +7,9 @@ one ``Actions``), or, with no module, a built-in handler at ``/`` that logs
 the resolved selection. The selection is resolved through a session with
 the settings of the environment / adm_env.yml. One line on stderr says
 where it listens (never the token); the request log follows there. Ctrl-C
-(or SIGTERM) stops it with exit code 0.
+(or SIGTERM) stops it with exit code 0. The token may come from
+GADGET_ACTIONS_TOKEN instead of ``--token`` (other users of the machine can
+read a command line, not another process's environment).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import importlib
 import importlib.util
 import logging
+import os
 import signal
 import sys
 import threading
@@ -57,8 +60,10 @@ def register(commands: Any) -> None:
     )
     serve.add_argument(
         "--token",
+        default=os.environ.get("GADGET_ACTIONS_TOKEN") or None,
         help="a shared secret the action URL must carry as ?token=... (a weak one: "
-        "Kitsu users can read the URL); posts without it get 403",
+        "Kitsu users can read the URL); posts without it get 403. Default: "
+        "GADGET_ACTIONS_TOKEN (an option shows in the process list, a variable does not)",
     )
     serve.add_argument("--workers", type=int, default=4, help="handlers running at once (4)")
     serve.set_defaults(run=__name__)
