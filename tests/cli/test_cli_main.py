@@ -39,7 +39,7 @@ def test_every_command_is_one_module_registered_by_one_line(
     import importlib
 
     assert list(COMMANDS) == [
-        *("demo", "ls", "show", "publish", "watch", "config", "doctor", "copy", "outbox")
+        *("demo", "ls", "show", "publish", "watch", "config", "doctor", "copy", "outbox", "actions")
     ]
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)

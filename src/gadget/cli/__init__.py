@@ -12,6 +12,7 @@
     gadget doctor [--project NAME]         check config, tracker, server, login and project
     gadget copy SRC_URL DST_URL --project NAME [--json]   copy a project between trackers
     gadget outbox list|flush|drop          the publishes kept on this machine
+    gadget actions serve [--module M]      receive Kitsu custom actions, run your handlers
     gadget --version
 
 Exit codes: 0 success; 1 a ``doctor`` check failed, or ``outbox flush`` left
@@ -49,6 +50,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "gadget.cli._doctor",
     "copy": "gadget.cli._copy",
     "outbox": "gadget.cli._outbox",
+    "actions": "gadget.cli._actions",
 }
 
 
