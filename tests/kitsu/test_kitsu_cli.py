@@ -13,6 +13,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +26,7 @@ import pytest
 
 import gadget
 from gadget.config import ENV_VARS
+from gadget.outbox import Outbox
 from gadget.testing import Names, write_pdf, write_png
 
 from .conftest import Account, KitsuServer
@@ -349,3 +351,51 @@ def test_watch_ends_on_sigterm_with_0(watcher: Callable[..., subprocess.Popen[st
     assert proc.wait(timeout=60) == 0
     assert err.get(timeout=10).strip() == "stopped"
     assert proc.stdout is not None and proc.stdout.read() == ""
+
+
+def test_copy_from_kitsu_to_a_new_local_database(
+    studio: Studio, gadget_command: Command, tmp_path: Path
+) -> None:
+    """`gadget copy` from the real server into a local database it creates; the
+    second run copies nothing."""
+    target = f"sqlite:///{tmp_path / 'archive' / 'copy.db'}"
+    args = ("copy", studio.env["TRACKER_URL"] or "", target, "--project", studio.project, "--json")
+    first = gadget_command(*args, env=studio.env)
+    assert first.code == 0, first.err
+    report = first.json()
+    assert report["copied"]["shot"] == 5 and report["copied"]["comment"] == 3, report
+    again = gadget_command(*args, env=studio.env)
+    assert again.code == 0, again.err
+    assert not any(again.json()["copied"].values())
+    with gadget.connect(target) as local:
+        copied = local.projects.fetch(studio.project)
+        shot = copied.shots.fetch("SQ010/SH0010")
+        texts = [c.text for c in shot.tasks.fetch(studio.anim).comments]
+    assert texts == ["blocking v2 for review", "blocking"]
+
+
+def test_outbox_flush_posts_a_kept_publish_on_kitsu_once(
+    studio: Studio, gadget_command: Command, kitsu_server: KitsuServer, tmp_path: Path
+) -> None:
+    """A publish kept while the server was away (its session pointed at a closed
+    port), then `gadget outbox list` and `gadget outbox flush` against the real
+    server: posted once."""
+    outbox = tmp_path / "outbox"
+    env = {**studio.env, "GADGET_OUTBOX_DIR": str(outbox)}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    with kitsu_server.connect() as session:
+        task = session.projects.fetch(studio.project).shots.fetch("SQ020/SH0010")
+        task = task.tasks.fetch(studio.layout)
+        session.tracker.client.host = f"http://127.0.0.1:{closed}/api"  # away
+        kept = gadget.publish(task, "layout kept", status="wfa", outbox=Outbox(outbox))
+    assert kept.state == "queued"
+    listed = gadget_command("outbox", "list", "--json", env=env)
+    assert listed.code == 0, listed.err
+    assert [row["id"] for row in listed.json()] == [kept.outbox_id]
+    for _ in range(2):  # the second flush finds nothing left
+        flushed = gadget_command("outbox", "flush", env=env)
+        assert flushed.code == 0, flushed.out + flushed.err
+    stored = kitsu_server.raw.get(f"data/tasks/{task.id}/comments")
+    assert [c["text"].split("\n\n<!-- gadget:")[0] for c in stored] == ["layout kept"]
