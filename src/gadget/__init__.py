@@ -20,6 +20,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from gadget._dcc import PublishHandle, PublishResult, publish
     from gadget.collections import Collection, Items, Team
     from gadget.config import TrackerConfig, load_config
     from gadget.entities import (
@@ -66,6 +67,9 @@ if TYPE_CHECKING:
 # nothing and a DCC pays only for what it touches.
 _HOMES = {
     "get_id": "gadget.ids",
+    "publish": "gadget._dcc",
+    "PublishHandle": "gadget._dcc",
+    "PublishResult": "gadget._dcc",
     "Collection": "gadget.collections",
     "Items": "gadget.collections",
     "Team": "gadget.collections",
@@ -161,6 +165,8 @@ __all__ = [
     "PlaylistEntry",
     "Preview",
     "Project",
+    "PublishHandle",
+    "PublishResult",
     "Sequence",
     "Session",
     "Shot",
@@ -176,4 +182,5 @@ __all__ = [
     "connect",
     "get_id",
     "load_config",
+    "publish",
 ]

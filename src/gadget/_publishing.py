@@ -8,16 +8,33 @@ it through ``Tracker.create_comment``, then brings what the session holds in
 line with what the publish changed (the task's status and retake count, the
 main preview of its shot or asset) without asking the tracker again.
 
+Every publish has an idempotency key (:attr:`CommentDraft.key`): the
+caller's ``idempotency_key``, else a new one (uuid4 hex). The tracker
+stores it with the comment, so the same publish never posts twice:
+
+- given by the caller (a retry, an outbox replay), the comment is first
+  looked up by it (``Tracker.find_comment``, one read); found, only its
+  missing steps are done (``Tracker.complete_comment``: the main preview,
+  a preview the tracker left unprocessed) and it is returned;
+- after a write that may have landed (:class:`~gadget.errors.OutcomeUnknown`
+  from the tracker) the comment is looked up by its key: found, it is
+  finished and returned; not found, it is posted (it did not land); when the
+  lookup fails too, OutcomeUnknown is raised carrying the key;
+- a comment that landed without some of its steps raises
+  :class:`~gadget.errors.PartialPublish` with the bound comment.
+
 What it costs: one ``create_comment`` per comment (on Kitsu, one
 batch-comment request carrying comment, status, previews and attachments;
-the main preview one more); resolving a status or author by name reads its
-cached list once. ``publish_many`` runs up to ``max_workers`` of them at a
-time.
+the main preview one more), plus one ``find_comment`` when the caller gave
+the key; resolving a status or author by name reads its cached list once.
+``publish_many`` runs up to ``max_workers`` of them at a time.
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,8 +43,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from gadget.entities import ChecklistItem
-from gadget.errors import ValidationError
-from gadget.trackers.base import CommentDraft
+from gadget.errors import GadgetError, OutcomeUnknown, PartialPublish, ValidationError
+from gadget.trackers.base import CommentDraft, check_key
 
 if TYPE_CHECKING:
     from gadget._cache import QueryCache
@@ -69,10 +86,17 @@ class Publisher:
 
     def new_comment(self, coll: Collection[Any], fields: dict[str, Any]) -> Any:
         """``task.comments.new(**fields)``: checked, then posted on the collection's task."""
-        return self.post(coll._scope["task_id"], self.draft(dict(fields)))
+        draft, given = self.draft(dict(fields))
+        return self.post(coll._scope["task_id"], draft, look_first=given)
 
-    def draft(self, fields: dict[str, Any]) -> CommentDraft:
-        """Check a publish's fields and turn them into a draft; nothing is sent."""
+    def draft(self, fields: dict[str, Any]) -> tuple[CommentDraft, bool]:
+        """Check a publish's fields and turn them into a draft; nothing is sent.
+
+        Also says whether the caller gave the idempotency key (else the
+        draft carries a new one)."""
+        key = fields.pop("idempotency_key", None)
+        given = key is not None
+        key = check_key(key) if given else uuid.uuid4().hex
         text = fields.pop("comment", None)
         if text is None:
             text = fields.pop("text", "")
@@ -88,7 +112,8 @@ class Publisher:
         if fields:
             raise ValidationError(
                 f"comments.new() got unknown field(s) {', '.join(sorted(fields))}; known: comment, "
-                "status, preview, attachments, checklist, set_main_preview, author, progress"
+                "status, preview, attachments, checklist, set_main_preview, author, progress, "
+                "idempotency_key"
             )
         if progress is not None and not callable(progress):
             raise ValidationError("progress must be a callable taking (bytes_sent, bytes_total)")
@@ -98,7 +123,7 @@ class Publisher:
             self._tracker().require("attachments")
         if main and not previews:
             raise ValidationError("set_main_preview=True needs at least one preview")
-        return CommentDraft(
+        draft = CommentDraft(
             text=text,
             status_id=self._checks.resolve("task_status", status) if status is not None else None,
             author_id=self._checks.resolve("person", author) if author is not None else None,
@@ -106,19 +131,68 @@ class Publisher:
             previews=previews,
             attachments=attachments,
             set_main_preview=main,
+            key=key,
             progress=progress,
         )
+        return draft, given
 
-    def post(self, task_id: str, draft: CommentDraft) -> Any:
-        """Post a checked draft on a task; the bound comment."""
+    def post(self, task_id: str, draft: CommentDraft, *, look_first: bool = False) -> Any:
+        """Post a checked draft on a task, exactly once by its key; the bound comment.
+
+        ``look_first`` (the caller gave the key): a comment posted with it is
+        found, finished and returned instead of posted again.
+        """
         try:
-            record = self._tracker().create_comment(task_id, draft)
+            record = self._write(task_id, draft, look_first)
+        except PartialPublish as partial:
+            self._cache.invalidate(*_PUBLISH_TOUCHES)
+            if isinstance(partial.comment, Mapping):
+                partial.comment = self._identity.bind("comment", partial.comment)
+                self._after_comment(task_id, draft.status_id, False, partial.comment)
+            if partial.key is None:
+                partial.key = draft.key
+            raise
         except BaseException:  # it may have landed in part: nothing cached is trusted
             self._cache.invalidate(*_PUBLISH_TOUCHES)
             raise
         comment = self._identity.bind("comment", record)
         self._after_comment(task_id, draft.status_id, draft.set_main_preview, comment)
         return comment
+
+    def _write(self, task_id: str, draft: CommentDraft, look_first: bool) -> dict[str, Any]:
+        """The tracker's comment record for ``draft``: found by key and finished, or
+        posted; an ambiguous failure resolved by looking the key up."""
+        tracker = self._tracker()
+        key = str(draft.key)
+        if look_first:
+            found = tracker.find_comment(task_id, key)
+            if found is not None:
+                return tracker.complete_comment(task_id, found, draft)
+        try:
+            return tracker.create_comment(task_id, draft)
+        except OutcomeUnknown as unknown:
+            where = f"publish on task {task_id} (idempotency_key={key!r})"
+            try:
+                found = tracker.find_comment(task_id, key)
+            except GadgetError as lookup:
+                raise OutcomeUnknown(
+                    f"{where}: {unknown}; looking the comment up by its key failed too "
+                    f"({lookup}): publish again with idempotency_key={key!r}, which posts it "
+                    "only if it did not land",
+                    key=key,
+                    operation=unknown.operation,
+                ) from unknown
+            if found is not None:  # it landed: finish it
+                return tracker.complete_comment(task_id, found, draft)
+            try:  # it did not land: post it, once more
+                return tracker.create_comment(task_id, draft)
+            except OutcomeUnknown as again:
+                raise OutcomeUnknown(
+                    f"{where}: {again} (after a first attempt that did not land); publish "
+                    f"again with idempotency_key={key!r}, which posts it only if it did not land",
+                    key=key,
+                    operation=again.operation,
+                ) from again
 
     def publish_many(
         self,
@@ -132,9 +206,17 @@ class Publisher:
         if max_workers < 1:
             raise ValidationError("max_workers must be at least 1")
         jobs = [
-            (self._checks.resolve("task", task), self.draft(dict(fields))) for task, fields in items
+            (self._checks.resolve("task", task), *self.draft(dict(fields)))
+            for task, fields in items
         ]
-        total = sum(p.stat().st_size for _, d in jobs for p in (*d.previews, *d.attachments))
+        keyed = [(task_id, d.key) for task_id, d, given in jobs if given]
+        if len(set(keyed)) != len(keyed):
+            twice = sorted({str(k) for (_, k), n in Counter(keyed).items() if n > 1})
+            raise ValidationError(
+                f"publish_many() got the idempotency_key(s) {', '.join(map(repr, twice))} twice "
+                "for one task: one key is one publish (nothing was posted)"
+            )
+        total = sum(p.stat().st_size for _, d, _ in jobs for p in (*d.previews, *d.attachments))
         sent = [0] * len(jobs)
         lock = threading.Lock()
 
@@ -149,8 +231,10 @@ class Publisher:
             return report
 
         def run(index: int) -> Any:
-            task_id, draft = jobs[index]
-            return self.post(task_id, attrs.evolve(draft, progress=reporter(index)))
+            task_id, draft, given = jobs[index]
+            return self.post(
+                task_id, attrs.evolve(draft, progress=reporter(index)), look_first=given
+            )
 
         if len(jobs) < 2 or max_workers == 1:
             return [run(i) for i in range(len(jobs))]

@@ -148,7 +148,16 @@ KINDS: dict[str, KindSpec] = {
         ),
         KindSpec(
             "comment",
-            ("text", "task_id", "status_id", "author_id", "checklist", "previews", "attachments"),
+            (
+                "text",
+                "task_id",
+                "status_id",
+                "author_id",
+                "checklist",
+                "previews",
+                "attachments",
+                "key",
+            ),
             refs={"task_id": "task", "status_id": "task_status", "author_id": "person"},
             key="id",
             filters=("task_id",),

@@ -20,10 +20,13 @@ VARIABLES = (*ENV_VARS, "GADGET_ENV_FILE")
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """A clean working directory and environment (wide columns: no "…" in tables)."""
+    """A clean working directory and environment (wide columns: no "…" in tables;
+    the outbox in the test's own folder)."""
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "200")
+    # a publish's outbox stays in the test's folder, never the user data folder
+    monkeypatch.setenv("GADGET_OUTBOX_DIR", str(tmp_path / "outbox"))
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -534,6 +534,62 @@ def test_version_1_project_statuses_are_migrated_to_lower_case() -> None:
     assert rows == [("A", "open"), ("B", "closed"), ("C", "open"), ("D", "open")]
 
 
+def test_version_2_comments_get_a_key_column_one_comment_per_key_and_task() -> None:
+    """Version 3 adds comment.key: older comments have none, a key is one comment per task."""
+    conn = sqlite3.connect(":memory:")
+    stamp = "2026-01-01T00:00:00+00:00"
+    insert = (
+        "INSERT INTO comment (id, created_at, updated_at, task_id, text{}) VALUES (?, ?, ?, ?, ?{})"
+    )
+    try:
+        for statement in (*local_schema.MIGRATIONS[0], *local_schema.MIGRATIONS[1]):
+            conn.execute(statement)
+        conn.execute(insert.format("", ""), ["old", stamp, stamp, "t1", "before keys"])
+        for statement in local_schema.MIGRATIONS[2]:
+            conn.execute(statement)
+        assert conn.execute("SELECT key FROM comment WHERE id = 'old'").fetchone() == (None,)
+        conn.execute(insert.format("", ""), ["old2", stamp, stamp, "t1", "no key either"])
+        conn.execute(insert.format(", key", ", ?"), ["c1", stamp, stamp, "t1", "keyed", "k"])
+        conn.execute(insert.format(", key", ", ?"), ["c2", stamp, stamp, "t2", "keyed", "k"])
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(insert.format(", key", ", ?"), ["c3", stamp, stamp, "t1", "twice", "k"])
+    finally:
+        conn.close()
+
+
+def test_a_version_2_database_opens_with_its_comments_unkeyed(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)
+    stamp = "2026-01-01T00:00:00+00:00"
+    try:
+        for statement in (*local_schema.MIGRATIONS[0], *local_schema.MIGRATIONS[1]):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 2")
+        conn.execute(
+            "INSERT INTO person (id, created_at, updated_at, email, role) VALUES (?, ?, ?, ?, ?)",
+            ["p1", stamp, stamp, "admin@localhost", "admin"],
+        )
+        conn.execute(
+            "INSERT INTO comment (id, created_at, updated_at, task_id, text) VALUES (?, ?, ?, ?, ?)",
+            ["old", stamp, stamp, "t1", "before keys"],
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    tracker = make_tracker(f"sqlite:///{path}", login="admin@localhost")
+    try:
+        old = tracker.get("comment", "old")
+        assert (old["key"], old["text"]) == (None, "before keys")
+        assert tracker.find_comment("t1", "k") is None
+    finally:
+        tracker.close()
+    check = sqlite3.connect(path)
+    try:
+        assert check.execute("PRAGMA user_version").fetchone()[0] == local_schema.SCHEMA_VERSION
+    finally:
+        check.close()
+
+
 def test_create_many_is_all_or_nothing(tracker: LocalTracker, prod: dict[str, Any]) -> None:
     seq = prod["sequences"][1]["id"]
     made = tracker.create_many(

@@ -5,9 +5,13 @@
     gadget demo [--db PATH] [--fresh]     build a small studio in a local tracker and walk it
     gadget ls projects|shots|assets|tasks [--project NAME] [--json]
     gadget doctor [--project NAME]        check config, tracker, login and project
+    gadget outbox list [--all] [--tracker URL] [--json]
+    gadget outbox flush [ID ...]          replay kept publishes on the configured tracker
+    gadget outbox drop ID                 remove a kept publish
     gadget --version
 
-Exit codes: 0 success; 1 a ``doctor`` check failed; 2 bad usage or a gadget
+Exit codes: 0 success; 1 a ``doctor`` check failed, or ``outbox flush`` left
+entries unposted; 2 bad usage or a gadget
 error, printed as one line ``error: ...`` on stderr (no traceback, secrets
 shown as ``***``); 130 interrupted.
 
@@ -75,6 +79,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--project", metavar="NAME", help="the project (default: TRACKER_PROJECT)")
     doctor.set_defaults(run="doctor")
+
+    outbox = commands.add_parser(
+        "outbox",
+        help="list, replay or drop the publishes kept on this machine",
+        description="gadget.publish keeps a publish its tracker could not take in the outbox "
+        "(GADGET_OUTBOX_DIR, else the user data folder). list shows them, flush replays those "
+        "of the configured tracker exactly once, drop removes one.",
+    )
+    actions = outbox.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser(
+        "list",
+        help="list the kept publishes",
+        description="List the entries waiting (sending, pending), refused (failed) and those "
+        "posted with a status conflict. Reads only the outbox: no tracker is asked.",
+    )
+    listing.add_argument("--all", action="store_true", help="the posted entries too")
+    listing.add_argument("--tracker", metavar="URL", help="only the entries of this tracker")
+    listing.add_argument("--json", action="store_true", dest="as_json", help="print one JSON array")
+    flush = actions.add_parser(
+        "flush",
+        help="replay the kept publishes on the configured tracker",
+        description="Connect to the configured tracker (TRACKER_URL ...) and replay its "
+        "entries, oldest first, each exactly once. Exit code 1 when some are left "
+        "(tracker away, refused, being sent by another process).",
+    )
+    flush.add_argument(
+        "ids", nargs="*", type=int, metavar="ID", help="only these entries (failed ones too)"
+    )
+    drop = actions.add_parser(
+        "drop", help="remove a kept publish", description="Remove an entry and its files."
+    )
+    drop.add_argument("id", type=int, metavar="ID")
+    outbox.set_defaults(run="outbox")
     return parser
 
 
@@ -87,6 +124,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from gadget.cli import _listing
 
         return _listing.run(args)
+    if args.run == "outbox":
+        from gadget.cli import _outbox
+
+        return _outbox.run(args)
     from gadget.cli import _doctor
 
     return _doctor.run(args)

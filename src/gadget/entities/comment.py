@@ -63,7 +63,12 @@ class Attachment(Entity):
 
 @attrs.define(eq=False, kw_only=True, repr=False)
 class Comment(Entity):
-    """A comment on a task, with the status it set, its author and its files."""
+    """A comment on a task, with the status it set, its author and its files.
+
+    ``key`` is the idempotency key it was posted with (``comments.new(...,
+    idempotency_key=...)``, else one the session made); None for a comment
+    made elsewhere (the tracker's web page, another tool).
+    """
 
     kind: ClassVar[str] = "comment"
     _label_field: ClassVar[str] = "text"
@@ -71,6 +76,7 @@ class Comment(Entity):
     task_id: str | None = None
     status_id: str | None = None
     author_id: str | None = None
+    key: str | None = None
     _checklist: tuple[ChecklistItem, ...] = attrs.field(default=(), alias="checklist")
     _previews: tuple[Preview, ...] = attrs.field(default=(), alias="previews")
     _attachments: tuple[Attachment, ...] = attrs.field(default=(), alias="attachments")

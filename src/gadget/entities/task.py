@@ -130,9 +130,18 @@ class Task(Entity):
         drop = {self.session._resolve("person", p) for p in persons}
         return self.update(assignees=[i for i in self.assignee_ids if i not in drop])
 
-    def set_status(self, status: Any, comment: str = "") -> Comment:
-        """Change the status the way trackers record it: a comment carrying it."""
-        return self.comments.new(comment=comment, status=status)
+    def set_status(
+        self, status: Any, comment: str = "", *, idempotency_key: str | None = None
+    ) -> Comment:
+        """Change the status the way trackers record it: a comment carrying it.
+
+        ``idempotency_key``: the same call again with the same key finds the
+        comment that carried the change and posts no second one (see
+        ``comments.new``)."""
+        fields: dict[str, Any] = {"comment": comment, "status": status}
+        if idempotency_key is not None:
+            fields["idempotency_key"] = idempotency_key
+        return self.comments.new(**fields)
 
 
 @attrs.define(frozen=True)

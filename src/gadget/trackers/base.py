@@ -14,7 +14,10 @@ Value types inside records:
 - ``custom_data`` is a dict (for shots: without frame_in, frame_out, fps);
 - a comment record embeds ``previews`` and ``attachments`` as lists of
   preview / attachment records and ``checklist`` as ``[{"text", "checked"}]``;
-- a playlist record embeds ``entries`` as ``[{"entity_id", "preview_id"}]``.
+- a playlist record embeds ``entries`` as ``[{"entity_id", "preview_id"}]``;
+- a comment record's ``key`` is the idempotency key it was posted with
+  (:attr:`CommentDraft.key`), None for a comment made elsewhere; its
+  ``text`` is what the caller wrote, whatever the tracker stores the key in.
 
 A record may be *partial*: when a fast route leaves fields out (Kitsu's
 ``with-tasks`` listings carry no task names, for one), the record lists
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -47,7 +51,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 import attrs
 
 from gadget import ids
-from gadget.errors import ConfigError, PartialWrite, Unsupported
+from gadget.errors import (
+    ConfigError,
+    GadgetError,
+    PartialPublish,
+    PartialWrite,
+    Unsupported,
+    ValidationError,
+)
 from gadget.kinds import COMMON_FIELDS, KINDS
 
 if TYPE_CHECKING:
@@ -56,6 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CAPABILITIES",
     "CAPABILITY_MEANINGS",
+    "KEY_PATTERN",
     "MISSING",
     "OPTIONAL_METHODS",
     "REQUIRED_METHODS",
@@ -64,6 +76,8 @@ __all__ = [
     "Record",
     "Records",
     "Tracker",
+    "check_key",
+    "publish_steps",
 ]
 
 Record = dict[str, Any]
@@ -72,6 +86,22 @@ Pairs = list[tuple[str, Record]]
 
 #: Record key of a partial record: the tuple of field names it leaves out.
 MISSING = "_missing"
+
+#: What an idempotency key may hold (:attr:`CommentDraft.key`): 1 to 128
+#: letters, digits, ``_ . : -``, no ``--``; so every tracker can store it in
+#: a text field or a marker (Kitsu keeps it in an HTML comment) unescaped.
+KEY_PATTERN = re.compile(r"(?!.*--)[A-Za-z0-9_.:-]{1,128}")
+
+
+def check_key(key: object) -> str:
+    """``key`` if it is a valid idempotency key (:data:`KEY_PATTERN`), else ValidationError."""
+    if not isinstance(key, str) or KEY_PATTERN.fullmatch(key) is None:
+        raise ValidationError(
+            f"idempotency_key {key!r} is not a valid key: 1 to 128 letters, digits, "
+            "'_', '.', ':' or '-' (no '--'); nothing was posted"
+        )
+    return key
+
 
 #: Every optional capability a tracker may declare, with what it means: one
 #: line each, shown in the capability matrix (docs/capabilities.md).
@@ -167,6 +197,10 @@ class CommentDraft:
     Trackers post it in as few round trips as they can. ``previews`` and
     ``attachments`` are local file paths that exist (checked by the session);
     ``progress``, when given, hears about the bytes sent as they go.
+    ``key`` is the publish's idempotency key (:data:`KEY_PATTERN`; the
+    session always gives one): the tracker stores it with the comment so
+    that :meth:`Tracker.find_comment` finds the comment by it, and returns
+    it as the record's ``key``.
     """
 
     text: str = ""
@@ -176,8 +210,25 @@ class CommentDraft:
     previews: tuple[Path, ...] = ()
     attachments: tuple[Path, ...] = ()
     set_main_preview: bool = False
+    key: str | None = None
     #: called as ``progress(bytes_sent, bytes_total)`` while the files go up
     progress: Callable[[int, int], None] | None = attrs.field(default=None, eq=False)
+
+
+def publish_steps(draft: CommentDraft) -> tuple[str, ...]:
+    """The steps of a publish, as :class:`~gadget.errors.PartialPublish` names them:
+    ``"comment"``, then ``"status"``, ``"previews"``, ``"attachments"`` and
+    ``"main_preview"`` where the draft has them."""
+    steps = ["comment"]
+    if draft.status_id is not None:
+        steps.append("status")
+    if draft.previews:
+        steps.append("previews")
+    if draft.attachments:
+        steps.append("attachments")
+    if draft.set_main_preview and draft.previews:
+        steps.append("main_preview")
+    return tuple(steps)
 
 
 class Tracker(abc.ABC):
@@ -289,6 +340,33 @@ class Tracker(abc.ABC):
         whose ids look otherwise overrides it. No I/O.
         """
         return ids.looks_like_id(value)
+
+    @classmethod
+    def identity(cls, url: str) -> str:
+        """Which tracker ``url`` reaches, as a stable string holding no secret.
+
+        Two URLs that reach the same tracker give the same identity (the
+        outbox files a queued publish under it, so any spelling of the URL
+        finds it again). The default: scheme and host lower-cased, a
+        ``user:password@`` part, the query, the fragment, a default port and
+        trailing slashes dropped. A tracker whose URLs have other equivalent
+        forms overrides it. No I/O.
+        """
+        from urllib.parse import urlsplit, urlunsplit
+
+        if "://" not in url:
+            raise ConfigError(f"tracker URL {url!r} has no scheme (expected scheme://...)")
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise ConfigError(f"tracker URL {url.split('@')[-1]!r} has a bad port") from exc
+        scheme = parts.scheme.lower()
+        default_port = {"https": 443, "http": 80}.get(scheme.rsplit("+", 1)[-1])
+        if port is not None and port != default_port:
+            host = f"{host}:{port}"
+        return urlunsplit((scheme, host, parts.path.rstrip("/"), "", ""))
 
     @classmethod
     def unique_fields(cls, kind: str) -> tuple[str, ...]:
@@ -427,8 +505,70 @@ class Tracker(abc.ABC):
         """Post a comment with its status, checklist, previews and attachments.
 
         Returns the comment record with its embedded previews and
-        attachments. A preview the tracker failed to process is an error.
+        attachments, its ``key`` being ``draft.key`` (stored with the
+        comment, so :meth:`find_comment` finds it). A step that fails after
+        the comment landed (a preview the tracker dropped or could not
+        process, the main preview) raises
+        :class:`~gadget.errors.PartialPublish` carrying the comment record,
+        the steps that landed and those missing; a failure after which the
+        comment may have landed raises
+        :class:`~gadget.errors.OutcomeUnknown` (the session then looks the
+        comment up by key); any other error means nothing landed.
         """
+
+    def find_comment(self, task_id: str, key: str) -> Record | None:
+        """The comment of task ``task_id`` posted with the idempotency key ``key``,
+        or None when there is none. A read: it never writes.
+
+        The session asks it before posting a draft whose key the caller gave
+        (a retry, an outbox replay) and after a write failed ambiguously
+        (:class:`~gadget.errors.OutcomeUnknown`), to learn whether the
+        comment landed. This default reads every comment of the task
+        (``list("comment", {"task_id": ...})``) and picks the one whose
+        record's ``key`` is ``key``: right for any tracker whose comment
+        records carry their key; a tracker with a cheaper lookup (a filter
+        on the field holding the key) overrides it.
+        """
+        for record in self.list("comment", {"task_id": task_id}):
+            if record.get("key") == key:
+                return record
+        return None
+
+    def complete_comment(self, task_id: str, record: Record, draft: CommentDraft) -> Record:
+        """Finish what a comment posted earlier with ``draft.key`` lacks, and return it.
+
+        ``record`` is that comment, as :meth:`find_comment` found it. Called
+        instead of :meth:`create_comment` when the comment exists, so the
+        same publish again never posts twice: only its missing steps are
+        done. This default does the one step a tracker makes after posting
+        the comment: with ``draft.set_main_preview``, the comment's first
+        preview becomes its entity's main preview, unless it already is
+        (one read of the task and one of its shot or asset; one write when
+        it is not). A tracker whose publish has other separate steps (Kitsu
+        re-sends a preview file the server left unprocessed) overrides it,
+        raising :class:`~gadget.errors.PartialPublish` for a step it cannot
+        finish (here: the main preview, whose failure is the cause).
+        """
+        previews = record.get("previews") or []
+        if draft.set_main_preview and previews:
+            task = self.get("task", task_id)
+            kind = task.get("entity_kind") or "shot"
+            owner = self.get(kind, str(task["entity_id"])) if task.get("entity_id") else {}
+            if owner.get("preview_id") != previews[0]["id"]:
+                try:
+                    self.set_main_preview(str(previews[0]["id"]))
+                except GadgetError as failed:
+                    steps = publish_steps(draft)
+                    raise PartialPublish(
+                        f"the comment {record['id']} on task {task_id} is posted, but its "
+                        f"preview could not be made the main one ({failed}); publish again "
+                        f"with idempotency_key={draft.key!r} to finish it",
+                        comment=record,
+                        landed=[s for s in steps if s != "main_preview"],
+                        missing=["main_preview"],
+                        key=draft.key,
+                    ) from failed
+        return record
 
     def set_main_preview(self, preview_id: str) -> None:
         """Make a preview the thumbnail of its task's entity (capability ``previews``)."""

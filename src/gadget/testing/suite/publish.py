@@ -4,6 +4,8 @@ playlists and search."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,11 +21,13 @@ from gadget import (
     ValidationError,
 )
 from gadget.testing.fixtures import Studio, TrackerSpy, requires
+from gadget.trackers.base import CommentDraft
 
 __all__ = [
     "TestAttachments",
     "TestCasting",
     "TestComments",
+    "TestIdempotencyKeys",
     "TestPlaylists",
     "TestPreviews",
     "TestPublishMany",
@@ -166,6 +170,114 @@ class TestComments:
         with pytest.raises(ValidationError, match="checklist item"):
             task.comments.new(comment="x", checklist=[{"checked": True}])  # no text
         assert task.comments.all() == []
+
+
+class TestIdempotencyKeys:
+    """A publish's idempotency key: the same key never posts twice, on any tracker."""
+
+    def test_the_same_key_twice_posts_one_comment(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        wip = gadget_studio.status("wip")
+        task = gadget_studio.task(status=gadget_studio.status("default"))
+        key = f"publish-{uuid.uuid4().hex}"
+        first = task.comments.new(comment="blocking", status=wip, idempotency_key=key)
+        again = task.comments.new(comment="blocking", status=wip, idempotency_key=key)
+        assert again == first
+        assert first.key == key
+        assert task.comments.all() == [first]
+        gadget_session.clear_cache()
+        assert [(c.id, c.key, c.text) for c in task.comments] == [(first.id, key, "blocking")]
+
+    def test_the_key_survives_a_read_and_the_text_is_the_callers(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        task = gadget_studio.task()
+        text = "fix the hands\n\nthen the feet"
+        keyed = task.comments.new(comment=text, idempotency_key="hook:v001.render-1")
+        made = task.comments.new(comment="")
+        assert made.key is not None and re.fullmatch(r"[0-9a-f]{32}", made.key)
+        assert made.key != keyed.key
+        gadget_session.clear_cache()
+        read = {c["id"]: c for c in gadget_session.tracker.list("comment", {"task_id": task.id})}
+        assert read[keyed.id]["key"] == "hook:v001.render-1"
+        assert read[keyed.id]["text"] == text
+        assert read[made.id]["key"] == made.key
+        assert read[made.id]["text"] == ""
+        again = task.comments.get(id=keyed.id)
+        assert (again.key, again.text) == ("hook:v001.render-1", text)
+
+    def test_find_comment_finds_by_key_only_on_its_task(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        tracker = gadget_session.tracker
+        task, other = gadget_studio.task(), gadget_studio.task()
+        key = uuid.uuid4().hex
+        record = tracker.create_comment(task.id, CommentDraft(text="tracker level", key=key))
+        assert record["key"] == key and record["text"] == "tracker level"
+        found = tracker.find_comment(task.id, key)
+        assert found is not None and found["id"] == record["id"]
+        assert found["text"] == "tracker level"
+        assert tracker.find_comment(task.id, uuid.uuid4().hex) is None
+        assert tracker.find_comment(other.id, key) is None
+
+    def test_a_status_change_with_a_key_applies_once(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        retake = gadget_studio.status("retake")
+        task = gadget_studio.task(status=gadget_studio.status("wip"))
+        before = task.nb_retakes
+        key = uuid.uuid4().hex
+        note = task.set_status(retake, "again", idempotency_key=key)
+        assert task.set_status(retake, "again", idempotency_key=key) == note
+        assert task.status is retake
+        gadget_session.clear_cache()
+        task.refresh()
+        assert task.status == retake
+        assert task.nb_retakes == before + 1
+        assert [c.id for c in task.comments] == [note.id]
+
+    def test_publish_many_with_keys_twice_posts_each_once(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        tasks = [gadget_studio.task(), gadget_studio.task()]
+        items = [
+            (t, {"comment": f"take {i}", "idempotency_key": f"k{i}"}) for i, t in enumerate(tasks)
+        ]
+        first = gadget_session.publish_many(items)
+        assert gadget_session.publish_many(items) == first
+        gadget_session.clear_cache()
+        assert [[c.id for c in t.comments] for t in tasks] == [[c.id] for c in first]
+        with pytest.raises(ValidationError, match=r"'k0' twice"):
+            gadget_session.publish_many([(tasks[0], {"idempotency_key": "k0"})] * 2)
+
+    @requires("previews")
+    def test_the_same_key_finishes_a_missing_main_preview(
+        self, gadget_session: Session, gadget_studio: Studio
+    ) -> None:
+        task = gadget_studio.task()
+        shot = task.entity
+        png = gadget_studio.png("render.png", width=32, height=18)
+        key = uuid.uuid4().hex
+        posted = task.comments.new(comment="v001", preview=[png], idempotency_key=key)
+        shot.refresh()
+        assert shot.preview_id is None
+        again = task.comments.new(
+            comment="v001", preview=[png], set_main_preview=True, idempotency_key=key
+        )
+        assert again == posted and len(again.previews) == 1
+        shot.refresh()
+        assert shot.preview_id == posted.previews[0].id
+        gadget_session.clear_cache()
+        assert [len(c.previews) for c in task.comments] == [1]
+
+    def test_a_bad_key_posts_nothing(self, gadget_session: Session, gadget_studio: Studio) -> None:
+        task = gadget_studio.task()
+        for bad in ("", "has space", "a--b", "x" * 129, 12, "<!--"):
+            with pytest.raises(ValidationError, match="idempotency_key"):
+                task.comments.new(comment="no", idempotency_key=bad)
+        gadget_session.clear_cache()
+        assert len(task.comments) == 0
 
 
 class TestPublishMany:

@@ -16,7 +16,13 @@ them, plus the few shapes a table cannot say:
   ``preview_files`` (the batch-comment answer): :func:`comment_record` gives
   them one shape whichever endpoint returned them;
 - ``estimation`` and time-spent ``duration`` are minutes in Zou,
-  ``timedelta`` in gadget; Zou's naive timestamps are UTC.
+  ``timedelta`` in gadget; Zou's naive timestamps are UTC;
+- a comment's idempotency key lives at the end of its text, as the HTML
+  comment ``<!-- gadget:KEY -->`` (Zou's batch-comment request takes no
+  free data; Kitsu's web page renders the text as Markdown and sanitizes
+  the HTML, which drops HTML comments, so the marker is never shown):
+  :func:`text_with_key` writes it, :func:`split_key` takes it off every text
+  read, so a record's ``text`` is what the caller wrote and its ``key`` the key.
 
 Every record carries ``raw``, the payload it was built from, and ``url``,
 the Kitsu web page of the entity where one exists.
@@ -27,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -57,6 +64,8 @@ __all__ = [
     "parse_datetime",
     "playlist_entries",
     "preview_record",
+    "split_key",
+    "text_with_key",
     "time_spent_record",
     "to_kitsu",
     "to_minutes",
@@ -217,7 +226,7 @@ SHOT_DATA_FIELDS = ("frame_in", "frame_out", "fps")
 #: Gadget fields a write may not set, per kind (derived or kept by Kitsu).
 READ_ONLY: dict[str, frozenset[str]] = {
     "task": frozenset({"nb_retakes", "entity_kind"}),
-    "comment": frozenset({"previews", "attachments", "task_id", "author_id"}),
+    "comment": frozenset({"previews", "attachments", "task_id", "author_id", "key"}),
     "playlist": frozenset({"entries"}),
     "preview": frozenset(
         {"extension", "revision", "width", "height", "duration", "task_id", "comment_id"}
@@ -679,7 +688,7 @@ def comment_record(
         record["status_id"] = _id(payload.get("task_status"))
     if record.get("author_id") is None:
         record["author_id"] = _id(payload.get("person"))
-    record["text"] = payload.get("text") or ""
+    record["text"], record["key"] = split_key(payload.get("text") or "")
     items = payload.get("preview_files") or payload.get("previews") or []
     record["previews"] = [
         preview_record(_resolve(p, previews), comment_id=cid, task_id=task_id) for p in items
@@ -877,15 +886,38 @@ SERVER_FILTERS: dict[str, dict[str, str]] = {
 }
 
 
+#: The marker of a comment's idempotency key at the end of its text; the
+#: blank line before it is part of it (none when the text is empty).
+_KEY_MARKER = re.compile(r"(?:\n\n)?<!-- gadget:(?P<key>[A-Za-z0-9_.:-]{1,128}) -->\s*\Z")
+
+
+def text_with_key(text: str, key: str | None) -> str:
+    """The text Kitsu stores: ``text``, then ``<!-- gadget:KEY -->`` after a blank line."""
+    if key is None:
+        return text
+    marker = f"<!-- gadget:{key} -->"
+    return f"{text}\n\n{marker}" if text else marker
+
+
+def split_key(stored: str) -> tuple[str, str | None]:
+    """``(text, key)`` of a stored comment text: the marker taken off (key None without)."""
+    found = _KEY_MARKER.search(stored)
+    if found is None:
+        return stored, None
+    return stored[: found.start()], found.group("key")
+
+
 def comment_body(
     text: str,
     status_id: str,
     checklist: Sequence[tuple[str, bool]],
     author_id: str | None,
+    key: str | None = None,
 ) -> dict[str, Any]:
-    """One comment of a batch-comment request, in Zou's field names."""
+    """One comment of a batch-comment request, in Zou's field names; the key in
+    a marker at the end of the text (:func:`text_with_key`)."""
     body: dict[str, Any] = {
-        "text": text,
+        "text": text_with_key(text, key),
         "task_status_id": status_id,
         "checklist": [{"text": t, "checked": c} for t, c in checklist],
     }

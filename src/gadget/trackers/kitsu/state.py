@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from gadget.errors import NotFound, ValidationError
+from gadget.errors import NotFound, PermissionDenied, ValidationError
 from gadget.trackers.kitsu.index import IdIndex
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class KitsuState:
         self._project_statuses: dict[str, str] | None = None
         self._default_status: str | None = None
         self._project_task_types: dict[str, set[str]] = {}
+        self._project_roles: dict[str, str] = {}
 
     # -- reference data ----------------------------------------------------
     def project_statuses(self) -> dict[str, str]:
@@ -102,6 +103,30 @@ class KitsuState:
                     {"task_type_id": task_type_id},
                 )
                 known.add(task_type_id)
+
+    def role_on(self, project_id: str | None) -> str:
+        """The logged-in person's role on a project, as Zou checks it: the role set
+        on their team link of that project, else their own (no request for an
+        admin, whose role is global; else GET ``data/projects/{id}/team`` once
+        per project and tracker)."""
+        user = self.conn.user or {}
+        role = str(user.get("role") or "user")
+        if role == "admin" or not project_id:
+            return role
+        with self._lock:
+            known = self._project_roles.get(project_id)
+        if known is not None:
+            return known
+        try:
+            team = self.conn.get(f"data/projects/{project_id}/team")
+        except (NotFound, PermissionDenied):  # not readable to them: Zou checks their own role
+            return role
+        mine = [p for p in team or () if isinstance(p, Mapping) and p.get("id") == user.get("id")]
+        if mine and mine[0].get("project_role") not in (None, "", "admin"):
+            role = str(mine[0]["project_role"])
+        with self._lock:
+            self._project_roles[project_id] = role
+        return role
 
     # -- errors ------------------------------------------------------------
     def not_found(self, kind: str, criteria: dict[str, Any]) -> NotFound:

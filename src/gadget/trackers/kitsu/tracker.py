@@ -108,6 +108,17 @@ class KitsuTracker(Tracker):
         "task": ("entity_id", "task_type_id", "name")
     }
 
+    @classmethod
+    def identity(cls, url: str) -> str:
+        """``kitsu+https://host/api``, ``https://host/api`` and ``kitsu+https://host``
+        name one Kitsu: its identity is ``kitsu+https://host`` (the web root)."""
+        scheme, sep, rest = url.strip().partition("://")
+        scheme = scheme.lower()
+        if sep and not scheme.startswith("kitsu+"):
+            scheme = "kitsu+" + scheme
+        found = super().identity(f"{scheme}{sep}{rest}")
+        return found[: -len("/api")] if found.endswith("/api") else found
+
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
         from gadget.trackers.kitsu.client import (
@@ -273,8 +284,20 @@ class KitsuTracker(Tracker):
 
     # -- publishing --------------------------------------------------------
     def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
-        """One publish, in ONE POST ``batch-comment``; see :func:`publish.create_comment`."""
+        """One publish, in ONE POST ``batch-comment`` (its key in a marker at the end
+        of the text); see :func:`publish.create_comment`."""
         return publish.create_comment(self._state, task_id, draft)
+
+    def complete_comment(self, task_id: str, record: Record, draft: CommentDraft) -> Record:
+        """Finish a comment found by its key: files it lacks re-sent into the same
+        records, then the main preview; see :func:`publish.complete_comment`."""
+        if draft.set_main_preview and draft.previews:
+            publish.check_main_preview_allowed(self._state, task_id)
+
+        def finish_main(found: Record) -> Record:
+            return super(KitsuTracker, self).complete_comment(task_id, found, draft)
+
+        return publish.complete_comment(self._state, task_id, record, draft, finish_main)
 
     def set_main_preview(self, preview_id: str) -> None:
         """PUT ``actions/preview-files/{id}/set-main-preview``: the entity's thumbnail."""

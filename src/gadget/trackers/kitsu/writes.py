@@ -21,7 +21,9 @@ What each call costs (requests):
 ``create_in_parallel``                 1 POST per row, 4 in flight; after a failure
                                        1 DELETE per record made
 ``update(kind)``                       1 PUT (+1 GET when ``custom_data`` or a shot frame
-                                       field is written: read-modify-write of ``data``)
+                                       field is written: read-modify-write of ``data``;
+                                       +1 GET when a comment's text is: its key's marker
+                                       is kept)
 ``delete(kind)``                       1 DELETE (a project: +1 PUT closing it first)
 =====================================  ==============================================
 """
@@ -285,6 +287,10 @@ def update(state: KitsuState, kind: str, ident: str, fields: Mapping[str, Any]) 
     )
     if touches_data:
         current = state.conn.get(f"{route}/{ident}").get("data") or {}
+    if kind == "comment" and isinstance(data.get("text"), str):
+        # the idempotency key's marker stays at the end of the new text
+        stored = str(state.conn.get(f"{route}/{ident}").get("text") or "")
+        data["text"] = convert.text_with_key(data["text"], convert.split_key(stored)[1])
     statuses = state.project_status_ids() if kind == "project" and "status" in data else None
     body = convert.to_kitsu(kind, data, current_data=current, project_status_ids=statuses)
     if not body:

@@ -20,7 +20,7 @@ from gadget.trackers.base import CommentDraft
 from gadget.trackers.local.files import FileStore, png_size
 from gadget.trackers.local.writes import Rules, insert, insert_row, now
 
-__all__ = ["StagedFiles", "post_comment", "set_main_preview", "stage_files"]
+__all__ = ["StagedFiles", "comment_with_key", "post_comment", "set_main_preview", "stage_files"]
 
 
 @attrs.define
@@ -112,6 +112,7 @@ def post_comment(
             "status_id": draft.status_id or task["status_id"],
             "author_id": draft.author_id or acting_id,
             "checklist": [{"text": text, "checked": checked} for text, checked in draft.checklist],
+            "key": draft.key,
         },
         acting_id,
         rules,
@@ -136,6 +137,14 @@ def post_comment(
     if draft.set_main_preview and staged.previews:
         set_main_preview(conn, staged.previews[0]["id"])
     return comment_id
+
+
+def comment_with_key(conn: sqlite3.Connection, task_id: str, key: str) -> str | None:
+    """The id of the task's comment posted with ``key``, or None (one query)."""
+    row = conn.execute(
+        "SELECT id FROM comment WHERE task_id = ? AND key = ?", [task_id, key]
+    ).fetchone()
+    return None if row is None else str(row["id"])
 
 
 def set_main_preview(conn: sqlite3.Connection, preview_id: str) -> None:

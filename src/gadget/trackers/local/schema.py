@@ -203,8 +203,16 @@ _V2: tuple[str, ...] = (
     "UPDATE project SET status = 'open' WHERE status IS NULL",
 )
 
+#: A comment keeps the idempotency key it was posted with (None for those of
+#: older versions): one comment per key and task, so the same publish again
+#: finds the comment instead of posting it twice.
+_V3: tuple[str, ...] = (
+    "ALTER TABLE comment ADD COLUMN key TEXT",
+    "CREATE UNIQUE INDEX comment_key ON comment (task_id, key)",
+)
+
 #: ``MIGRATIONS[n]`` moves a database from ``user_version`` n to n + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 FieldType = Literal[
@@ -290,6 +298,7 @@ FIELD_TYPES: dict[str, dict[str, FieldType]] = {
         "status_id": "text",
         "author_id": "text",
         "checklist": "checklist",
+        "key": "text",
     },
     "preview": {
         "name": "text",

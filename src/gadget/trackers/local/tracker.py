@@ -87,6 +87,15 @@ class LocalTracker(Tracker):
     project_statuses: ClassVar[tuple[str, ...]] = writes.PROJECT_STATUSES
     unique_keys: ClassVar[Mapping[str, tuple[str, ...]]] = writes.UNIQUE_KEYS
 
+    @classmethod
+    def identity(cls, url: str) -> str:
+        """A database file's identity is its absolute path (``sqlite:////abs/studio.db``,
+        however the URL spelled it); ``memory://name`` is itself."""
+        location = parse_url(url.strip())
+        if location.database is None:
+            return url.strip()
+        return f"sqlite:///{location.database.resolve()}"
+
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
         self.location: Location = parse_url(config.url)
@@ -333,23 +342,38 @@ class LocalTracker(Tracker):
 
         The files are first copied into the files folder; then one
         transaction inserts the comment (status: the draft's or the task's
-        current one; author: the draft's or the acting person), moves the
-        task's status (one more retake when it moves to a different retake
-        status), records the previews (name = file stem, revision after the
-        task's earlier previews, PNG size from the header) and attachments,
-        and sets the main preview when asked. On failure the transaction is
-        rolled back and the copies removed. Returns the comment record.
+        current one; author: the draft's or the acting person; its key),
+        moves the task's status (one more retake when it moves to a
+        different retake status), records the previews (name = file stem,
+        revision after the task's earlier previews, PNG size from the
+        header) and attachments, and sets the main preview when asked. On
+        failure the transaction is rolled back and the copies removed.
+        Returns the comment record.
+
+        A comment of the task posted with ``draft.key`` already (looked up
+        before the copies, and again inside the transaction, where a unique
+        index makes it one per key) is returned as it is, its main preview
+        set if asked and not set: the same publish again never posts twice.
         """
         store = self._store()
         self.get("task", task_id)  # NotFound before copying anything
+        if draft.key is not None:
+            found = self.find_comment(task_id, draft.key)
+            if found is not None:
+                return self.complete_comment(task_id, found, draft)
         staged = publish.StagedFiles()
         try:
             publish.stage_files(store, task_id, draft, staged)
             with self._db.write() as conn:
-                comment_id = publish.post_comment(
-                    conn, task_id, draft, staged, self._me_id, self._rules
-                )
-                return records.get(conn, "comment", comment_id)
+                existing = publish.comment_with_key(conn, task_id, draft.key) if draft.key else None
+                if existing is None:
+                    comment_id = publish.post_comment(
+                        conn, task_id, draft, staged, self._me_id, self._rules
+                    )
+                    return records.get(conn, "comment", comment_id)
+            # another writer posted the same key meanwhile: its comment stands
+            store.remove(staged.paths)
+            return self.complete_comment(task_id, self.get("comment", existing), draft)
         except OSError as exc:
             store.remove(staged.paths)
             message = f"cannot store the file {exc.filename or ''}: {exc.strerror or exc}"
@@ -359,6 +383,12 @@ class LocalTracker(Tracker):
         except BaseException:
             store.remove(staged.paths)
             raise
+
+    def find_comment(self, task_id: str, key: str) -> Record | None:
+        """The task's comment posted with ``key``, or None (one query, plus its files)."""
+        with self._db.read() as conn:
+            found = publish.comment_with_key(conn, task_id, key)
+            return None if found is None else records.get(conn, "comment", found)
 
     def set_main_preview(self, preview_id: str) -> None:
         """Make a preview the thumbnail (``preview_id``) of its task's shot or asset."""
