@@ -28,7 +28,13 @@ ENV_VARS = (
     "TRACKER_TOKEN",
     "TRACKER_PROJECT",
     "TRACKER_EVENTS_URL",
+    "TRACKER_TIMEOUT",
+    "TRACKER_DEADLINE",
+    "TRACKER_CA_BUNDLE",
+    "TRACKER_PROXY",
 )
+#: the settings that are numbers of seconds above 0
+_SECONDS = ("timeout", "deadline")
 #: a ``${VAR}`` reference in an adm_env.yml value
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -58,6 +64,13 @@ class TrackerConfig:
     ``create`` asks a tracker that keeps its data in a file to make a new one
     when it is missing (``gadget.connect(url, create=True)``); the local
     tracker reads it, the others ignore it.
+
+    ``timeout`` (seconds one request may wait on the tracker) and
+    ``deadline`` (seconds one call may take, its retries included) bound
+    the time calls take; ``ca_bundle`` (a file of trusted certificates) and
+    ``proxy`` (an HTTP(S) proxy URL) shape the connection. None leaves each
+    tracker's own default; docs/getting-started.md says which tracker
+    honours what.
     """
 
     url: str = attrs.field(repr=lambda url: repr(mask_url(url)))
@@ -69,6 +82,18 @@ class TrackerConfig:
     source: str = "arguments"
     options: Mapping[str, Any] = attrs.field(factory=dict)
     create: bool = False
+    timeout: float | None = None
+    deadline: float | None = None
+    ca_bundle: str | None = None
+    proxy: str | None = attrs.field(default=None, repr=lambda url: repr(url and mask_url(url)))
+
+    def __attrs_post_init__(self) -> None:
+        for name in _SECONDS:
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+            ):
+                raise ConfigError(f"{name} is a number of seconds above 0, not {value!r}")
 
     @property
     def scheme(self) -> str:
@@ -130,8 +155,9 @@ def load_config(
 ) -> TrackerConfig:
     """Build a :class:`TrackerConfig` from the environment, then ``adm_env.yml``.
 
-    ``overrides`` (url, login, password, token, project, events_url) win over
-    both. Raises :class:`ConfigError` naming the variable and where it looked.
+    ``overrides`` (url, login, password, token, project, events_url, timeout,
+    deadline, ca_bundle, proxy) win over both. Raises :class:`ConfigError`
+    naming the variable and where it looked.
     """
     env = os.environ if environ is None else environ
     path = env_file_path(env, cwd or Path.cwd())
@@ -152,7 +178,8 @@ def load_config(
     sources: set[str] = set()
     for var in ENV_VARS:
         value, src = setting(var)
-        values[var[len("TRACKER_") :].lower()] = value
+        key = var[len("TRACKER_") :].lower()
+        values[key] = _seconds(var, value, src) if key in _SECONDS and value else value
         if src:
             sources.add(src)
     for key, value in overrides.items():
@@ -178,4 +205,19 @@ def load_config(
         project=values.get("project"),
         events_url=values.get("events_url"),
         source=" + ".join(sorted(sources)),
+        timeout=values.get("timeout"),
+        deadline=values.get("deadline"),
+        ca_bundle=values.get("ca_bundle"),
+        proxy=values.get("proxy"),
     )
+
+
+def _seconds(var: str, value: str, where: str) -> float:
+    """A setting of seconds: a number above 0, else a ConfigError naming it."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise ConfigError(f"{var} (from {where}) is a number of seconds above 0, not {value!r}")
+    return seconds

@@ -263,6 +263,21 @@ class Session:
         with self._prefetcher.disabled():
             yield self
 
+    def deadline(self, seconds: float) -> contextlib.AbstractContextManager[Any]:
+        """Within the block, the calling thread's tracker calls end within ``seconds``.
+
+        The bound covers the whole block: every request, retry and backoff,
+        with no extension for uploads. When time runs out the call raises
+        ``TrackerUnavailable`` (nothing landed) or, for a write that was sent,
+        ``OutcomeUnknown``. Blocks nest (the earlier end wins); other threads
+        are not bound. Outside a block each call has the session's own
+        deadline (``gadget.connect(deadline=...)``). A tracker that cannot
+        bound its calls ignores it (docs/getting-started.md says which).
+        """
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+            raise ValidationError(f"a deadline is a number of seconds above 0, not {seconds!r}")
+        return self.tracker.deadline(float(seconds))
+
     def clear_cache(self) -> None:
         """Forget every cached query result (entities already held stay valid)."""
         self._cache.clear()
@@ -563,17 +578,27 @@ def connect(
     config: TrackerConfig | None = None,
     options: Mapping[str, Any] | None = None,
     create: bool = False,
+    timeout: float | None = None,
+    deadline: float | None = None,
+    ca_bundle: str | None = None,
+    proxy: str | None = None,
 ) -> Session:
     """Open a session and authenticate at once.
 
     With no ``url``, settings come from the environment / ``adm_env.yml``
     (see :mod:`gadget.config`). Bad credentials raise AuthenticationError here.
     ``options`` are the tracker's own settings (Kitsu: ``timeout``,
-    ``upload_timeout``, ``retries``, ``ssl_verify``; the local tracker:
-    ``timeout``, ``journal_mode``; ShotGrid: ``sudo_as_login``,
-    ``status_roles``, ``timeout``; docs/capabilities.md lists them all),
-    added to those of ``config``; a key the tracker does not know is a
-    ConfigError naming the ones it does.
+    ``connect_timeout``, ``deadline``, ``seconds_per_mb``, ``retries``,
+    ``ssl_verify``; the local tracker: ``timeout``, ``journal_mode``;
+    ShotGrid: ``sudo_as_login``, ``status_roles``, ``timeout``;
+    docs/capabilities.md lists them all), added to those of ``config``; a
+    key the tracker does not know is a ConfigError naming the ones it does.
+
+    ``timeout`` (seconds one request may wait on the tracker), ``deadline``
+    (seconds one call may take with its retries), ``ca_bundle`` (a file of
+    trusted certificates) and ``proxy`` (an HTTP(S) proxy URL) win over
+    TRACKER_TIMEOUT, TRACKER_DEADLINE, TRACKER_CA_BUNDLE and TRACKER_PROXY;
+    a tracker option of the same name wins over them.
 
     ``create=True`` lets the local tracker make a new database when its
     ``sqlite:///`` file does not exist (without it a missing file is a
@@ -587,6 +612,15 @@ def connect(
             config = TrackerConfig(
                 url=url, login=login, password=password, token=token, project=project
             )
+    bounds: dict[str, Any] = {
+        "timeout": timeout,
+        "deadline": deadline,
+        "ca_bundle": ca_bundle,
+        "proxy": proxy,
+    }
+    given = {name: value for name, value in bounds.items() if value is not None}
+    if given:
+        config = attrs.evolve(config, **given)
     if options is not None:
         if not isinstance(options, Mapping):
             raise ConfigError(

@@ -29,7 +29,8 @@ import gadget
 from gadget import Project
 from gadget.config import TrackerConfig
 from gadget.testing import Names, write_pdf, write_png
-from gadget.trackers.kitsu.client import TimeoutSession, api_host, events_host, web_root
+from gadget.trackers.kitsu.client import api_host, events_host, web_root
+from gadget.trackers.kitsu.transport import TimeoutSession, TransportFailure
 
 from .conftest import KitsuServer, RawKitsu, _seed_person
 
@@ -304,15 +305,15 @@ def _tracker(url: str, **options: Any) -> Any:
 
 def test_unreachable_server() -> None:
     tracker = _tracker(f"kitsu+http://127.0.0.1:{_free_port()}/api", retries=0)
-    with pytest.raises(gadget.TrackerUnavailable, match="cannot reach"):
+    with pytest.raises(gadget.TrackerUnavailable, match="could not be made"):
         tracker.open()
 
 
 def test_every_request_has_a_timeout() -> None:
     with _silent_server() as port:
         tracker = _tracker(f"kitsu+http://127.0.0.1:{port}/api", timeout=0.5, retries=0)
-        with pytest.raises(gadget.TrackerUnavailable, match="in time"):
-            tracker.open()
+        with pytest.raises(gadget.TrackerUnavailable, match="no answer in time"):
+            tracker.open()  # a login that got no answer: nothing to resolve, a retry is safe
 
 
 class _Flaky(http.server.BaseHTTPRequestHandler):
@@ -328,8 +329,6 @@ class _Flaky(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_PUT = do_GET
-
     def do_POST(self) -> None:
         self.hits.append(self.path)
         self.send_response(503)
@@ -340,7 +339,7 @@ class _Flaky(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_idempotent_requests_retry_on_503() -> None:
+def test_a_503_is_retried_for_reads_and_writes() -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -352,29 +351,42 @@ def test_idempotent_requests_retry_on_503() -> None:
         assert session.get(f"{base}/data/x").status_code == 200
         assert len(_Flaky.hits) == 3  # two 503s, then the answer
         _Flaky.hits = []
-        assert session.post(f"{base}/data/x").status_code == 503
-        assert len(_Flaky.hits) == 1  # a POST is not retried
+        with pytest.raises(TransportFailure) as info:
+            session.post(f"{base}/data/x")
+        # a 503 means the server did not act: the POST is sent again, 1 + 3 retries
+        assert len(_Flaky.hits) == 4
+        assert (info.value.status, info.value.may_have_landed) == (503, False)
     finally:
         server.shutdown()
 
 
-def test_timeouts_default_and_long() -> None:
+def test_timeouts_per_request() -> None:
     seen: list[Any] = []
-    session = TimeoutSession(timeout=7, upload_timeout=70)
-    session.get_adapter("http://x").send = lambda request, **kw: seen.append(kw["timeout"])  # type: ignore[method-assign]
-    with contextlib.suppress(Exception):
-        session.get("http://x/data")
-    with contextlib.suppress(Exception):
-        session.post("http://x/data", files={"f": ("a.png", b"x")})
-    with contextlib.suppress(Exception):
-        session.get("http://x/data", stream=True)
-    with contextlib.suppress(Exception):
-        session.get("http://x/data", timeout=1)
-    with session.long_requests(), contextlib.suppress(Exception):
+
+    def record(request: Any, **kw: Any) -> Any:
+        seen.append(kw["timeout"])
+        raise requests.exceptions.ConnectionError("refused")
+
+    session = TimeoutSession(timeout=7, connect_timeout=3, deadline=60, per_mb=10, retries=0)
+    session.get_adapter("http://x").send = record  # type: ignore[method-assign]
+    for call in (
+        lambda: session.get("http://x/data"),
+        lambda: session.post("http://x/data", files={"f": ("a.png", b"x" * 1_000_000)}),
+        lambda: session.get("http://x/data", timeout=1),
+    ):
+        with contextlib.suppress(TransportFailure):
+            call()
+    with session.extra_time(20), contextlib.suppress(TransportFailure):
         session.put("http://x/data", json={})  # a slow bulk write
-    with contextlib.suppress(Exception):
+    with session.deadline(2), contextlib.suppress(TransportFailure):
         session.put("http://x/data", json={})
-    assert seen == [7, 70, 70, 1, 70, 7]
+    # (connect, answer): 3 s to connect; 7 s of silence, + 10 s per MB sent, + extra
+    # time; never more than the deadline left
+    assert seen[0] == (3, 7)
+    assert seen[1][0] == 3 and 17 <= seen[1][1] < 17.2
+    assert seen[2] == (1, 1)
+    assert seen[3][0] == 3 and 27 <= seen[3][1] < 27.01
+    assert seen[4][0] <= 2 and seen[4][1] <= 2
 
 
 class _Slow(http.server.BaseHTTPRequestHandler):
@@ -399,9 +411,10 @@ def test_a_write_that_timed_out_is_not_sent_again() -> None:
         session = TimeoutSession(timeout=0.2, retries=3, backoff=0.01)
         session.trust_env = False
         _Slow.hits = []
-        with pytest.raises(requests.exceptions.ConnectionError):  # read timeout
+        with pytest.raises(TransportFailure) as info:  # read timeout
             session.put(f"http://127.0.0.1:{server.server_address[1]}/data/casting", json={})
         assert _Slow.hits == ["/data/casting"]  # the server got it once, not 4 times
+        assert info.value.may_have_landed and info.value.write
     finally:
         server.shutdown()
 

@@ -17,7 +17,7 @@ from gadget.testing.png import write_gradient_png
 from gadget.trackers.shotgrid import ShotGridTracker
 from gadget.trackers.shotgrid.client import ShotGridConnection
 
-from .conftest import LOGIN, SITE_URL, Collision
+from .conftest import LOGIN, SITE_URL, Collision, MockShotGridTracker, site_factory
 from .mocksite import SharedSite
 
 
@@ -281,3 +281,32 @@ def test_shotgrid_a_failed_open_can_be_tried_again(
         assert tracker.whoami()["id"]
     finally:
         tracker.close()
+
+
+def test_shotgrid_takes_the_timeout_ca_bundle_and_proxy_settings(
+    shotgrid_site: SharedSite, tmp_path: Path
+) -> None:
+    seen: list[dict[str, Any]] = []
+    make = site_factory(shotgrid_site)
+
+    def capture(url: str, kwargs: dict[str, Any]) -> Any:
+        seen.append(dict(kwargs))
+        transport = ("ca_certs", "http_proxy")
+        return make(url, {k: v for k, v in kwargs.items() if k not in transport})
+
+    class Capturing(MockShotGridTracker):
+        client_factory = staticmethod(capture)
+
+    bundle = tmp_path / "ca.pem"
+    config = TrackerConfig(
+        url=SITE_URL,
+        login=LOGIN,
+        password="pw",
+        timeout=12,
+        ca_bundle=str(bundle),
+        proxy="http://pipe:S3cret@proxy.studio:3128",
+    )
+    with Capturing(config) as tracker:
+        assert tracker.connection.sg.config.timeout_secs == 12
+    assert seen[0]["ca_certs"] == str(bundle)
+    assert seen[0]["http_proxy"] == "pipe:S3cret@proxy.studio:3128"  # the SDK's form

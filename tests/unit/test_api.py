@@ -109,7 +109,10 @@ class TestOptions:
         ("url", "known"),
         [
             ("memory://", "journal_mode, timeout"),
-            ("kitsu+http://127.0.0.1:9/api", "retries, ssl_verify, timeout, upload_timeout"),
+            (
+                "kitsu+http://127.0.0.1:9/api",
+                "connect_timeout, deadline, retries, seconds_per_mb, ssl_verify, timeout",
+            ),
         ],
     )
     def test_an_unknown_option_names_the_known_ones(self, url: str, known: str) -> None:
@@ -126,7 +129,9 @@ class TestOptions:
             ("memory://", {"timeout": -1}, "timeout"),
             ("memory://", {"journal_mode": "OFF"}, "journal_mode"),
             ("kitsu+http://127.0.0.1:9/api", {"timeout": 0}, "timeout"),
-            ("kitsu+http://127.0.0.1:9/api", {"upload_timeout": "long"}, "upload_timeout"),
+            ("kitsu+http://127.0.0.1:9/api", {"deadline": "long"}, "deadline"),
+            ("kitsu+http://127.0.0.1:9/api", {"connect_timeout": -2}, "connect_timeout"),
+            ("kitsu+http://127.0.0.1:9/api", {"seconds_per_mb": True}, "seconds_per_mb"),
             ("kitsu+http://127.0.0.1:9/api", {"retries": -1}, "retries"),
             ("kitsu+http://127.0.0.1:9/api", {"retries": 2.5}, "retries"),
             ("kitsu+http://127.0.0.1:9/api", {"ssl_verify": "false"}, "ssl_verify"),
@@ -144,11 +149,12 @@ class TestOptions:
 
     def test_kitsu_options_reach_its_connection(self) -> None:
         config = TrackerConfig(url="kitsu+http://127.0.0.1:9/api", login="a@b.com", password="x")
-        config = attrs.evolve(config, options={"timeout": 7, "upload_timeout": 90, "retries": 1})
+        options = {"timeout": 7, "deadline": 90, "connect_timeout": 3, "retries": 1}
+        config = attrs.evolve(config, options={**options, "seconds_per_mb": 5})
         tracker = registry.resolve(config.url)(config)  # built, not opened: no request
         http = tracker.connection.session
-        assert (http.timeout, http.upload_timeout) == (7, 90)
-        assert http.get_adapter("http://127.0.0.1:9/api").max_retries.total == 1
+        assert (http.timeout, http.call_deadline, http.connect_timeout) == (7, 90, 3)
+        assert (http.retries, http.per_mb) == (1, 5)
 
     def test_project_from_env_passes_options(self, env_project: str) -> None:
         with Project.from_env(options={"journal_mode": "DELETE"}, cache=False) as project:
@@ -156,3 +162,63 @@ class TestOptions:
             assert not project.session._cache_on
         with pytest.raises(ConfigError, match="'journal'"):
             Project.from_env(options={"journal": "DELETE"})
+
+
+# -- issue 10: time bounds and transport settings --------------------------------------
+class TestTimeSettings:
+    def test_environment_sets_timeout_deadline_ca_bundle_and_proxy(
+        self, env_project: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("TRACKER_TIMEOUT", "12.5")
+        monkeypatch.setenv("TRACKER_DEADLINE", "40")
+        monkeypatch.setenv("TRACKER_CA_BUNDLE", "/etc/studio/ca.pem")
+        monkeypatch.setenv("TRACKER_PROXY", "http://pipe:S3cret@proxy.studio:3128")
+        config = gadget.config.load_config()
+        assert (config.timeout, config.deadline) == (12.5, 40.0)
+        assert config.ca_bundle == "/etc/studio/ca.pem"
+        assert config.proxy == "http://pipe:S3cret@proxy.studio:3128"
+        assert "S3cret" not in repr(config)  # a proxy's password is a secret too
+
+    @pytest.mark.parametrize(
+        ("var", "value"), [("TRACKER_TIMEOUT", "soon"), ("TRACKER_DEADLINE", "0")]
+    )
+    def test_a_bad_number_of_seconds_names_its_variable(
+        self, env_project: str, monkeypatch: pytest.MonkeyPatch, var: str, value: str
+    ) -> None:
+        monkeypatch.setenv(var, value)
+        with pytest.raises(ConfigError, match=f"{var} \\(from environment\\)"):
+            gadget.config.load_config()
+
+    def test_connect_arguments_win_over_the_environment(
+        self, env_project: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("TRACKER_TIMEOUT", "12")
+        with gadget.connect(timeout=3, deadline=7) as session:
+            assert (session.config.timeout, session.config.deadline) == (3, 7)
+        with pytest.raises(ConfigError, match="deadline is a number of seconds"):
+            gadget.connect(env_project, deadline=-1)
+
+    def test_kitsu_reads_them_and_its_options_win(self) -> None:
+        url = "kitsu+http://127.0.0.1:9/api"
+        config = TrackerConfig(url=url, login="a@b.com", password="x", timeout=11, deadline=22)
+        http = registry.resolve(url)(config).connection.session  # built: no request
+        assert (http.timeout, http.call_deadline) == (11, 22)
+        config = attrs.evolve(config, options={"timeout": 5})
+        http = registry.resolve(url)(config).connection.session
+        assert (http.timeout, http.call_deadline) == (5, 22)
+
+    def test_the_local_tracker_waits_for_its_lock_no_longer_than_the_deadline(self) -> None:
+        tracker = registry.resolve("memory://")
+        assert tracker(TrackerConfig(url="memory://"))._db.timeout == 10  # its own default
+        assert tracker(TrackerConfig(url="memory://", timeout=60))._db.timeout == 60
+        assert tracker(TrackerConfig(url="memory://", timeout=60, deadline=4))._db.timeout == 4
+        config = TrackerConfig(url="memory://", deadline=4, options={"timeout": 30})
+        assert tracker(config)._db.timeout == 30  # the tracker's option wins
+
+    def test_session_deadline_checks_its_seconds(self) -> None:
+        with gadget.connect("memory://") as session:
+            with session.deadline(5):  # the local tracker has nothing to bound: no effect
+                assert session.projects.new(name="Quick").name == "Quick"
+            for bad in (0, -1, "5", True):
+                with pytest.raises(gadget.ValidationError, match="deadline"):
+                    session.deadline(bad)  # type: ignore[arg-type]

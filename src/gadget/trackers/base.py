@@ -41,6 +41,7 @@ class declaring a capability without them is a TypeError when defined).
 from __future__ import annotations
 
 import abc
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -391,6 +392,17 @@ class Tracker(abc.ABC):
     @abc.abstractmethod
     def whoami(self) -> Record:
         """The person record of the authenticated user."""
+
+    def deadline(self, seconds: float) -> contextlib.AbstractContextManager[Any]:
+        """Within the block, the calling thread's calls to this tracker end within
+        ``seconds`` in all (``Session.deadline``), raising TrackerUnavailable, or
+        OutcomeUnknown for a write that was sent, when time runs out.
+
+        A tracker that cannot bound its calls keeps the default, which does
+        nothing (the local tracker waits only on its database lock, bounded by
+        its own timeout); docs say what each tracker honours.
+        """
+        return contextlib.nullcontext()
 
     # -- generic reads and writes -----------------------------------------
     @abc.abstractmethod

@@ -6,13 +6,10 @@ to every gazu call, so two connections (two hosts, two logins) in one
 process never share a token, and gazu's module-level default client is
 never touched.
 
-The gazu client's ``requests`` session is replaced by :class:`TimeoutSession`:
-
-- every request gets a timeout (``timeout``, 30 s by default; uploads and
-  downloads ``upload_timeout``, 300 s);
-- idempotent requests (GET, PUT, DELETE) are retried with exponential
-  backoff on connection errors and on 502 / 503 / 504 (urllib3 ``Retry``);
-  a POST is retried only when the connection could not be made at all.
+The gazu client's ``requests`` session is replaced by
+:class:`~gadget.trackers.kitsu.transport.TimeoutSession`, which bounds every
+request and every call in time, retries what is safe to retry and says
+whether a failed request may have reached the server (see that module).
 
 An expired access token is refreshed by gazu (``use_refresh_token``); if
 the refresh fails, the connection logs in again once with the password it
@@ -26,7 +23,12 @@ Errors become gadget errors at this boundary (``raise ... from exc``)::
     404 on a route the server lacks      -> GadgetError (wrong route)
     400 / 422                            -> ValidationError (the server's message)
     401 after refresh and re-login       -> AuthenticationError
-    connection error, timeout, 5xx       -> TrackerUnavailable
+    the server surely did not act        -> TrackerUnavailable
+      (no connection, request not fully
+      sent, 503, 429; a read that failed)
+    a write the server may have applied  -> OutcomeUnknown(key=None, operation="POST /route")
+      (connection dropped after sending,
+      no answer in time, 502, 504, 500)
 
 Zou answers 404 with the same body for a missing object and for a wrong
 route. The two are told apart by asking the route again without
@@ -50,26 +52,36 @@ from urllib.parse import urlsplit, urlunsplit
 import gazu.client as raw
 import gazu.exception as gazu_errors
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from gadget.errors import (
     AuthenticationError,
     ConfigError,
     GadgetError,
     NotFound,
+    OutcomeUnknown,
     PermissionDenied,
     TrackerUnavailable,
     ValidationError,
 )
-from gadget.trackers.kitsu.routes import operation
+from gadget.trackers.kitsu.transport import (
+    DEFAULT_BACKOFF,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE,
+    DEFAULT_PER_MB,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    READ_METHODS,
+    Budget,
+    TimeoutSession,
+    TransportFailure,
+)
 
 __all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_PER_MB",
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
-    "IDEMPOTENT_METHODS",
-    "RETRY_STATUSES",
-    "UPLOAD_TIMEOUT",
     "KitsuConnection",
     "TimeoutSession",
     "api_host",
@@ -78,13 +90,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("gadget.kitsu")
-
-DEFAULT_TIMEOUT = 30.0
-UPLOAD_TIMEOUT = 300.0
-DEFAULT_RETRIES = 3
-DEFAULT_BACKOFF = 0.5
-RETRY_STATUSES = (502, 503, 504)
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 T = TypeVar("T")
 
@@ -134,80 +139,6 @@ def events_host(host: str, events_url: str | None = None) -> str:
     return web_root(host)
 
 
-# -- the requests session -----------------------------------------------------------
-class TimeoutSession(requests.Session):
-    """A requests session with default timeouts, retries and the last response kept.
-
-    ``timeout`` applies to every request that does not set one;
-    ``upload_timeout`` to requests sending files or streaming a download.
-    Idempotent methods are retried on connection errors and 502/503/504 with
-    exponential backoff (``backoff`` * 2**n seconds). ``last_response`` is
-    the last response of the calling thread (for error mapping);
-    ``request_count`` counts the requests made (retries not included).
-    """
-
-    def __init__(
-        self,
-        timeout: float = DEFAULT_TIMEOUT,
-        upload_timeout: float = UPLOAD_TIMEOUT,
-        retries: int = DEFAULT_RETRIES,
-        backoff: float = DEFAULT_BACKOFF,
-    ) -> None:
-        super().__init__()
-        self.timeout = timeout
-        self.upload_timeout = upload_timeout
-        self._local = threading.local()
-        self._count_lock = threading.Lock()
-        self.request_count = 0
-        retry = Retry(
-            total=retries,
-            connect=retries,
-            # a read timeout means the server got the request and may still apply
-            # it: sending it again would repeat the write (a slow bulk PUT, say)
-            read=0,
-            status=retries,
-            other=0,
-            backoff_factor=backoff,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=IDEMPOTENT_METHODS,
-            raise_on_status=False,
-            respect_retry_after_header=True,
-        )
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
-        self.mount("http://", adapter)
-        self.mount("https://", adapter)
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if kwargs.get("timeout") is None:
-            long = (
-                bool(kwargs.get("files"))
-                or bool(kwargs.get("stream"))
-                or getattr(self._local, "long", False)
-            )
-            kwargs["timeout"] = self.upload_timeout if long else self.timeout
-        self._local.response = None
-        with self._count_lock:
-            self.request_count += 1
-        response = super().request(method, url, *args, **kwargs)
-        self._local.response = response
-        return response
-
-    @contextlib.contextmanager
-    def long_requests(self) -> Iterator[None]:
-        """Within the block, this thread's requests get the upload timeout."""
-        self._local.long = True
-        try:
-            yield
-        finally:
-            self._local.long = False
-
-    @property
-    def last_response(self) -> requests.Response | None:
-        """The last response this thread received (None after a connection error)."""
-        response: requests.Response | None = getattr(self._local, "response", None)
-        return response
-
-
 def _server_message(response: requests.Response | None) -> str:
     """Zou's own message in an error answer ('' when there is none)."""
     if response is None:
@@ -242,15 +173,29 @@ class KitsuConnection:
         url: str,
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        upload_timeout: float = UPLOAD_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
         retries: int = DEFAULT_RETRIES,
         backoff: float = DEFAULT_BACKOFF,
+        per_mb: float = DEFAULT_PER_MB,
         ssl_verify: bool = True,
+        ca_bundle: str | None = None,
+        proxy: str | None = None,
     ) -> None:
         self.host = api_host(url)
         self.web = web_root(self.host)
-        self.session = TimeoutSession(timeout, upload_timeout, retries, backoff)
-        self.session.verify = ssl_verify
+        self.session = TimeoutSession(
+            timeout,
+            connect_timeout=connect_timeout,
+            deadline=deadline,
+            retries=retries,
+            backoff=backoff,
+            per_mb=per_mb,
+            ca_bundle=ca_bundle,
+            proxy=proxy,
+        )
+        if not ssl_verify:
+            self.session.verify = False
         self.client = raw.create_client(
             self.host,
             ssl_verify=ssl_verify,
@@ -290,9 +235,10 @@ class KitsuConnection:
     def _login_request(self, login: str, password: str) -> dict[str, Any]:
         where = f"Kitsu at {self.host}"
         try:
-            tokens = raw.post(
-                "auth/login", {"email": login, "password": password}, client=self.client
-            )
+            with self.session.reading():  # a login changes nothing: safe to send again
+                tokens = raw.post(
+                    "auth/login", {"email": login, "password": password}, client=self.client
+                )
         except (gazu_errors.ParameterException, gazu_errors.NotAuthenticatedException) as exc:
             reason = _server_message(self.session.last_response)
             detail = f" ({reason})" if reason and reason != "login refused" else ""
@@ -373,26 +319,35 @@ class KitsuConnection:
         self.log_out()
         self.session.close()
 
+    # -- time ---------------------------------------------------------------
+    def scope(self) -> contextlib.AbstractContextManager[Budget]:
+        """One call's deadline for the block (shared with a call around it): the
+        tracker runs each contract method in one."""
+        return self.session.call()
+
+    def deadline(self, seconds: float) -> contextlib.AbstractContextManager[Budget]:
+        """Within the block, this thread's requests end within ``seconds`` in all."""
+        return self.session.deadline(seconds)
+
     # -- requests ----------------------------------------------------------
     def call(self, method: str, path: str, fn: Callable[[], T]) -> T:
-        """Run one gazu call, mapping every failure to a gadget error."""
+        """Run one gazu call within a call's deadline, mapping every failure to a gadget error."""
         self._local.relogged = False
-        try:
+        with self.session.call():
             try:
-                result = fn()
-            except gazu_errors.GazuException:
-                if not self._refresh_failed() or not self._on_not_authenticated(None, path):
-                    raise
-                result = fn()  # logged in again: the same request, once more
-        except GadgetError:
-            raise
-        except Exception as exc:
-            raise self._translate(exc, method, path) from exc
+                try:
+                    result = fn()
+                except gazu_errors.GazuException:
+                    if not self._refresh_failed() or not self._on_not_authenticated(None, path):
+                        raise
+                    result = fn()  # logged in again: the same request, once more
+            except GadgetError:
+                raise
+            except Exception as exc:
+                raise self._translate(exc, method, path) from exc
         response = self.session.last_response
         if response is not None and response.status_code >= 500:
-            raise TrackerUnavailable(
-                f"Kitsu at {self.host} failed on {method} /{path} (HTTP {response.status_code})"
-            )
+            raise self._server_failed(method, path, response.status_code, "")
         return result
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
@@ -400,16 +355,17 @@ class KitsuConnection:
         query = dict(params) if params else None
         return self.call("GET", path, lambda: raw.get(path, params=query, client=self.client))
 
-    def post(self, path: str, data: Any) -> Any:
-        """POST a JSON body to ``path``."""
-        return self.call("POST", path, lambda: raw.post(path, data, client=self.client))
+    def post(self, path: str, data: Any, *, reads: bool = False) -> Any:
+        """POST a JSON body to ``path``; ``reads`` for a POST that changes nothing
+        (a search): it is then retried, and never OutcomeUnknown, as a GET."""
+        with self.session.reading() if reads else contextlib.nullcontext():
+            return self.call("POST", path, lambda: raw.post(path, data, client=self.client))
 
-    def put(self, path: str, data: Any, *, slow: bool = False) -> Any:
-        """PUT a JSON body to ``path``; ``slow`` gives it the upload timeout (bulk writes)."""
-        if slow:
-            with self.session.long_requests():
-                return self.call("PUT", path, lambda: raw.put(path, data, client=self.client))
-        return self.call("PUT", path, lambda: raw.put(path, data, client=self.client))
+    def put(self, path: str, data: Any, *, extra_time: float = 0.0) -> Any:
+        """PUT a JSON body to ``path``; ``extra_time`` (seconds) lengthens the wait
+        for the answer and the call's deadline (a bulk write Zou needs time for)."""
+        with self.session.extra_time(extra_time):
+            return self.call("PUT", path, lambda: raw.put(path, data, client=self.client))
 
     def delete(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """DELETE ``path``."""
@@ -426,9 +382,11 @@ class KitsuConnection:
         """One multipart POST of form ``data`` and ``files`` (part name -> local path).
 
         Each part is sent under its file's own name; ``progress(sent, total)``
-        hears the bytes as they are read into the request. Runs with the upload
-        timeout; the files are opened here and closed whatever happens (gazu
-        rewinds them if it must resend after a token refresh).
+        hears the bytes as they are read into the request. Bounded by progress
+        (see :mod:`~gadget.trackers.kitsu.transport`): a stall of ``timeout``
+        fails it, the answer may take ``per_mb`` seconds per megabyte longer.
+        The files are opened here and closed whatever happens (gazu rewinds
+        them if it must resend after a token refresh).
         """
         with self._open_files(files) as parts:
 
@@ -460,7 +418,9 @@ class KitsuConnection:
                 handle.close()
 
     def download(self, path: str, target: Path) -> Path:
-        """Stream ``path`` into ``target`` (upload timeout); returns ``target``."""
+        """Stream ``path`` into ``target``; returns ``target``. Bounded by progress:
+        the answer must begin within the call's deadline, then each piece of
+        the file must arrive within ``timeout``."""
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
         try:
@@ -483,6 +443,12 @@ class KitsuConnection:
         response = self.session.last_response
         message = _server_message(response)
         detail = f": {message}" if message else ""
+        if isinstance(exc, TransportFailure):
+            text = f"{where}: {exc.describe()}{detail}"
+            if exc.may_have_landed and exc.write:
+                operation = what if exc.method == method.upper() else exc.what
+                return OutcomeUnknown(text, key=None, operation=operation)
+            return TrackerUnavailable(text)
         if isinstance(exc, requests.exceptions.Timeout):
             return TrackerUnavailable(
                 f"{where} did not answer {what} in time ({exc.__class__.__name__})"
@@ -507,7 +473,7 @@ class KitsuConnection:
             )
         if isinstance(exc, gazu_errors.ServerErrorException):
             status = response.status_code if response is not None else 500
-            return TrackerUnavailable(f"{where} failed on {what} (HTTP {status}){detail}")
+            return self._server_failed(method, path, status, detail)
         if isinstance(exc, gazu_errors.MethodNotAllowedException):
             return GadgetError(f"{where} does not allow {what} (HTTP 405): wrong route or method")
         if isinstance(exc, gazu_errors.TooBigFileException):
@@ -516,7 +482,7 @@ class KitsuConnection:
             return GadgetError(f"{where}: upload {what} failed{detail}")
         if isinstance(exc, ValueError) and response is not None:  # a body that is not JSON
             if response.status_code >= 500:
-                return TrackerUnavailable(f"{where} failed on {what} (HTTP {response.status_code})")
+                return self._server_failed(method, path, response.status_code, "")
             return GadgetError(
                 f"{where} answered {what} with something that is not JSON "
                 f"(HTTP {response.status_code}); is {self.host} the Kitsu API root?"
@@ -530,6 +496,17 @@ class KitsuConnection:
         role = (self.user or {}).get("role")
         who = self.login or "this user"
         return f"{who} (role {role})" if role else who
+
+    def _server_failed(self, method: str, path: str, status: int, detail: str) -> GadgetError:
+        """A 5xx from the server itself: a write may have been applied before it
+        failed (OutcomeUnknown), a read is TrackerUnavailable."""
+        what = f"{method} /{path.split('?')[0]}"
+        text = f"Kitsu at {self.host} failed on {what} (HTTP {status}){detail}"
+        if method.upper() in READ_METHODS or self.session.is_reading():
+            return TrackerUnavailable(text)
+        return OutcomeUnknown(
+            f"{text}. The server may have applied it before failing", key=None, operation=what
+        )
 
     def _not_found_error(self, method: str, path: str) -> GadgetError:
         """The error of a 404: NotFound for a missing object, a GadgetError for a

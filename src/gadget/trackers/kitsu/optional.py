@@ -95,8 +95,10 @@ def set_casting(
     """ONE PUT ``data/projects/{id}/entities/casting`` for every shot given."""
     body = {str(shot): convert.casting_payload(rows) for shot, rows in casting.items()}
     if body:
-        # Zou spends ~0.2 s per shot on this PUT: the long timeout, not the default
-        state.conn.put(f"data/projects/{project_id}/entities/casting", body, slow=True)
+        # Zou spends ~0.2 s per shot on this PUT: give the answer time to match
+        state.conn.put(
+            f"data/projects/{project_id}/entities/casting", body, extra_time=0.5 * len(body)
+        )
 
 
 def list_cast_in(state: KitsuState, asset_id: str) -> Records:
@@ -197,7 +199,7 @@ def search(state: KitsuState, text: str, project_id: str | None = None) -> Pairs
     if project_id:
         body["project_id"] = project_id
     try:
-        answer = state.conn.post("data/search", body)
+        answer = state.conn.post("data/search", body, reads=True)
     except GadgetError as exc:  # TrackerUnavailable included: Zou answers 500
         if isinstance(exc, (PermissionDenied, ValidationError)):
             raise

@@ -9,7 +9,8 @@ tracker's package can take the same shape):
 ================  ===================================================================
 ``tracker.py``    the class: declarations, options, login, escape hatches, the
                   contract methods delegating to the modules below
-``client.py``     HTTP: the gazu client, timeouts, retries, re-login, errors
+``client.py``     the gazu client, re-login, errors
+``transport.py``  HTTP: time bounds, retries, whether a failed request may have landed
 ``convert.py``    every field rename, payload <-> record (pure functions)
 ``routes.py``     Zou's routes per kind; id lists cut to fit a request line
 ``state.py``      what the tracker keeps: connection, id index, reference data
@@ -31,11 +32,13 @@ requests, socketio) are imported when a tracker is constructed, never by
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from gadget.errors import ConfigError
 from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
@@ -52,14 +55,67 @@ if TYPE_CHECKING:
 
 __all__ = ["KitsuTracker"]
 
+#: The contract methods that talk to the server: each runs within one call's
+#: deadline (``deadline``), however many requests it makes.
+_CALLS = (
+    "open",
+    "whoami",
+    "get",
+    "list",
+    "list_children",
+    "list_with_children",
+    "create",
+    "create_many",
+    "undo_creations",
+    "update",
+    "delete",
+    "create_comment",
+    "set_main_preview",
+    "download",
+    "get_casting",
+    "set_casting",
+    "list_cast_in",
+    "list_time_spent",
+    "set_time_spent",
+    "add_playlist_entry",
+    "set_team_member",
+    "search",
+    "raw_get",
+    "raw_post",
+    "raw_put",
+    "raw_delete",
+)
 
+_Class = TypeVar("_Class", bound=type)
+
+
+def _one_deadline_per_call(cls: _Class) -> _Class:
+    """Run each method of :data:`_CALLS` in its connection's call scope: a publish
+    of three requests has one deadline, not three."""
+
+    def bounded(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def call(self: KitsuTracker, *args: Any, **kwargs: Any) -> Any:
+            with self._conn.scope():
+                return method(self, *args, **kwargs)
+
+        return call
+
+    for name in _CALLS:
+        setattr(cls, name, bounded(getattr(cls, name)))
+    return cls
+
+
+@_one_deadline_per_call
 class KitsuTracker(Tracker):
     """Kitsu (Zou) behind gadget; URLs ``kitsu+https://host/api``, ``https://host/api``.
 
     Log in with ``TRACKER_LOGIN`` / ``TRACKER_PASSWORD`` or a bot token
     (``TRACKER_TOKEN``). Options (``TrackerConfig.options``): ``timeout``
-    (s, default 30), ``upload_timeout`` (300), ``retries`` (3),
-    ``ssl_verify`` (True).
+    (s of silence within one request, default 30), ``connect_timeout`` (8),
+    ``deadline`` (s for one call with its retries, 30), ``seconds_per_mb``
+    (the answer time an upload earns per MB, 2), ``retries`` (8),
+    ``ssl_verify`` (True); see :mod:`~gadget.trackers.kitsu.transport`.
 
     Escape hatches, for what gadget does not wrap: :attr:`client` is this
     tracker's own gazu client (pass it as ``client=`` to any gazu function,
@@ -90,7 +146,7 @@ class KitsuTracker(Tracker):
     name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})
     concurrent_reads: ClassVar[bool] = True  # one HTTP pool, shared by threads
     option_names: ClassVar[frozenset[str]] = frozenset(
-        {"timeout", "upload_timeout", "retries", "ssl_verify"}
+        {"timeout", "connect_timeout", "deadline", "seconds_per_mb", "retries", "ssl_verify"}
     )
     projects_by_team: ClassVar[bool] = True  # Zou lists non-admins their teams' projects
     #: the production types Kitsu's web app offers (Zou itself stores any
@@ -121,37 +177,53 @@ class KitsuTracker(Tracker):
 
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
-        from gadget.trackers.kitsu.client import (
+        from gadget.trackers.kitsu.client import KitsuConnection, events_host
+        from gadget.trackers.kitsu.transport import (
+            DEFAULT_CONNECT_TIMEOUT,
+            DEFAULT_DEADLINE,
+            DEFAULT_PER_MB,
             DEFAULT_RETRIES,
             DEFAULT_TIMEOUT,
-            UPLOAD_TIMEOUT,
-            KitsuConnection,
-            events_host,
         )
 
         options = dict(config.options or {})
-        for name in ("timeout", "upload_timeout"):
+        seconds = {
+            "timeout": config.timeout or DEFAULT_TIMEOUT,
+            "connect_timeout": DEFAULT_CONNECT_TIMEOUT,
+            "deadline": config.deadline or DEFAULT_DEADLINE,
+            "seconds_per_mb": DEFAULT_PER_MB,
+        }
+        for name in seconds:
             value = options.get(name)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
-            ):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ConfigError(f"{name} is a number of seconds above 0, not {value!r}")
+            seconds[name] = float(value)
         retries = options.get("retries", DEFAULT_RETRIES)
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ConfigError(f"retries is a whole number (0 or more), not {retries!r}")
         ssl_verify = options.get("ssl_verify", True)
         if not isinstance(ssl_verify, bool):
             raise ConfigError(f"ssl_verify is True or False, not {ssl_verify!r}")
-        try:
-            self._conn: KitsuConnection = KitsuConnection(
-                config.url,
-                timeout=float(options.get("timeout", DEFAULT_TIMEOUT)),
-                upload_timeout=float(options.get("upload_timeout", UPLOAD_TIMEOUT)),
-                retries=retries,
-                ssl_verify=ssl_verify,
-            )
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"bad Kitsu tracker option: {exc}") from exc
+        ca_bundle = config.ca_bundle
+        if ca_bundle is not None:
+            if not ssl_verify:
+                raise ConfigError("ssl_verify=False and a CA bundle contradict each other")
+            if not Path(ca_bundle).expanduser().is_file():
+                raise ConfigError(f"the CA bundle {ca_bundle} (TRACKER_CA_BUNDLE) is not a file")
+            ca_bundle = str(Path(ca_bundle).expanduser())
+        self._conn: KitsuConnection = KitsuConnection(
+            config.url,
+            timeout=seconds["timeout"],
+            connect_timeout=seconds["connect_timeout"],
+            deadline=seconds["deadline"],
+            per_mb=seconds["seconds_per_mb"],
+            retries=retries,
+            ssl_verify=ssl_verify,
+            ca_bundle=ca_bundle,
+            proxy=config.proxy,
+        )
         self.host = self._conn.host
         self.web = self._conn.web
         self.events_host = events_host(self.host, config.events_url)
@@ -227,6 +299,10 @@ class KitsuTracker(Tracker):
             self._events.stop()
         self._conn.close()
         self._opened = False
+
+    def deadline(self, seconds: float) -> contextlib.AbstractContextManager[Any]:
+        """Within the block, this thread's requests end within ``seconds`` in all."""
+        return self._conn.deadline(seconds)
 
     def whoami(self) -> Record:
         """GET ``auth/authenticated``: the logged-in person."""

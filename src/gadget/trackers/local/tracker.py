@@ -100,7 +100,10 @@ class LocalTracker(Tracker):
         super().__init__(config)
         self.location: Location = parse_url(config.url)
         options = config.options
-        timeout = options.get("timeout", DEFAULT_TIMEOUT)
+        # TRACKER_TIMEOUT / connect(timeout=) bound the wait for the lock, never past the deadline
+        timeout = options.get(
+            "timeout", min(config.timeout or DEFAULT_TIMEOUT, config.deadline or float("inf"))
+        )
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
             raise ConfigError(f"timeout is a number of seconds (0 or more), not {timeout!r}")
         journal_mode = str(options.get("journal_mode", "WAL")).upper()

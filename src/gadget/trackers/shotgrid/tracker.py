@@ -92,7 +92,7 @@ class ShotGridTracker(Tracker):
             if flag not in convert.STATUS_FLAG_FIELDS:
                 raise ConfigError(f"status_roles[{code!r}]: unknown role {role!r}")
             self.roles[str(code)] = (flag,)
-        timeout = config.options.get("timeout", 30)
+        timeout = config.options.get("timeout", config.timeout or 30)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ConfigError(f"the option timeout is a number of seconds, not {timeout!r}")
         self.timeout = float(timeout)
@@ -123,6 +123,15 @@ class ShotGridTracker(Tracker):
             creds["sudo_as_login"] = sudo
         return creds
 
+    def _transport(self) -> dict[str, Any]:
+        """The SDK's ``ca_certs`` and ``http_proxy`` from TRACKER_CA_BUNDLE / TRACKER_PROXY."""
+        kwargs: dict[str, Any] = {}
+        if self.config.ca_bundle:
+            kwargs["ca_certs"] = self.config.ca_bundle
+        if self.config.proxy:  # the SDK takes [user:password@]host[:port], no scheme
+            kwargs["http_proxy"] = self.config.proxy.split("://", 1)[-1].rstrip("/")
+        return kwargs
+
     @property
     def connection(self) -> ShotGridConnection:
         if self._connection is None:
@@ -146,7 +155,10 @@ class ShotGridTracker(Tracker):
         if self._connection is not None:
             return
         self._connection = ShotGridConnection(
-            self.site, self._credentials(), type(self).client_factory, self.timeout
+            self.site,
+            {**self._credentials(), **self._transport()},
+            type(self).client_factory,
+            self.timeout,
         )
         try:
             _ = self.schema
