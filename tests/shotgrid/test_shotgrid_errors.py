@@ -9,6 +9,7 @@ import shotgun_api3
 from gadget.errors import (
     AuthenticationError,
     GadgetError,
+    OutcomeUnknown,
     PermissionDenied,
     TrackerUnavailable,
     ValidationError,
@@ -67,3 +68,39 @@ def test_shotgrid_a_failed_call_names_no_payload() -> None:
         connection.call("batch", payload)
     assert "batch" in str(caught.value)
     assert "s3cr3t" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        (shotgun_api3.ProtocolError("host", 502, "Bad Gateway", {}), OutcomeUnknown),
+        (shotgun_api3.ProtocolError("host", 504, "Gateway Timeout", {}), OutcomeUnknown),
+        (TimeoutError("timed out"), OutcomeUnknown),
+        (ConnectionResetError("reset by peer"), OutcomeUnknown),
+        (shotgun_api3.ProtocolError("host", 503, "Service Unavailable", {}), TrackerUnavailable),
+        (ConnectionRefusedError("refused"), TrackerUnavailable),
+    ],
+    ids=["502", "504", "timeout", "reset", "503", "refused"],
+)
+def test_a_write_that_may_have_landed_is_outcome_unknown(
+    raised: Exception, expected: type[Exception]
+) -> None:
+    """A write whose connection failed after it was sent may have landed: never
+    TrackerUnavailable (which says a retry is safe); a read stays TrackerUnavailable."""
+
+    class Failing:
+        def create(self, entity_type: str, data: object) -> None:
+            raise raised
+
+        def find(self, *args: object, **kwargs: object) -> None:
+            raise raised
+
+    connection = ShotGridConnection("https://site.test", {}, lambda site, kw: Failing())
+    with pytest.raises(expected) as caught:
+        connection.call("create", "Note", {"content": "x"})
+    assert not isinstance(caught.value, TrackerUnavailable) or expected is TrackerUnavailable
+    if isinstance(caught.value, OutcomeUnknown):
+        assert caught.value.operation == "create Note"
+        assert caught.value.key is None
+    with pytest.raises(TrackerUnavailable):
+        connection.find("Note", [], ["id"])

@@ -13,6 +13,8 @@ Errors at this boundary (``raise ... from exc``)::
     Fault naming a permission                                -> PermissionDenied
     other Fault / ShotgunError                                -> ValidationError
     ProtocolError, OSError (connection, timeout)              -> TrackerUnavailable
+    the same on a write (a 502, 504, a timeout, a connection  -> OutcomeUnknown
+    lost), not refused nor answered 503 / 429                    (it may have landed)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from gadget.errors import (
     AuthenticationError,
     ConfigError,
     GadgetError,
+    OutcomeUnknown,
     PermissionDenied,
     TrackerUnavailable,
     ValidationError,
@@ -47,12 +50,38 @@ def sdk_client(site: str, kwargs: dict[str, Any]) -> Any:
     return shotgun_api3.shotgun.Shotgun(site, **kwargs)
 
 
+#: The SDK calls that write: a connection lost during one may have landed.
+WRITES = frozenset(
+    {
+        "create",
+        "update",
+        "delete",
+        "revive",
+        "batch",
+        "upload",
+        "upload_thumbnail",
+        "share_thumbnail",
+    }
+)
+
+
 @contextlib.contextmanager
-def converted(what: str) -> Iterator[None]:
-    """Turn the SDK's exceptions raised in the block into gadget errors."""
+def converted(what: str, *, write: bool = False) -> Iterator[None]:
+    """Turn the SDK's exceptions raised in the block into gadget errors.
+
+    With ``write``, a connection lost or timed out, or a 502 / 504, is
+    OutcomeUnknown: the write may have landed (a refused connection, a 503 or
+    a 429 stay TrackerUnavailable: nothing was done).
+    """
     try:
         yield
-    except (AuthenticationError, PermissionDenied, TrackerUnavailable, ValidationError):
+    except (
+        AuthenticationError,
+        OutcomeUnknown,
+        PermissionDenied,
+        TrackerUnavailable,
+        ValidationError,
+    ):
         raise
     except Exception as exc:
         name = type(exc).__name__
@@ -62,6 +91,14 @@ def converted(what: str) -> Iterator[None]:
             raise AuthenticationError(f"ShotGrid refused the credentials ({what})") from exc
         # httplib2 (inside the SDK) fails to reach a host: no server at that name, a timeout
         if name == "ProtocolError" or isinstance(exc, OSError) or "httplib2" in module:
+            status = getattr(exc, "errcode", None)
+            surely_not_done = isinstance(exc, ConnectionRefusedError) or status in (429, 503)
+            if write and not surely_not_done:
+                raise OutcomeUnknown(
+                    f"ShotGrid did not answer {what} ({name}): it may have been done",
+                    key=None,
+                    operation=what,
+                ) from exc
             raise TrackerUnavailable(f"ShotGrid is unreachable ({what}): {name}") from exc
         if "permission" in text.lower():
             raise PermissionDenied(f"ShotGrid refused {what}: {text}") from exc
@@ -113,7 +150,7 @@ class ShotGridConnection:
         """Any other SDK call, its errors converted."""
         # names the call and its entity type, never its payload (a batch holds data)
         target = args[0] if args and isinstance(args[0], str) else ""
-        with converted(f"{method} {target}".strip()):
+        with converted(f"{method} {target}".strip(), write=method in WRITES):
             return getattr(self.sg, method)(*args, **kwargs)
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ value itself (``"Character"``, ``"ip"``), which is not all digits.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -118,6 +119,7 @@ FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("status_id", "sg_task_status"),
         ("author_id", "user"),
         ("checklist", "sg_checklist"),
+        ("key", "sg_gadget_key"),
     ),
     "preview": (
         ("name", "code"),
@@ -368,8 +370,31 @@ def _read_task(record: Record, payload: Payload) -> None:
     ]
 
 
+#: A comment's idempotency key on a site without ``Note.sg_gadget_key``: the
+#: last line of its content, after a blank line (shown on the site's page).
+_KEY_LINE = re.compile(r"(?:\n\n)?\[gadget:(?P<key>[A-Za-z0-9_.:-]{1,128})\]\s*\Z")
+
+
+def content_with_key(text: str, key: str | None) -> str:
+    """A Note's content holding ``key`` on its last line (sites without the key field)."""
+    if key is None:
+        return text
+    return f"{text}\n\n[gadget:{key}]" if text else f"[gadget:{key}]"
+
+
+def split_key(content: str) -> tuple[str, str | None]:
+    """``(text, key)`` of a Note's content: the key's line taken off (None without)."""
+    found = _KEY_LINE.search(content)
+    if found is None:
+        return content, None
+    return content[: found.start()], found.group("key")
+
+
 def _read_comment(record: Record, payload: Payload) -> None:
-    record["text"] = payload.get("content") or ""
+    text, key = split_key(payload.get("content") or "")
+    record["text"] = text
+    if not record.get("key"):
+        record["key"] = key
     record["checklist"] = list((payload.get("sg_checklist") or {}).get("items", []))
     record["previews"] = []
     record["attachments"] = []

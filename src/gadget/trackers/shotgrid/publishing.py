@@ -8,6 +8,15 @@ and ``upload(..., field_name="sg_uploaded_movie")``, per attachment
 and, asked for, the entity's thumbnail from the first preview
 (``upload_thumbnail``) with ``sg_main_version`` pointing at its Version.
 
+The publish's idempotency key goes in ``Note.sg_gadget_key`` (a text field
+the site adds: ShotGrid shows a Note's content as plain text, where a marker
+would be seen); on a site without that field, on the last line of the
+content as ``[gadget:KEY]`` (visible there, taken off every read). A step
+that fails after the Note was made raises PartialPublish with the comment;
+:func:`complete` finishes a Note found by its key (the Versions and
+Attachments it lacks, by file name), the main preview then by the
+contract's default.
+
 Previews and attachments are embedded in comment records by
 :func:`embed`: one find of the Versions of the comments' tasks (the
 revision of a preview is its rank among its task's Versions) and two for the
@@ -21,8 +30,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gadget.errors import ValidationError
-from gadget.trackers.base import CommentDraft, Record, Records
+from gadget.errors import GadgetError, PartialPublish, ValidationError
+from gadget.trackers.base import CommentDraft, Record, Records, publish_steps
 from gadget.trackers.shotgrid import convert
 from gadget.trackers.shotgrid.queries import any_link
 
@@ -30,6 +39,9 @@ if TYPE_CHECKING:
     from gadget.trackers.shotgrid.tracker import ShotGridTracker
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+#: The Note field holding a publish's idempotency key, where the site has it.
+KEY_FIELD = "sg_gadget_key"
 
 
 def png_size(path: Path) -> tuple[int, int] | None:
@@ -47,9 +59,11 @@ def note_payload(
 ) -> dict[str, Any]:
     """The ``Note`` of one publish."""
     author = draft.author_id or tracker.whoami()["id"]
+    site = tracker.schema.of("comment")
+    keyed = draft.key is not None and KEY_FIELD in site
     note: dict[str, Any] = {
         "subject": (draft.text.splitlines() or ["Comment"])[0][:100] or "Comment",
-        "content": draft.text,
+        "content": draft.text if keyed else convert.content_with_key(draft.text, draft.key),
         "tasks": [convert.link("Task", task["id"])],
         "user": convert.link("HumanUser", author, "author_id"),
     }
@@ -59,7 +73,8 @@ def note_payload(
         note["note_links"] = [
             convert.link(convert.ENTITY_TYPES[task["entity_kind"]], task["entity_id"])
         ]
-    site = tracker.schema.of("comment")
+    if keyed:
+        note[KEY_FIELD] = draft.key
     if "sg_task_status" in site:
         note["sg_task_status"] = status
     if draft.checklist:
@@ -90,15 +105,78 @@ def post(tracker: ShotGridTracker, task_id: str, draft: CommentDraft) -> Record:
     note_id = int(made["id"])
     total = sum(p.stat().st_size for p in (*draft.previews, *draft.attachments))
     sent = _Progress(draft.progress, total)
-    versions = []
-    for path, size in zip(draft.previews, sizes, strict=True):
-        versions.append(_post_preview(tracker, task, note_id, note, path, size))
-        sent(path)
-    for path in draft.attachments:
-        connection.call("upload", "Note", note_id, str(path), display_name=path.name)
-        sent(path)
-    if draft.set_main_preview and versions:
-        main_preview(tracker, task, versions[0], draft.previews[0])
+    done = ["comment", "status"] if draft.status_id is not None else ["comment"]
+    try:
+        versions = []
+        for path, size in zip(draft.previews, sizes, strict=True):
+            versions.append(_post_preview(tracker, task, note_id, note, path, size))
+            sent(path)
+        if draft.previews:
+            done.append("previews")
+        for path in draft.attachments:
+            connection.call("upload", "Note", note_id, str(path), display_name=path.name)
+            sent(path)
+        if draft.attachments:
+            done.append("attachments")
+        if draft.set_main_preview and versions:
+            main_preview(tracker, task, versions[0], draft.previews[0])
+    except GadgetError as failed:
+        raise _partial(tracker, str(note_id), draft, done, failed) from failed
+    return tracker.get("comment", str(note_id))
+
+
+def _partial(
+    tracker: ShotGridTracker,
+    note_id: str,
+    draft: CommentDraft,
+    done: Sequence[str],
+    failure: BaseException,
+) -> PartialPublish:
+    """The PartialPublish of a Note that was made, its steps after ``done`` missing."""
+    missing = [s for s in publish_steps(draft) if s not in done]
+    try:
+        comment: Any = tracker.get("comment", note_id)
+    except GadgetError:  # the failure is what matters; the Note's id is still given
+        comment = None
+    error = PartialPublish(
+        f"the Note {note_id} was posted, but not {', '.join(missing)}: {failure}. Publish "
+        f"again with idempotency_key={draft.key!r} to finish it (nothing is posted twice)",
+        comment=comment,
+        landed=done,
+        missing=missing,
+        key=draft.key,
+    )
+    error.left = (note_id,)
+    return error
+
+
+def complete(tracker: ShotGridTracker, task_id: str, record: Record, draft: CommentDraft) -> Record:
+    """Add to a Note found by its key the Versions and Attachments of ``draft`` it
+    lacks (matched by file name); returns the Note again when it added any."""
+    have_previews = [p["name"] for p in record.get("previews") or []]
+    lacking = []
+    for path in draft.previews:
+        if path.stem in have_previews:
+            have_previews.remove(path.stem)
+        else:
+            lacking.append(path)
+    have_files = {a.get("name") for a in record.get("attachments") or []}
+    files = [p for p in draft.attachments if p.name not in have_files]
+    if not lacking and not files:
+        return record
+    task = tracker.get("task", task_id)
+    note_id = int(record["id"])
+    note = note_payload(tracker, task, draft, str(record.get("status_id") or task["status_id"]))
+    done = [s for s in publish_steps(draft) if s in ("comment", "status")]
+    try:
+        for path in lacking:
+            _post_preview(tracker, task, note_id, note, path, png_size(path))
+        if draft.previews:
+            done.append("previews")
+        for path in files:
+            tracker.connection.call("upload", "Note", note_id, str(path), display_name=path.name)
+    except GadgetError as failed:
+        raise _partial(tracker, str(note_id), draft, done, failed) from failed
     return tracker.get("comment", str(note_id))
 
 

@@ -448,6 +448,27 @@ class ShotGridTracker(Tracker):
     def create_comment(self, task_id: str, draft: CommentDraft) -> Record:
         return publishing.post(self, task_id, draft)
 
+    def find_comment(self, task_id: str, key: str) -> Record | None:
+        """One find of the task's Note whose ``sg_gadget_key`` is ``key`` (on a site
+        without that field, the contract's default: the task's Notes, by their
+        content's key line)."""
+        if publishing.KEY_FIELD not in self.schema.of("comment"):
+            return super().find_comment(task_id, key)
+        found = self._find(
+            "comment",
+            [
+                any_link("tasks", ["Task"], [task_id]),
+                [publishing.KEY_FIELD, "is", key],
+            ],
+        )
+        return found[0] if found else None
+
+    def complete_comment(self, task_id: str, record: Record, draft: CommentDraft) -> Record:
+        """The Versions and Attachments the Note lacks, then the main preview (the
+        contract's default)."""
+        record = publishing.complete(self, task_id, record, draft)
+        return super().complete_comment(task_id, record, draft)
+
     def set_main_preview(self, preview_id: str) -> None:
         """The preview's Version becomes its entity's thumbnail (``share_thumbnail``)
         and ``sg_main_version``."""
