@@ -6,7 +6,9 @@ in a TTL cache of its own (none is shared between sessions). With the cache
 off it still keeps the results a prefetch read for siblings, each until it
 is read once. Every write through the session forgets the kinds it
 touched; the generation counts those forgettings, so a sibling group loaded
-before a write is not used to prefetch after it.
+before a write is not used to prefetch after it, and a result read while a
+write went on in another thread is not kept (:meth:`QueryCache.put` is given
+the generation its read began in: a stale list never outlives the write).
 
 It makes no request: it only remembers what the session read.
 """
@@ -67,10 +69,23 @@ class QueryCache:
                 return self._queries.get(key)
             return self._prefetched.pop(key, None)
 
-    def put(self, key: CacheKey, value: list[Any], *, prefetched: bool = False) -> None:
+    def put(
+        self,
+        key: CacheKey,
+        value: list[Any],
+        *,
+        prefetched: bool = False,
+        since: int | None = None,
+    ) -> None:
         """Keep ``value`` as the result of ``key``; with the cache off, only a
-        ``prefetched`` one (read for a sibling, waiting to be asked for)."""
+        ``prefetched`` one (read for a sibling, waiting to be asked for).
+
+        ``since`` is the :attr:`generation` the read began in: when a write
+        forgot results meanwhile, the read may hold what the write changed,
+        and nothing is kept."""
         with self._lock:
+            if since is not None and since != self.generation:
+                return
             if self._enabled:
                 self._queries[key] = value
             elif prefetched:

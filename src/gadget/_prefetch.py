@@ -205,6 +205,7 @@ class Prefetcher:
         """Read the query of ``kind`` with filters ``server`` (cached under
         ``key``): through the parent's siblings, with children, or alone."""
         tracker = self._tracker()
+        since = self._cache.generation  # a write meanwhile: what is read is not kept
         prefetch = self.enabled
         one = _one_parent(kind, server) if prefetch else None
         if one is not None:
@@ -218,7 +219,7 @@ class Prefetcher:
                 and len(group.ids) > 1
                 and group.generation == self._cache.generation
             ):
-                return self._load_children(kind, field, group, parent_id)
+                return self._load_children(kind, field, group, parent_id, since)
         child_kind, field = _EMBEDDED.get(kind, ("", ""))
         both = None
         if child_kind and prefetch and not server.keys() & {"id", KINDS[kind].key}:
@@ -227,11 +228,13 @@ class Prefetcher:
             with self._alongside(_ALONGSIDE.get(child_kind, ()) if walk else ()), _gc_paused():
                 both = tracker.list_with_children(kind, server, child_kind, field)
                 if both is not None:
-                    entities = self._bind_with_children(kind, server, child_kind, field, *both)
+                    entities = self._bind_with_children(
+                        kind, server, child_kind, field, *both, since=since
+                    )
         if both is None:
             with _gc_paused():
                 entities = self.bind_group(kind, tracker.list(kind, server))
-        self._cache.put(key, entities)
+        self._cache.put(key, entities, since=since)
         return entities
 
     @contextlib.contextmanager
@@ -277,6 +280,8 @@ class Prefetcher:
         field: str,
         records: Sequence[Record],
         children: Mapping[str, Sequence[Record]],
+        *,
+        since: int,
     ) -> list[Any]:
         """Bind a listing read together with each result's children: the children
         are cached as each parent's child collection (a walk costs no more reads)."""
@@ -302,11 +307,16 @@ class Prefetcher:
             )
             bound = self._identity.bind_all(child_kind, found, group)
             self._cache.put(
-                cache_key(child_kind, _child_filters(field, pid, kind)), bound, prefetched=True
+                cache_key(child_kind, _child_filters(field, pid, kind)),
+                bound,
+                prefetched=True,
+                since=since,
             )
         return entities
 
-    def _load_children(self, kind: str, field: str, group: Group, parent_id: str) -> list[Any]:
+    def _load_children(
+        self, kind: str, field: str, group: Group, parent_id: str, since: int
+    ) -> list[Any]:
         tracker = self._tracker()
         limit = tracker.children_per_request(kind, field)
         ids = group.prefetch_ids(parent_id, limit)
@@ -325,6 +335,7 @@ class Prefetcher:
                     mine = bound
                 else:
                     key = cache_key(kind, _child_filters(field, pid, group.kind))
-                    self._cache.put(key, bound, prefetched=True)
-        self._cache.put(cache_key(kind, _child_filters(field, parent_id, group.kind)), mine)
+                    self._cache.put(key, bound, prefetched=True, since=since)
+        key = cache_key(kind, _child_filters(field, parent_id, group.kind))
+        self._cache.put(key, mine, since=since)
         return mine

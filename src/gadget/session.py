@@ -57,13 +57,14 @@ from gadget.errors import (
     GadgetError,
     MultipleFound,
     NotFound,
+    OutcomeUnknown,
     TrackerUnavailable,
     Unsupported,
     ValidationError,
     closest_names,
 )
 from gadget.kinds import KINDS
-from gadget.trackers.base import Tracker
+from gadget.trackers.base import Tracker, check_key
 from gadget.trackers.registry import resolve
 
 if TYPE_CHECKING:
@@ -102,6 +103,9 @@ class Session:
         self._lock = threading.RLock()
         self._closed = False
         self._me: Person | None = None
+        #: the idempotency keys of this session's time-spent additions: key ->
+        #: ((task id, person id, day), what was recorded)
+        self._time_keys: dict[str, tuple[tuple[str, str, dt.date], TimeSpent]] = {}
         opened = self._open_tracker
         self._cache = QueryCache(self._lock, enabled=cache, ttl=cache_ttl, size=cache_size)
         #: whether query results are kept (fixed for the session's life; collections
@@ -429,6 +433,7 @@ class Session:
         self.tracker.require("casting")
         key = cache_key("casting", {"shot_id": shot.id})
         found = self._cache.get(key)
+        since = self._cache.generation
         if found is None:
             by_shot = self.tracker.get_casting(self._prefetcher.siblings(shot))
             for sid, rows in by_shot.items():
@@ -444,18 +449,23 @@ class Session:
                     found = entries
                 else:
                     self._cache.put(
-                        cache_key("casting", {"shot_id": sid}), entries, prefetched=True
+                        cache_key("casting", {"shot_id": sid}),
+                        entries,
+                        prefetched=True,
+                        since=since,
                     )
             found = found or []
-            self._cache.put(key, found)
+            self._cache.put(key, found, since=since)
         return list(found)
 
     def _set_casting(self, casting: Mapping[Any, Iterable[Any]]) -> None:
         self.tracker.require("casting")
         by_project = self._checks.casting_rows(casting)
-        for project_id, mapping in by_project.items():
-            self.tracker.set_casting(project_id, mapping)
-        self._invalidate("casting", "cast_in")
+        try:
+            for project_id, mapping in by_project.items():
+                self.tracker.set_casting(project_id, mapping)
+        finally:  # a failed write may have landed: what was cached is not trusted
+            self._invalidate("casting", "cast_in")
 
     def _cast_in(self, asset: Any) -> Items[Any]:
         self.tracker.require("casting")
@@ -479,13 +489,99 @@ class Session:
         minutes: float,
         *,
         add: bool,
+        key: str | None = None,
     ) -> TimeSpent:
-        self.tracker.require("time_spent")
+        """Set a person's time on a task for a day, or add to it, never twice.
+
+        An addition is a read of the day's time, then a set of the new total
+        (``Tracker.set_time_spent`` without ``add``): a set is safe to repeat,
+        so a write that may have landed (OutcomeUnknown) is resolved by
+        reading again, and set again only when it did not land. With ``key``,
+        an addition made once by this session is not made again (the
+        session remembers the keys of its additions, not the tracker).
+        """
+        tracker = self.tracker
+        tracker.require("time_spent")
+        if key is not None:
+            key = check_key(key)
         pid, day, duration = self._checks.time_spent(person, date, duration, hours, minutes)
-        rec = self.tracker.set_time_spent(task.id, pid, day, duration, add=add)
-        # a tracker may assign the person to record the time (Kitsu does)
-        self._invalidate("task")
-        return TimeSpent(self._ref("person", rec["person_id"]), rec["date"], rec["duration"])
+        if key is not None:
+            with self._lock:
+                done = self._time_keys.get(key)
+            if done is not None:
+                if done[0] != (task.id, pid, day):
+                    raise ValidationError(
+                        f"idempotency_key {key!r} was used for another time spent "
+                        f"(task {done[0][0]}, person {done[0][1]}, {done[0][2]}); nothing was written"
+                    )
+                return done[1]
+        try:
+            before = self._spent(tracker, task.id, pid, day) if add else None
+            total = duration + (before or dt.timedelta(0))
+            if total < dt.timedelta(0):
+                raise ValidationError(
+                    f"time spent cannot be negative ({total}); nothing was written"
+                )
+            rec = self._set_total(tracker, task.id, pid, day, total, before, key)
+        finally:  # a failed write may have landed; a tracker may assign the person (Kitsu)
+            self._invalidate("task")
+        spent = TimeSpent(self._ref("person", rec["person_id"]), rec["date"], rec["duration"])
+        if key is not None:
+            with self._lock:
+                self._time_keys[key] = ((task.id, pid, day), spent)
+        return spent
+
+    @staticmethod
+    def _spent(tracker: Tracker, task_id: str, person_id: str, day: dt.date) -> dt.timedelta:
+        """A person's time on a task for one day, as the tracker has it (one read)."""
+        return sum(
+            (
+                r["duration"]
+                for r in tracker.list_time_spent(task_id)
+                if r["person_id"] == person_id and r["date"] == day
+            ),
+            dt.timedelta(0),
+        )
+
+    def _set_total(
+        self,
+        tracker: Tracker,
+        task_id: str,
+        person_id: str,
+        day: dt.date,
+        total: dt.timedelta,
+        before: dt.timedelta | None,
+        key: str | None,
+    ) -> Mapping[str, Any]:
+        """Set the day's total; after an ambiguous failure, read it again and set it
+        again only when the first set did not land."""
+        try:
+            return tracker.set_time_spent(task_id, person_id, day, total)
+        except OutcomeUnknown as unknown:
+            what = f"time spent of person {person_id} on task {task_id} for {day}"
+            advice = (
+                f"read task.time_spent, or call time_spent.set(..., duration={total!r}) "
+                "which is safe to repeat"
+            )
+            try:
+                now = self._spent(tracker, task_id, person_id, day)
+            except GadgetError as lookup:
+                raise OutcomeUnknown(
+                    f"{what}: {unknown}; reading it again failed too ({lookup}): it was to "
+                    f"become {total}; {advice}",
+                    key=key,
+                    operation=unknown.operation,
+                ) from unknown
+            if now == total:  # it landed
+                return {"person_id": person_id, "date": day, "duration": total}
+            if before is not None and now != before:
+                raise OutcomeUnknown(
+                    f"{what}: {unknown}; it is now {now}, neither {before} (before) nor "
+                    f"{total} (after): someone else wrote it meanwhile; {advice}",
+                    key=key,
+                    operation=unknown.operation,
+                ) from unknown
+            return tracker.set_time_spent(task_id, person_id, day, total)  # it did not land
 
     def _playlist_entries(self, playlist: Any) -> Items[PlaylistEntry]:
         kind = playlist.for_entity or "shot"
@@ -506,8 +602,10 @@ class Session:
             preview_id = getattr(target, "preview_id", None)
         else:
             preview_id = self._resolve("preview", preview)
-        record = self.tracker.add_playlist_entry(playlist.id, target.id, preview_id)
-        self._invalidate("playlist")
+        try:
+            record = self.tracker.add_playlist_entry(playlist.id, target.id, preview_id)
+        finally:  # a failed write may have landed: what was cached is not trusted
+            self._invalidate("playlist")
         self._identity.bind("playlist", record)
 
     def _team_of(self, project: Project) -> Team[Person]:
@@ -516,8 +614,11 @@ class Session:
 
     def _set_team_member(self, project_id: str, person: Any, member: bool) -> None:
         self.tracker.require("team")
-        self.tracker.set_team_member(project_id, self._resolve("person", person), member)
-        self._invalidate("person")
+        person_id = self._resolve("person", person)
+        try:
+            self.tracker.set_team_member(project_id, person_id, member)
+        finally:  # a failed write may have landed: what was cached is not trusted
+            self._invalidate("person")
 
     def _download(self, entity: Entity, path: Path) -> Path:
         return self.tracker.download(entity.kind, entity.id, path)

@@ -187,11 +187,20 @@ class TimeSpentLog(ReadOnlyList[TimeSpent]):
         hours: float = 0,
         minutes: float = 0,
         duration: dt.timedelta | None = None,
+        idempotency_key: str | None = None,
     ) -> TimeSpent:
-        """Add time for a person on a day (added to what is there). One request."""
+        """Add time for a person on a day (added to what is there), never twice.
+
+        Two requests: the day's time is read, then the new total set (a set is
+        safe to repeat, so a write that may have landed is checked by reading
+        again, never added twice). ``idempotency_key``: this session makes an
+        addition with a key once; the same call again returns what it recorded
+        (the session keeps the keys, the tracker does not: another process
+        repeating an addition should set the total instead).
+        """
         self._loaded = None
         return self._task.session._set_time_spent(
-            self._task, person, date, duration, hours, minutes, add=True
+            self._task, person, date, duration, hours, minutes, add=True, key=idempotency_key
         )
 
     def set(

@@ -22,7 +22,14 @@ __all__ = ["TRACKER_METHODS", "Call", "TrackerSpy"]
 TRACKER_METHODS: tuple[str, ...] = tuple(
     sorted(
         name
-        for name in (*REQUIRED_METHODS, *OPTIONAL_METHODS, "create_many", "list_with_children")
+        for name in (
+            *REQUIRED_METHODS,
+            *OPTIONAL_METHODS,
+            "create_many",
+            "list_with_children",
+            "find_comment",
+            "complete_comment",
+        )
         if name not in ("open", "close")
     )
 )

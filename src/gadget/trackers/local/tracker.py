@@ -361,7 +361,7 @@ class LocalTracker(Tracker):
         store = self._store()
         self.get("task", task_id)  # NotFound before copying anything
         if draft.key is not None:
-            found = self.find_comment(task_id, draft.key)
+            found = self._comment_with_key(task_id, draft.key)
             if found is not None:
                 return self.complete_comment(task_id, found, draft)
         staged = publish.StagedFiles()
@@ -389,6 +389,9 @@ class LocalTracker(Tracker):
 
     def find_comment(self, task_id: str, key: str) -> Record | None:
         """The task's comment posted with ``key``, or None (one query, plus its files)."""
+        return self._comment_with_key(task_id, key)
+
+    def _comment_with_key(self, task_id: str, key: str) -> Record | None:
         with self._db.read() as conn:
             found = publish.comment_with_key(conn, task_id, key)
             return None if found is None else records.get(conn, "comment", found)
