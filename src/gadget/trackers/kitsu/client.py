@@ -63,6 +63,7 @@ from gadget.errors import (
     TrackerUnavailable,
     ValidationError,
 )
+from gadget.trackers.kitsu.routes import operation as operation_in_words
 from gadget.trackers.kitsu.transport import (
     DEFAULT_BACKOFF,
     DEFAULT_CONNECT_TIMEOUT,
@@ -459,7 +460,7 @@ class KitsuConnection:
             return TrackerUnavailable(f"{where}: {what} failed ({exc.__class__.__name__})")
         if isinstance(exc, gazu_errors.NotAllowedException):
             return PermissionDenied(
-                f"{where} refused to let {self._who()} {operation(method, path)} ({what})"
+                f"{where} refused to let {self._who()} {operation_in_words(method, path)} ({what})"
                 f"{detail or ': HTTP 403'}"
             )
         if isinstance(exc, gazu_errors.RouteNotFoundException):
