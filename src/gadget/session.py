@@ -106,6 +106,10 @@ class Session:
         #: the idempotency keys of this session's time-spent additions: key ->
         #: ((task id, person id, day), what was recorded)
         self._time_keys: dict[str, tuple[tuple[str, str, dt.date], TimeSpent]] = {}
+        #: additions with a key whose outcome is unknown: key -> (where, before, total)
+        self._time_pending: dict[
+            str, tuple[tuple[str, str, dt.date], dt.timedelta | None, dt.timedelta]
+        ] = {}
         opened = self._open_tracker
         self._cache = QueryCache(self._lock, enabled=cache, ttl=cache_ttl, size=cache_size)
         #: whether query results are kept (fixed for the session's life; collections
@@ -505,9 +509,11 @@ class Session:
         if key is not None:
             key = check_key(key)
         pid, day, duration = self._checks.time_spent(person, date, duration, hours, minutes)
+        pending = None
         if key is not None:
             with self._lock:
                 done = self._time_keys.get(key)
+                pending = self._time_pending.get(key)
             if done is not None:
                 if done[0] != (task.id, pid, day):
                     raise ValidationError(
@@ -515,21 +521,60 @@ class Session:
                         f"(task {done[0][0]}, person {done[0][1]}, {done[0][2]}); nothing was written"
                     )
                 return done[1]
+        before: dt.timedelta | None = None
+        total = duration
         try:
-            before = self._spent(tracker, task.id, pid, day) if add else None
-            total = duration + (before or dt.timedelta(0))
-            if total < dt.timedelta(0):
-                raise ValidationError(
-                    f"time spent cannot be negative ({total}); nothing was written"
-                )
-            rec = self._set_total(tracker, task.id, pid, day, total, before, key)
+            if pending is not None and pending[0] == (task.id, pid, day):
+                # the same key after an unknown outcome: finish that addition, not a new one
+                _, before, total = pending
+                rec = self._finish_pending(tracker, task.id, pid, day, before, total, key)
+            else:
+                before = self._spent(tracker, task.id, pid, day) if add else None
+                total = duration + (before or dt.timedelta(0))
+                if total < dt.timedelta(0):
+                    raise ValidationError(
+                        f"time spent cannot be negative ({total}); nothing was written"
+                    )
+                rec = self._set_total(tracker, task.id, pid, day, total, before, key)
+        except OutcomeUnknown:
+            if key is not None:
+                with self._lock:
+                    self._time_pending[key] = ((task.id, pid, day), before, total)
+            raise
         finally:  # a failed write may have landed; a tracker may assign the person (Kitsu)
             self._invalidate("task")
         spent = TimeSpent(self._ref("person", rec["person_id"]), rec["date"], rec["duration"])
         if key is not None:
             with self._lock:
                 self._time_keys[key] = ((task.id, pid, day), spent)
+                self._time_pending.pop(key, None)
         return spent
+
+    def _finish_pending(
+        self,
+        tracker: Tracker,
+        task_id: str,
+        person_id: str,
+        day: dt.date,
+        before: dt.timedelta | None,
+        total: dt.timedelta,
+        key: str | None,
+    ) -> Mapping[str, Any]:
+        """An addition whose outcome was unknown, asked again with its key: read the
+        day's time; it landed when it is the total, it did not when it is still
+        what it was before (then it is set now); else OutcomeUnknown again."""
+        now = self._spent(tracker, task_id, person_id, day)
+        if now == total:
+            return {"person_id": person_id, "date": day, "duration": total}
+        if before is None or now == before:
+            return self._set_total(tracker, task_id, person_id, day, total, before, key)
+        raise OutcomeUnknown(
+            f"time spent of person {person_id} on task {task_id} for {day} is now {now}, "
+            f"neither {before} (before) nor {total} (after the addition with key {key!r}): "
+            "someone else wrote it meanwhile; read task.time_spent and set it",
+            key=key,
+            operation="time spent",
+        )
 
     @staticmethod
     def _spent(tracker: Tracker, task_id: str, person_id: str, day: dt.date) -> dt.timedelta:
