@@ -133,7 +133,9 @@ class Outcome:
     """How one operation ended, as its caller saw it."""
 
     op: Op
-    reported: str  # "ok", "queued", "unavailable", "unknown", "partial", "error:<Type>"
+    #: "ok", "queued", "unavailable", "unknown", "partial", "error:<Type>"; "conflict":
+    #: a queued status change the flush posted without its status, and said so
+    reported: str
     attempts: int
     seconds: float  # the whole operation, retries included
     longest_failure: float  # the longest single call that raised (0 when none)
@@ -142,6 +144,8 @@ class Outcome:
 
 
 def _classify(exc: BaseException) -> str:
+    if isinstance(exc, QueuedAnswer):
+        return "queued"
     if isinstance(exc, gadget.TrackerUnavailable):
         return "unavailable"
     outcome_unknown = getattr(gadget, "OutcomeUnknown", None)
@@ -318,7 +322,7 @@ def figures(
     for out in outcomes:
         n = landed.times[out.op.index]
         done = out.reported == "ok" or (flushed and out.reported in ("queued", *MAY_HAVE_LANDED))
-        if out.reported != "ok" and out.reported != "queued":
+        if out.reported not in ("ok", "queued", "conflict"):
             failed.append(out)
             if n >= 1:
                 failures_landed.append(out)
@@ -346,6 +350,8 @@ def figures(
             "lost": [_example(o, landed) for o in lost[:5]],
             "duplicated": [_example(o, landed) for o in duplicated[:5]],
             "applied_but_reported_failed": [_example(o, landed) for o in applied_failed[:5]],
+            "conflict": [_example(o, landed) for o in outcomes if o.reported == "conflict"][:5],
+            "queued": [_example(o, landed) for o in outcomes if o.reported == "queued"][:5],
         },
     }
 
@@ -384,3 +390,66 @@ def show(name: str, values: dict[str, Any]) -> str:
         "longest_time_to_fail_s",
     )
     return f"[{name}] " + "; ".join(f"{k}={values[k]}" for k in keys if k in values)
+
+
+def run_published(
+    caller: Caller, ops: Iterable[Op], outbox: Any, retries: int = 3
+) -> list[Outcome]:
+    """The burst as a DCC hook makes it: publishes and status changes through
+    ``gadget.publish`` (posted, or queued in ``outbox``), time spent and shot
+    creations by direct calls retried on ``TrackerUnavailable``, and on
+    ``OutcomeUnknown`` the way its message says (a shot by ``ensure``, a
+    time addition with its idempotency key)."""
+
+    def call(op: Op) -> Any:
+        if op.kind in (PUBLISH, STATUS):
+            task = caller.task(op.shot)
+            if op.kind == PUBLISH:
+                result = gadget.publish(
+                    task,
+                    op.text,
+                    status="wfa",
+                    preview=[caller.preview(op)],
+                    set_main_preview=op.main,
+                    outbox=outbox,
+                    flush=False,
+                )
+            else:
+                result = gadget.publish(task, status=op.status, outbox=outbox, flush=False)
+            if result.state == "queued":
+                raise QueuedAnswer(result.key)
+            return result
+        if op.kind == SHOT:
+            project = caller.project()
+            seq = project.sequences.fetch(caller.studio.sequence)
+            return _until_known(lambda: project.shots.ensure(name=op.shot, sequence=seq))
+        key = f"time-{op.index}-{op.date}"
+        return _until_known(
+            lambda: caller.task(op.shot).time_spent.add(
+                caller.session.me,
+                dt.date.fromisoformat(op.date),
+                minutes=op.minutes,
+                idempotency_key=key,
+            )
+        )
+
+    return run_direct(caller, ops, retries, call=call)
+
+
+def _until_known(write: Callable[[], Any], tries: int = 4) -> Any:
+    """``write`` again while its outcome is unknown: each is safe to repeat
+    (a get-or-create; a time addition with its idempotency key)."""
+    for _ in range(tries - 1):
+        try:
+            return write()
+        except gadget.OutcomeUnknown:
+            continue
+    return write()
+
+
+class QueuedAnswer(gadget.GadgetError):
+    """Not an error: the publish was queued (how :func:`run_direct` hears it)."""
+
+    def __init__(self, key: str | None) -> None:
+        super().__init__(f"queued with key {key}")
+        self.key = key
