@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+#: hosts the tests talk to: never through a proxy of the environment
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep loopback traffic off any HTTP(S) proxy the environment sets (a CI runner's)."""
+    for var in ("NO_PROXY", "no_proxy"):
+        hosts = [h for h in os.environ.get(var, "").split(",") if h.strip()]
+        os.environ[var] = ",".join([*hosts, *(h for h in LOOPBACK if h not in hosts)])
 
 
 @pytest.fixture(scope="session")

@@ -260,8 +260,13 @@ class Prefetcher:
             except Exception:  # read again, and raised, where it is needed
                 logger.debug("reading the %s list alongside failed", kind, exc_info=True)
 
-        threads = [
-            threading.Thread(target=read, args=(k,), name=f"gadget-{k}", daemon=True)
+        threads = [  # in copies of the caller's context: its deadline holds there too
+            threading.Thread(
+                target=contextvars.copy_context().run,
+                args=(read, k),
+                name=f"gadget-{k}",
+                daemon=True,
+            )
             for k in wanted
         ]
         for thread in threads:

@@ -56,7 +56,8 @@ if TYPE_CHECKING:
 __all__ = ["KitsuTracker"]
 
 #: The contract methods that talk to the server: each runs within one call's
-#: deadline (``deadline``), however many requests it makes.
+#: deadline (``deadline``), however many requests it makes. Not create_many:
+#: each of its creations is a call of its own (a long bulk creation is no hang).
 _CALLS = (
     "open",
     "whoami",
@@ -65,7 +66,6 @@ _CALLS = (
     "list_children",
     "list_with_children",
     "create",
-    "create_many",
     "undo_creations",
     "update",
     "delete",

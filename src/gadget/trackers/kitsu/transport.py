@@ -40,6 +40,8 @@ method and path.
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -153,6 +155,13 @@ class _Attempt:
 
 
 _wire = threading.local()
+#: the budgets in force, innermost last, as (session serial, budget): a context
+#: variable, so that a thread started with a copy of the caller's context (the
+#: session's reads alongside, a bulk creation's workers) keeps the caller's bounds
+_BUDGETS: contextvars.ContextVar[tuple[tuple[int, Budget], ...]] = contextvars.ContextVar(
+    "gadget_kitsu_budgets", default=()
+)
+_SERIALS = itertools.count(1)
 
 
 def _attempt() -> _Attempt | None:
@@ -482,6 +491,7 @@ class TimeoutSession(requests.Session):
         if proxy:
             self.proxies = {"http": proxy, "https": proxy}
         self._local = threading.local()
+        self._serial = next(_SERIALS)
         self._count_lock = threading.Lock()
         self.request_count = 0
         adapter = _MeasuredAdapter(pool_connections=4, pool_maxsize=16)
@@ -489,25 +499,20 @@ class TimeoutSession(requests.Session):
         self.mount("https://", adapter)
 
     # -- budgets ---------------------------------------------------------------
-    def _stack(self) -> list[Budget]:
-        stack: list[Budget] | None = getattr(self._local, "budgets", None)
-        if stack is None:
-            stack = self._local.budgets = []
-        return stack
-
     def current_budget(self) -> Budget | None:
-        """The innermost budget of the calling thread (None outside any call)."""
-        stack = self._stack()
-        return stack[-1] if stack else None
+        """The innermost budget of the calling context (None outside any call)."""
+        for serial, budget in reversed(_BUDGETS.get()):
+            if serial == self._serial:
+                return budget
+        return None
 
     @contextlib.contextmanager
     def _pushed(self, budget: Budget) -> Iterator[Budget]:
-        stack = self._stack()
-        stack.append(budget)
+        token = _BUDGETS.set((*_BUDGETS.get(), (self._serial, budget)))
         try:
             yield budget
         finally:
-            stack.remove(budget)
+            _BUDGETS.reset(token)
 
     @contextlib.contextmanager
     def call(self) -> Iterator[Budget]:
@@ -524,7 +529,8 @@ class TimeoutSession(requests.Session):
     @contextlib.contextmanager
     def deadline(self, seconds: float) -> Iterator[Budget]:
         """Within the block, this thread's requests end within ``seconds`` in all
-        (strict: uploads get no extension), or within an outer block's end."""
+        (strict: uploads get no extension), or within an outer block's end; so
+        do those of threads started with a copy of its context."""
         budget = Budget(seconds, elastic=False, parent=self.current_budget())
         with self._pushed(budget):
             yield budget

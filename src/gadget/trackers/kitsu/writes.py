@@ -30,6 +30,7 @@ What each call costs (requests):
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
@@ -80,7 +81,10 @@ def create_in_parallel(
     """
     pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gadget-kitsu")
     try:
-        futures = [pool.submit(create_one, kind, row) for row in rows]
+        # each worker runs in a copy of the caller's context: a Session.deadline block holds
+        futures = [
+            pool.submit(contextvars.copy_context().run, create_one, kind, row) for row in rows
+        ]
         _, pending = wait(futures, return_when=FIRST_EXCEPTION)
         for future in pending:
             future.cancel()  # not sent yet; those in flight finish
