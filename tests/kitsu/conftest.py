@@ -76,6 +76,9 @@ class RawKitsu:
     def post(self, path: str, body: Any) -> Any:
         return self._check(self.http.post(f"{self.base_url}/{path}", json=body, timeout=30))
 
+    def put(self, path: str, body: Any) -> Any:
+        return self._check(self.http.put(f"{self.base_url}/{path}", json=body, timeout=30))
+
 
 @dataclass
 class Account:

@@ -144,7 +144,11 @@ def team(kitsu_server: KitsuServer) -> Iterator[Team]:
         other = project.shots.new(name="sh_other", sequence=seq)
         other.tasks.new(task_type=anim)  # assigned to nobody
         shots[other.name] = other.id
-    yield Team(project.name, anim.name, people, shots)
+    try:
+        yield Team(project.name, anim.name, people, shots)
+    finally:  # Zou counts active people against its user limit (100)
+        for person in people.values():
+            kitsu_server.raw.put(f"data/persons/{person.id}", {"active": False})
 
 
 @dataclass
