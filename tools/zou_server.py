@@ -992,37 +992,10 @@ class ZouServer:
             _WSGI_SHORT % {"seconds": int(self.short_token_seconds)}
         )
         gunicorn = self.venv / "bin" / "gunicorn"
-        common = [
-            "--no-control-socket",
-            "--pythonpath",
-            wsgi,
-            "--chdir",
-            sd / "run",
-            "--graceful-timeout",
-            "5",
-            "--timeout",
-            "300",
-            "--worker-tmp-dir",
-            sd / "tmp",
-        ]
+        common = self._gunicorn_common()
         ports = self._info["ports"]
-        self._spawn(
-            "api",
-            [
-                gunicorn,
-                "-k",
-                "gevent",
-                "-w",
-                str(api_workers),
-                "-b",
-                f"{HOST}:{ports['api']}",
-                # one line per request served: requests are counted at the server
-                "--access-logfile",
-                sd / "logs" / ACCESS_LOG,
-                *common,
-                "gadget_zou_wsgi:application",
-            ],
-        )
+        self._info["api_workers"] = api_workers
+        self._spawn("api", self._api_command())
         self._spawn(
             "api_short",
             [
@@ -1052,6 +1025,73 @@ class ZouServer:
             ],
         )
 
+    def _gunicorn_common(self) -> list:
+        sd = self.state_dir
+        return [
+            "--no-control-socket",
+            "--pythonpath",
+            sd / "wsgi",
+            "--chdir",
+            sd / "run",
+            "--graceful-timeout",
+            "5",
+            "--timeout",
+            "300",
+            "--worker-tmp-dir",
+            sd / "tmp",
+        ]
+
+    def _api_command(self) -> list:
+        """The command line of the main API (gunicorn, gevent workers)."""
+        sd = self.state_dir
+        return [
+            self.venv / "bin" / "gunicorn",
+            "-k",
+            "gevent",
+            "-w",
+            str(self._info.get("api_workers", 2)),
+            "-b",
+            f"{HOST}:{self._info['ports']['api']}",
+            # one line per request served: requests are counted at the server
+            "--access-logfile",
+            sd / "logs" / ACCESS_LOG,
+            *self._gunicorn_common(),
+            "gadget_zou_wsgi:application",
+        ]
+
+    # ---- the main API alone (fault tests) --------------------------------
+
+    def stop_api(self, kill: bool = False) -> None:
+        """Stop the main API process and its workers; the database, redis and the
+        other servers keep running.
+
+        ``kill=False``: gunicorn's quick shutdown (SIGINT: requests in flight
+        are cut); ``kill=True``: SIGKILL to the master and every worker at
+        once, as when the machine's OOM killer or an operator strikes.
+        """
+        rec = self._info.get("pids", {}).get("api")
+        if not _same_process(rec):
+            return
+        if kill:
+            kids = [r for r in (_proc_record(k) for k in _children(int(rec["pid"]))) if r]
+            for r in [rec, *kids]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(r["pid"]), signal.SIGKILL)
+            _wait_gone([rec, *kids], 10)
+        else:
+            _kill_trees([rec], signal.SIGINT, timeout=15)
+        proc = self._popen.pop("api", None)
+        if proc is not None:
+            with contextlib.suppress(Exception):
+                proc.wait(timeout=5)
+
+    def start_api(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Start the main API again (same port, same database) and wait until it answers."""
+        if _same_process(self._info.get("pids", {}).get("api")):
+            return
+        self._spawn("api", self._api_command())
+        self._wait_ready(timeout, only=("api", "api (/api)"))
+
     def _check_alive(self) -> None:
         for name in ("api", "api_short", "events"):
             proc = self._popen.get(name)
@@ -1061,7 +1101,7 @@ class ZouServer:
                     f"log:\n{_log_excerpt(self.state_dir / 'logs' / f'{name}.log')}"
                 )
 
-    def _wait_ready(self, timeout: float) -> None:
+    def _wait_ready(self, timeout: float, only: tuple[str, ...] | None = None) -> None:
         deadline = time.monotonic() + timeout
         pending = {
             "api": self.bare_url,
@@ -1069,6 +1109,8 @@ class ZouServer:
             "api_short": self.short_token_bare_url,
             "events": self.events_url,
         }
+        if only is not None:
+            pending = {name: url for name, url in pending.items() if name in only}
         last: dict[str, str] = {}
         while pending:
             self._check_alive()

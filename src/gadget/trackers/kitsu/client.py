@@ -17,7 +17,8 @@ was opened with (a bot token cannot be renewed: AuthenticationError).
 
 Errors become gadget errors at this boundary (``raise ... from exc``)::
 
-    403                                  -> PermissionDenied
+    403                                  -> PermissionDenied (the operation, the
+                                            login and its Kitsu role named)
     404 on an existing route             -> NotFound (the object is missing)
     404 on a route the server lacks      -> GadgetError (wrong route)
     400 / 422                            -> ValidationError (the server's message)
@@ -62,6 +63,7 @@ from gadget.errors import (
     TrackerUnavailable,
     ValidationError,
 )
+from gadget.trackers.kitsu.routes import operation as operation_in_words
 from gadget.trackers.kitsu.transport import (
     DEFAULT_BACKOFF,
     DEFAULT_CONNECT_TIMEOUT,
@@ -457,8 +459,10 @@ class KitsuConnection:
         if isinstance(exc, requests.exceptions.RequestException):
             return TrackerUnavailable(f"{where}: {what} failed ({exc.__class__.__name__})")
         if isinstance(exc, gazu_errors.NotAllowedException):
-            who = self.login or "this user"
-            return PermissionDenied(f"{where} refused {what} to {who}{detail or ' (HTTP 403)'}")
+            return PermissionDenied(
+                f"{where} refused to let {self._who()} {operation_in_words(method, path)} ({what})"
+                f"{detail or ': HTTP 403'}"
+            )
         if isinstance(exc, gazu_errors.RouteNotFoundException):
             return self._not_found_error(method, path)
         if isinstance(exc, (gazu_errors.ParameterException, gazu_errors.ValidationException)):
@@ -487,6 +491,12 @@ class KitsuConnection:
         if isinstance(exc, gazu_errors.GazuException):
             return GadgetError(f"{where}: {what} failed ({exc.__class__.__name__}){detail}")
         return GadgetError(f"{where}: {what} failed ({exc.__class__.__name__}: {exc})")
+
+    def _who(self) -> str:
+        """The logged-in person and their Kitsu role, for a refusal's message."""
+        role = (self.user or {}).get("role")
+        who = self.login or "this user"
+        return f"{who} (role {role})" if role else who
 
     def _server_failed(self, method: str, path: str, status: int, detail: str) -> GadgetError:
         """A 5xx from the server itself: a write may have been applied before it

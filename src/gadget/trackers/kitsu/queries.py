@@ -276,6 +276,12 @@ def _query(state: KitsuState, kind: str, filters: Mapping[str, Any]) -> _Payload
                 params[column] = json.dumps(values)
         else:
             params[column] = value if isinstance(value, str) else json.dumps(value)
+    if kind in routes.ENTITY_KINDS and "project_id" not in params:
+        # Zou refuses an entity listing filtered by its parent alone (a name check
+        # before a creation) to anyone but an admin; the parent's project lets it
+        project_id = _project_in_index(state, filters)
+        if project_id is not None:
+            params["project_id"] = project_id
     if kind in routes.RELATIONS:
         params["relations"] = "true"
     route = routes.ROUTES[kind]
@@ -286,6 +292,16 @@ def _query(state: KitsuState, kind: str, filters: Mapping[str, Any]) -> _Payload
     for chunk in routes.chunks(values):
         rows.extend(state.conn.get(route, {**params, column: json.dumps(chunk)}))
     return rows
+
+
+def _project_in_index(state: KitsuState, filters: Mapping[str, Any]) -> str | None:
+    """The project of the first single id filter the index knows (no request)."""
+    for field, value in filters.items():
+        if field.endswith("_id") and isinstance(value, str):
+            project_id = state.index.project_of(value)
+            if project_id is not None:
+                return project_id
+    return None
 
 
 def _list_comments(state: KitsuState, filters: Mapping[str, Any]) -> Records:

@@ -10,6 +10,7 @@ accepts: a longer id list costs one request per chunk.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from gadget.errors import ValidationError
@@ -19,10 +20,12 @@ __all__ = [
     "DELETE_ROUTES",
     "ENTITY_KINDS",
     "FORCE_DELETE",
+    "OPERATIONS",
     "RELATIONS",
     "ROUTES",
     "UPDATE_ROUTES",
     "chunks",
+    "operation",
     "route",
 ]
 
@@ -78,3 +81,34 @@ def route(kind: str) -> str:
 def chunks(values: Sequence[str], size: int = CHUNK) -> list[list[str]]:
     """``values`` cut in lists of at most ``size``: one request each."""
     return [list(values[i : i + size]) for i in range(0, len(values), size)]
+
+
+#: What a request does, in words, for the messages of refused requests:
+#: (method, route pattern, operation). The first match wins.
+OPERATIONS: tuple[tuple[str, str, str], ...] = (
+    ("POST", r"actions/tasks/[^/]+/batch-comment", "post a comment on a task"),
+    ("POST", r"actions/tasks/[^/]+/comment", "post a comment on a task"),
+    ("PUT", r"actions/preview-files/[^/]+/set-main-preview", "set the main preview"),
+    ("POST", r"actions/tasks/[^/]+/time-spents/.*", "add time spent on a task"),
+    ("PUT", r"actions/persons/[^/]+/assign", "assign a task"),
+    ("POST", r"data/projects/[^/]+/team", "add a person to a project's team"),
+    ("DELETE", r"data/projects/[^/]+/team/.*", "remove a person from a project's team"),
+    ("POST", r"data/projects/[^/]+/settings/task-types", "add a task type to a project"),
+    ("POST", r"data/projects/[^/]+/(shots|sequences|episodes|assets)", "create {0}"),
+    ("POST", r"data/projects/[^/]+/asset-types/[^/]+/assets/new", "create assets"),
+    ("POST", r"data/([a-z-]+)", "create {0}"),
+    ("PUT", r"data/([a-z-]+)/[^/]+", "update {0}"),
+    ("DELETE", r"data/([a-z-]+)/[^/]+", "delete {0}"),
+    ("GET", r"data/([a-z-]+).*", "read {0}"),
+)
+
+
+def operation(method: str, path: str) -> str:
+    """What ``method path`` does, in words: ``"post a comment on a task"``,
+    ``"create shots"``; ``"METHOD /route"`` for a request the table lacks."""
+    route_path = path.split("?", 1)[0].strip("/")
+    for verb, pattern, words in OPERATIONS:
+        found = re.fullmatch(pattern, route_path) if verb == method else None
+        if found:
+            return words.format(*(g.replace("-", " ") for g in found.groups()))
+    return f"{method} /{route_path}"
