@@ -639,3 +639,109 @@ def test_walking_one_episode_reads_only_it_in_at_most_3_requests(
     assert len(rows) == 21 * 2
     assert read_too == [], "shots of other episodes were read"
     assert walk.requests <= 3, walk.requests
+
+
+# -- (g): the walk again after the cache's lifetime: revalidated ---------------------------
+REFRESH_SHOTS = 61  # past the 60-id chunk
+
+
+@pytest.fixture(scope="module")
+def refreshed(kitsu_server: KitsuServer) -> Seeded:
+    """A project of its own: the tests below add shots to it."""
+    raw, names = kitsu_server.raw, Names()
+    task_type = raw.post("data/task-types", {"name": names("Refresh"), "for_entity": "Shot"})
+    return _seed_project(raw, names("Refresh"), REFRESH_SHOTS, [task_type["id"]])
+
+
+def shots_and_tasks(project: Any) -> list[tuple[Any, list[Any]]]:
+    """The walk of the issue: ``for shot in project.shots: for task in shot.tasks``."""
+    return [(shot, list(shot.tasks)) for shot in project.shots]
+
+
+def with_tasks_statuses(server: KitsuServer) -> list[str]:
+    """The HTTP status of every with-tasks request the server answered so far."""
+    lines = server.access_log.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [ln.split('" ', 1)[1].split()[0] for ln in lines if "/with-tasks?" in ln]
+
+
+def same(one: list[tuple[Any, list[Any]]], other: list[tuple[Any, list[Any]]]) -> bool:
+    """The same entities (``is``), shots and tasks, in the same order."""
+    return len(one) == len(other) and all(
+        a is b and len(x) == len(y) and all(t is u for t, u in zip(x, y, strict=True))
+        for (a, x), (b, y) in zip(one, other, strict=True)
+    )
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``later(seconds)`` moves the query cache's clock on (no sleep)."""
+    import gadget._cache as query_cache
+
+    offset = [0.0]
+    real = query_cache.clock
+
+    def clock() -> float:
+        return real() + offset[0]
+
+    monkeypatch.setattr(query_cache, "clock", clock)
+
+    def move(seconds: float) -> None:
+        offset[0] += seconds
+
+    return move
+
+
+def test_a_walk_past_the_cache_lifetime_is_revalidated_in_one_request(
+    kitsu_server: KitsuServer, refreshed: Seeded, later: Any
+) -> None:
+    raw = kitsu_server.raw
+    with kitsu_server.connect(cache_ttl=60) as session:
+        project = session.projects.fetch(refreshed.name)
+        with counted(kitsu_server) as cold:
+            first = shots_and_tasks(project)
+        assert len(first) == REFRESH_SHOTS and sum(len(t) for _, t in first) == refreshed.nb_tasks
+        before = with_tasks_statuses(kitsu_server)
+        later(61)  # past the cache's lifetime: every entry of the walk is stale
+        with counted(kitsu_server) as again:
+            second = shots_and_tasks(project)
+        assert with_tasks_statuses(kitsu_server)[len(before) :] == ["304"]
+        assert same(first, second), "the revalidated walk is not the entities kept"
+        with counted(kitsu_server) as fresh:  # fresh again for a whole lifetime
+            later(59)
+            assert same(first, shots_and_tasks(project))
+
+        # a change on the server: the next revalidation reads it all again
+        sequence = raw.get("data/sequences", project_id=refreshed.id)[0]
+        added = raw.post(
+            f"data/projects/{refreshed.id}/shots",
+            {"name": "sq010_sh9990", "sequence_id": sequence["id"]},
+        )
+        later(61)
+        before = with_tasks_statuses(kitsu_server)
+        with counted(kitsu_server) as changed:
+            third = shots_and_tasks(project)
+        assert with_tasks_statuses(kitsu_server)[len(before) :] == ["200"]
+        assert added["id"] in {shot.id for shot, _ in third}
+        assert same(first, [pair for pair in third if pair[0].id != added["id"]])
+    # cold: the shots with their tasks, and the task types and statuses read alongside;
+    # again: the revalidation alone (a 304); changed: the shots with their tasks
+    assert (cold.requests, again.requests, fresh.requests, changed.requests) == (3, 1, 0, 1)
+
+
+def test_a_write_in_the_session_drops_the_stale_walk(
+    kitsu_server: KitsuServer, refreshed: Seeded, later: Any
+) -> None:
+    with kitsu_server.connect(cache_ttl=60) as session:
+        project = session.projects.fetch(refreshed.name)
+        first = shots_and_tasks(project)
+        later(61)
+        shot = first[0][0]
+        shot.update(description="revised")  # a write of shots: the stale walk is dropped
+        before = with_tasks_statuses(kitsu_server)
+        with counted(kitsu_server) as after_write:
+            second = shots_and_tasks(project)
+        assert with_tasks_statuses(kitsu_server)[len(before) :] == ["200"]
+        assert same(first, second) and second[0][0].description == "revised"
+    # read as cold: the shots with their tasks (no If-None-Match: a 200) and the task
+    # types and statuses alongside, which a revalidation does not read
+    assert after_write.requests == 3

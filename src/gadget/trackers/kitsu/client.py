@@ -81,6 +81,7 @@ __all__ = [
     "DEFAULT_PER_MB",
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
+    "NOT_MODIFIED",
     "KitsuConnection",
     "TimeoutSession",
     "api_host",
@@ -89,6 +90,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger("gadget.kitsu")
+
+#: :meth:`KitsuConnection.get_validated`'s answer to a 304: the answer the
+#: validator was given with still holds
+NOT_MODIFIED: Any = object()
 
 T = TypeVar("T")
 
@@ -353,6 +358,46 @@ class KitsuConnection:
         """GET ``path`` (JSON answer)."""
         query = dict(params) if params else None
         return self.call("GET", path, lambda: raw.get(path, params=query, client=self.client))
+
+    def get_validated(
+        self, path: str, params: Mapping[str, Any] | None = None, etag: str | None = None
+    ) -> tuple[Any, str | None]:
+        """GET ``path`` with its validator: ``(JSON answer, the ETag it came with)``,
+        the ETag None when the server sends none (Zou before with-tasks ETags).
+
+        With ``etag`` (one this method returned), the request carries
+        ``If-None-Match``: a 304 answers ``(NOT_MODIFIED, etag)``, with no body.
+        gazu's ``get`` takes no header, so the request goes through the
+        connection's session with gazu's authentication header and status
+        check (a token refresh, then the same request once more), and the
+        usual error mapping.
+        """
+        target = raw.get_full_url(
+            raw.build_path_with_params(path, dict(params) if params else {}), client=self.client
+        )
+
+        def send() -> requests.Response:
+            for _ in range(2):  # a refused token is refreshed by gazu, then asked again
+                headers = self.client.make_auth_header()
+                if etag is not None:
+                    headers["If-None-Match"] = f'"{etag}"'
+                response = self.session.get(target, headers=headers)
+                _, again = raw.check_status(response, path, client=self.client)
+                if not again:
+                    return response
+            raise gazu_errors.NotAuthenticatedException(path)
+
+        response = self.call("GET", path, send)
+        if response.status_code == 304 and etag is not None:
+            return NOT_MODIFIED, etag
+        given = response.headers.get("ETag")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise self._translate(exc, "GET", path) from exc
+        if not given or given.startswith("W/"):  # a weak tag is not sent back here
+            return body, None
+        return body, given.strip('"')
 
     def post(self, path: str, data: Any, *, reads: bool = False) -> Any:
         """POST a JSON body to ``path``; ``reads`` for a POST that changes nothing
