@@ -665,10 +665,14 @@ def with_tasks_statuses(server: KitsuServer) -> list[str]:
 
 
 def same(one: list[tuple[Any, list[Any]]], other: list[tuple[Any, list[Any]]]) -> bool:
-    """The same entities (``is``), shots and tasks, in the same order."""
-    return len(one) == len(other) and all(
-        a is b and len(x) == len(y) and all(t is u for t, u in zip(x, y, strict=True))
-        for (a, x), (b, y) in zip(one, other, strict=True)
+    """The same entities (``is``): the same shots, each with the same tasks."""
+    by_id = {shot.id: (shot, tasks) for shot, tasks in other}
+    return len(one) == len(by_id) and all(
+        shot.id in by_id
+        and by_id[shot.id][0] is shot
+        and len(by_id[shot.id][1]) == len(tasks)
+        and all(t is u for t, u in zip(tasks, by_id[shot.id][1], strict=True))
+        for shot, tasks in one
     )
 
 
@@ -741,7 +745,7 @@ def test_a_write_in_the_session_drops_the_stale_walk(
         with counted(kitsu_server) as after_write:
             second = shots_and_tasks(project)
         assert with_tasks_statuses(kitsu_server)[len(before) :] == ["200"]
-        assert same(first, second) and second[0][0].description == "revised"
+        assert same(first, second) and shot.description == "revised"
     # read as cold: the shots with their tasks (no If-None-Match: a 200) and the task
     # types and statuses alongside, which a revalidation does not read
     assert after_write.requests == 3
