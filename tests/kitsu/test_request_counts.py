@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 import gadget
+import gadget._cache as query_cache
 from gadget.testing import Names, write_png
 
 from .conftest import Account, KitsuServer, RawKitsu, _seed_person
@@ -679,8 +680,6 @@ def same(one: list[tuple[Any, list[Any]]], other: list[tuple[Any, list[Any]]]) -
 @pytest.fixture
 def later(monkeypatch: pytest.MonkeyPatch) -> Any:
     """``later(seconds)`` moves the query cache's clock on (no sleep)."""
-    import gadget._cache as query_cache
-
     offset = [0.0]
     real = query_cache.clock
 
