@@ -355,7 +355,7 @@ def test_proxies_of_the_environment_apply_unless_no_proxy(
 def test_an_older_zou_without_etag_is_read_in_full_after_the_cache_lifetime(
     kitsu_server: KitsuServer, faults: FaultServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Zou before 1.0.97 sends with-tasks without an ETag: nothing to revalidate
+    """Zou before 1.0.69 sends with-tasks without an ETag: nothing to revalidate
     with, so the walk after the cache's lifetime reads it all again, and never
     sends an If-None-Match the server would not understand."""
     raw, names = kitsu_server.raw, Names()

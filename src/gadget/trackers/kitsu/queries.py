@@ -486,8 +486,8 @@ def list_with_children(
     first read, in one request. Other filters (with-tasks ignores a
     ``sequence_id``): None, and the session reads the tasks as children.
 
-    The answer carries Zou's ETag as its validator (Zou 1.0.97 sends one for
-    a project's board; an older Zou none: the Listing has no validator and
+    The answer carries Zou's ETag as its validator (Zou 1.0.69 and later send
+    one for a project's board; an older Zou none: the Listing has no validator and
     the session reads it all again next time). Given ``validator``, the GET
     sends ``If-None-Match``; Zou's 304 (nothing of the project's entities,
     tasks, entity types or the caller's subscriptions changed, nor the
