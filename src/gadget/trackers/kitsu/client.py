@@ -377,7 +377,7 @@ class KitsuConnection:
         )
 
         def send() -> requests.Response:
-            for _ in range(2):  # a refused token is refreshed by gazu, then asked again
+            for _ in range(raw.MAX_AUTH_RETRIES):  # a refused token: gazu refreshes it
                 headers = self.client.make_auth_header()
                 if etag is not None:
                     headers["If-None-Match"] = f'"{etag}"'
