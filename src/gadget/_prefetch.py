@@ -17,6 +17,12 @@ alongside, once per session), or one ``list_children`` for the children of
 all the siblings; then 0 for each sibling's children, which wait in the
 query cache. ``session.no_prefetch()`` turns the sibling reads off for the
 calling thread.
+
+A listing with its children whose answer carried a validator is kept by the
+cache past its lifetime (:class:`gadget._cache.Walk`); reading it again
+passes that validator to ``list_with_children``, and an UNCHANGED answer
+makes the kept entities fresh again: no binding, their sibling groups
+current again.
 """
 
 from __future__ import annotations
@@ -222,10 +228,11 @@ class Prefetcher:
                 return self._load_children(kind, field, group, parent_id, since)
         child_kind, field = _EMBEDDED.get(kind, ("", ""))
         if child_kind and prefetch and not server.keys() & {"id", KINDS[kind].key}:
-            # a walk kept past its lifetime is revalidated: nothing else is read
+            # a walk kept past its lifetime is revalidated
             validator = self._cache.validator(key)
             # a project's whole listing: a walk to come, which reads its references
-            walk = set(server) == {"project_id"} and validator is None
+            # (those whose lifetime passed too: while the revalidation is in flight)
+            walk = set(server) == {"project_id"}
             with self._alongside(_ALONGSIDE.get(child_kind, ()) if walk else ()), _gc_paused():
                 if validator is None:
                     both = tracker.list_with_children(kind, server, child_kind, field)

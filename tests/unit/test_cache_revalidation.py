@@ -159,9 +159,9 @@ def built() -> tuple[Session, str]:
     session = gadget.connect("memory://")
     project = session.projects.new(name="Again", production_type="short")
     seq = project.sequences.new(name="sq010")
-    anim = session.task_types.new(name="Anim", for_shots=True)
+    types = [session.task_types.new(name=n, for_shots=True) for n in ("Anim", "Light")]
     shots = project.shots.new_many([{"name": f"sh{i:03d}", "sequence": seq} for i in range(3)])
-    project.tasks.new_many([{"entity": s, "task_type": anim} for s in shots])
+    project.tasks.new_many([{"entity": s, "task_type": t} for s in shots for t in types])
     return session, project.id
 
 
@@ -211,3 +211,20 @@ def test_a_changed_answer_is_bound_and_a_write_forgets_the_validator(
     clock.now += TTL + 1
     _walk_of(project)
     assert server.given == [None, "v1", None]  # the stale walk was dropped
+
+
+def test_a_revalidated_walk_prefetches_through_its_siblings_again_after_a_write(
+    built: tuple[Session, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write of another kind came between the walk and its revalidation: the
+    walk's sibling groups are current again, so the comments of all its tasks
+    are one read (a group older than a write would be read task by task)."""
+    session, project, _, clock = _session(built, monkeypatch)
+    _walk_of(project)
+    session.task_types.new(name="Comp", for_shots=True)  # a write: not of the walk's kinds
+    clock.now += TTL + 1
+    tasks = [task for _, found in _walk_of(project) for task in found]
+    with TrackerSpy(session.tracker) as spy:
+        comments = [list(task.comments) for task in tasks]
+    assert len(tasks) == 6 and comments == [[]] * 6
+    assert [c.method for c in spy.calls] == ["list_children"]
