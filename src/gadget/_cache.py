@@ -18,7 +18,8 @@ them fresh again, the same lists of the same entities, when the tracker says
 the answer is unchanged. A write that forgets a kind of the walk drops it:
 a stale entry a write touched is never revalidated. A walk holds references
 to the lists the cache holds anyway, never a copy; the walks kept hold at
-most ``size`` entries in all (the oldest walk goes first).
+most ``size`` entries in all, the oldest walk dropped first (the newest is
+kept whatever its size).
 
 It makes no request: it only remembers what the session read.
 """
@@ -75,8 +76,8 @@ class QueryCache:
     ``enabled`` False keeps nothing but what :meth:`put` is told was
     prefetched, and hands each of those out once. All of it is guarded by
     the session's ``lock``. No request: memory only (at most ``size``
-    results, each for ``ttl`` seconds of ``timer``, by default :func:`clock`, and the walks
-    kept for revalidation, at most ``size`` entries in all).
+    results, each for ``ttl`` seconds of ``timer``, by default :func:`clock`;
+    and the walks kept for revalidation, see the module docstring).
     """
 
     def __init__(

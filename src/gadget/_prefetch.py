@@ -244,7 +244,7 @@ class Prefetcher:
                         kept = self._cache.revalidated(key, validator, since=since)
                         if kept is not None:
                             logger.debug("the %s listing %s is unchanged: kept", kind, server)
-                            self._refresh_groups(key)
+                            self._refresh_groups(key, since)
                             return kept
                         # a write came meanwhile: what is kept is not trusted
                         both = tracker.list_with_children(kind, server, child_kind, field)
@@ -258,11 +258,10 @@ class Prefetcher:
         self._cache.put(key, entities, since=since)
         return entities
 
-    def _refresh_groups(self, key: CacheKey) -> None:
-        """The sibling groups of a revalidated walk are as current as a new read's:
-        they are prefetched through again, though a write came since they
-        were read (a group another read replaced is left as it is)."""
-        generation = self._cache.generation
+    def _refresh_groups(self, key: CacheKey, generation: int) -> None:
+        """The sibling groups of a walk revalidated in ``generation`` are as current
+        as a new read's: they are prefetched through again, though a write came
+        since they were read (a group another read replaced is left as it is)."""
         for found in self._cache.walk_entries(key):
             group = getattr(found[0], "_group", None) if found else None
             if (
