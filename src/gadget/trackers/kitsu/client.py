@@ -62,6 +62,7 @@ from gadget.errors import (
     TrackerUnavailable,
     ValidationError,
 )
+from gadget.trackers.base import UNCHANGED
 from gadget.trackers.kitsu.transport import (
     DEFAULT_BACKOFF,
     DEFAULT_CONNECT_TIMEOUT,
@@ -81,7 +82,6 @@ __all__ = [
     "DEFAULT_PER_MB",
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
-    "NOT_MODIFIED",
     "KitsuConnection",
     "TimeoutSession",
     "api_host",
@@ -90,10 +90,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("gadget.kitsu")
-
-#: :meth:`KitsuConnection.get_validated`'s answer to a 304: the answer the
-#: validator was given with still holds
-NOT_MODIFIED: Any = object()
 
 T = TypeVar("T")
 
@@ -366,7 +362,7 @@ class KitsuConnection:
         the ETag None when the server sends none (Zou before with-tasks ETags).
 
         With ``etag`` (one this method returned), the request carries
-        ``If-None-Match``: a 304 answers ``(NOT_MODIFIED, etag)``, with no body.
+        ``If-None-Match``: a 304 answers ``(UNCHANGED, etag)``, with no body.
         gazu's ``get`` takes no header, so the request goes through the
         connection's session with gazu's authentication header and status
         check (a token refresh, then the same request once more), and the
@@ -389,7 +385,7 @@ class KitsuConnection:
 
         response = self.call("GET", path, send)
         if response.status_code == 304 and etag is not None:
-            return NOT_MODIFIED, etag
+            return UNCHANGED, etag
         given = response.headers.get("ETag")
         try:
             body = response.json()

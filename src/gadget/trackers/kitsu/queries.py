@@ -51,9 +51,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gadget.errors import NotFound, PermissionDenied, ValidationError
-from gadget.trackers.base import UNCHANGED, Listing, Record, Records, Unchanged
+from gadget.trackers.base import Listing, Record, Records, Unchanged
 from gadget.trackers.kitsu import convert, routes
-from gadget.trackers.kitsu.client import NOT_MODIFIED
 from gadget.trackers.kitsu.records import (
     comment_records,
     newest_first,
@@ -508,8 +507,8 @@ def list_with_children(
     if episode_id:
         params["episode_id"] = episode_id
     answer, etag = state.conn.get_validated(f"data/{kind}s/with-tasks", params, validator)
-    if answer is NOT_MODIFIED:
-        return UNCHANGED
+    if isinstance(answer, Unchanged):
+        return answer
     records, children = convert.with_tasks_records(
         kind, convert.with_tasks_payloads(answer, kind), project_id=project_id, web=state.web
     )
