@@ -20,6 +20,9 @@ in the same process, one after the other:
 (e) cast 10 assets into 100 shots (gadget sends one PUT, with its long
     upload timeout: Zou spends 0.2-0.35 s per shot cast);
 (f) the walk (a) again in the same gadget session (warm cache);
+(g) the walk (a) again in that session once the cache's lifetime has passed
+    (its clock moved on): revalidated with Kitsu's ETag (a 304), the task
+    types and statuses read again;
 plus the peak memory (tracemalloc) of the walk (a) on a bigger project.
 
 Requests are counted AT THE SERVER, from the API's access log
@@ -59,6 +62,7 @@ import gazu
 import requests
 
 import gadget
+import gadget._cache as query_cache
 from gadget.config import TrackerConfig
 from gadget.testing import write_png
 
@@ -489,6 +493,17 @@ def check(results: Results, ok: bool, what: str) -> None:
         log(f"CHECK FAILED: {what}")
 
 
+@contextlib.contextmanager
+def cache_lifetime_passed() -> Iterator[None]:
+    """Within the block, the sessions' query caches see their lifetime (300 s) passed."""
+    real = query_cache.clock
+    query_cache.clock = lambda: real() + 301.0
+    try:
+        yield
+    finally:
+        query_cache.clock = real
+
+
 def run_reads(env: Env, wp: WalkProject, results: Results, run: int) -> None:
     """(a), (f) and (b) after (a) in one gadget session; (b) cold; gazu; the raw request."""
     measure = env.counter.measure
@@ -502,6 +517,9 @@ def run_reads(env: Env, wp: WalkProject, results: Results, run: int) -> None:
         results.add("a_own", "gadget", Sample(sample.seconds - in_http[0], 0, []))
         sample, again = measure(lambda: gadget_walk(project), sent)
         results.add("f", "gadget", sample)
+        with cache_lifetime_passed():
+            sample, refreshed = measure(lambda: gadget_walk(project), sent)
+        results.add("g", "gadget", sample)
         sample, comments = measure(lambda: gadget_read(project, wp.read_shot, wp.read_type), sent)
         results.add("b_after", "gadget", sample)
     with env.gadget() as session:
@@ -540,6 +558,7 @@ def run_reads(env: Env, wp: WalkProject, results: Results, run: int) -> None:
         check(results, len(rows) == wp.tasks, f"(a) gadget walked {len(rows)} tasks")
         check(results, sorted(rows) == sorted(gazu_rows), "(a) gadget and gazu rows are equal")
         check(results, sorted(rows) == sorted(again), "(f) the warm walk gives the same rows")
+        check(results, sorted(rows) == sorted(refreshed), "(g) the revalidated walk: same rows")
         check(results, nb_tasks == wp.tasks, f"(a) with-tasks answered {nb_tasks} tasks")
         check(results, nb_compact == wp.tasks, f"(a) compact with-tasks: {nb_compact} tasks")
         check(
@@ -900,6 +919,19 @@ def build_lines(r: Results, args: argparse.Namespace) -> list[Line]:
             _yes(f_g.max_requests == 0, str(f_g.max_requests)),
         )
     )
+    g_g = s("g", "gadget")
+    if g_g and a_g:
+        share = g_g.median / a_g.median
+        lines.append(
+            Line(
+                "(g)",
+                "walk (a) again, same session, past the cache's lifetime (revalidated)",
+                g_g,
+                a_z,
+                "≤15% of (a)",
+                f"{share:.0%} " + _yes(share <= 0.15),
+            )
+        )
     return lines
 
 
@@ -985,6 +1017,7 @@ def breakdowns(r: Results) -> str:
         "d": "(d)",
         "e": "(e)",
         "f": "(f)",
+        "g": "(g)",
     }
     for key, label in names.items():
         for tool in ("gadget", "gazu"):
@@ -1046,6 +1079,7 @@ server on 127.0.0.1, seeded through its REST API.
 | (d) | `project.shots.new_many([...100 rows...])` | `new_shot(...)` in a loop |
 | (e) | `session.set_casting({shot: [(asset, n), ...]})` | `update_shot_casting` per shot |
 | (f) | (a) again in the same session | — (gazu has no session cache: as (a)) |
+| (g) | (a) again in the same session after the cache's lifetime: one with-tasks GET with `If-None-Match` (a 304), then the task types and statuses (their cached lists expired too) | — (as (a)) |
 
 In (c) the status is known before the timed part (gadget: statuses loaded
 in the session; gazu: `get_task_status_by_short_name` called before); the

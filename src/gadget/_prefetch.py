@@ -17,6 +17,12 @@ alongside, once per session), or one ``list_children`` for the children of
 all the siblings; then 0 for each sibling's children, which wait in the
 query cache. ``session.no_prefetch()`` turns the sibling reads off for the
 calling thread.
+
+A listing with its children whose answer carried a validator is kept by the
+cache past its lifetime (:class:`gadget._cache.Walk`); reading it again
+passes that validator to ``list_with_children``, and an UNCHANGED answer
+makes the kept entities fresh again: no binding, their sibling groups
+current again.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from gadget._cache import CacheKey, QueryCache, cache_key
 from gadget._identity import IdentityMap, Loader
 from gadget.kinds import KINDS
-from gadget.trackers.base import MISSING, Record
+from gadget.trackers.base import MISSING, Record, Unchanged
 
 if TYPE_CHECKING:
     from gadget.entities import Entity
@@ -221,21 +227,49 @@ class Prefetcher:
             ):
                 return self._load_children(kind, field, group, parent_id, since)
         child_kind, field = _EMBEDDED.get(kind, ("", ""))
-        both = None
         if child_kind and prefetch and not server.keys() & {"id", KINDS[kind].key}:
+            # a walk kept past its lifetime is revalidated
+            validator = self._cache.validator(key)
             # a project's whole listing: a walk to come, which reads its references
+            # (those whose lifetime passed too: while the revalidation is in flight)
             walk = set(server) == {"project_id"}
             with self._alongside(_ALONGSIDE.get(child_kind, ()) if walk else ()), _gc_paused():
-                both = tracker.list_with_children(kind, server, child_kind, field)
-                if both is not None:
-                    entities = self._bind_with_children(
-                        kind, server, child_kind, field, *both, since=since
+                if validator is None:
+                    both = tracker.list_with_children(kind, server, child_kind, field)
+                else:
+                    both = tracker.list_with_children(
+                        kind, server, child_kind, field, validator=validator
                     )
-        if both is None:
-            with _gc_paused():
-                entities = self.bind_group(kind, tracker.list(kind, server))
+                    if isinstance(both, Unchanged):
+                        kept = self._cache.revalidated(key, validator, since=since)
+                        if kept is not None:
+                            logger.debug("the %s listing %s is unchanged: kept", kind, server)
+                            self._refresh_groups(key, since)
+                            return kept
+                        # a write came meanwhile: what is kept is not trusted
+                        both = tracker.list_with_children(kind, server, child_kind, field)
+                if isinstance(both, tuple):
+                    validator = getattr(both, "validator", None)
+                    return self._bind_with_children(
+                        kind, server, key, child_kind, field, *both, validator, since=since
+                    )
+        with _gc_paused():
+            entities = self.bind_group(kind, tracker.list(kind, server))
         self._cache.put(key, entities, since=since)
         return entities
+
+    def _refresh_groups(self, key: CacheKey, generation: int) -> None:
+        """The sibling groups of a walk revalidated in ``generation`` are as current
+        as a new read's: they are prefetched through again, though a write came
+        since they were read (a group another read replaced is left as it is)."""
+        for found in self._cache.walk_entries(key):
+            group = getattr(found[0], "_group", None) if found else None
+            if (
+                group is not None
+                and len(group.ids) == len(found)
+                and all(e._group is group for e in found)
+            ):
+                group.generation = generation
 
     @contextlib.contextmanager
     def _alongside(self, kinds: Iterable[str]) -> Iterator[None]:
@@ -281,15 +315,18 @@ class Prefetcher:
         self,
         kind: str,
         server: dict[str, Any],
+        key: CacheKey,
         child_kind: str,
         field: str,
         records: Sequence[Record],
         children: Mapping[str, Sequence[Record]],
+        validator: str | None,
         *,
         since: int,
     ) -> list[Any]:
         """Bind a listing read together with each result's children: the children
-        are cached as each parent's child collection (a walk costs no more reads)."""
+        are cached as each parent's child collection (a walk costs no more reads),
+        the whole as a walk to revalidate when the answer came with a validator."""
         parent_ids = [str(r["id"]) for r in records]
 
         def full_parents() -> None:
@@ -305,18 +342,15 @@ class Prefetcher:
         family = [str(r["id"]) for found in children.values() for r in found]
         partial = any(MISSING in r for found in children.values() for r in found)
         loader = Loader(full_children) if partial else None
+        kept: dict[CacheKey, list[Any]] = {}
         for pid in parent_ids:
             found = children.get(pid, ())
             group = Group(
                 child_kind, [str(r["id"]) for r in found], self._cache.generation, family, loader
             )
             bound = self._identity.bind_all(child_kind, found, group)
-            self._cache.put(
-                cache_key(child_kind, _child_filters(field, pid, kind)),
-                bound,
-                prefetched=True,
-                since=since,
-            )
+            kept[cache_key(child_kind, _child_filters(field, pid, kind))] = bound
+        self._cache.put_walk(key, entities, kept, validator=validator, since=since)
         return entities
 
     def _load_children(

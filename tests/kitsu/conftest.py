@@ -107,6 +107,8 @@ class KitsuServer:
     #: requests the API has answered so far, counted at the server from its access
     #: log (login and token refresh left out): ``requests_served()``, use deltas
     requests_served: Callable[[], int]
+    #: the API's access log (one line per request, with its HTTP status)
+    access_log: Path
     #: the harness's ``zou_server.ZouServer`` (the fault tests stop and start its API)
     harness: Any = field(default=None, repr=False)
 
@@ -187,6 +189,7 @@ def kitsu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KitsuServ
             bot_email=bot["email"],
             raw=raw,
             requests_served=server.requests_served,
+            access_log=server.state_dir / "logs" / "api-access.log",
             harness=server,
         )
     finally:

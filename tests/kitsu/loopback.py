@@ -63,6 +63,8 @@ class Seen:
     proxied: bool
     fault: str
     body_bytes: int = 0
+    #: the request's If-None-Match header (None: not sent)
+    if_none_match: str | None = None
 
 
 @dataclass
@@ -108,7 +110,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         with self.state.lock:
-            self.state.seen.append(Seen(self.command, path, proxied, fault.kind, len(body)))
+            self.state.seen.append(
+                Seen(
+                    self.command,
+                    path,
+                    proxied,
+                    fault.kind,
+                    len(body),
+                    self.headers.get("If-None-Match"),
+                )
+            )
         if fault.kind == "drop_before":
             self._drop()
             return

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 import gadget
+import gadget._cache as query_cache
 from gadget.config import ENV_VARS, TrackerConfig
 from gadget.testing import Names, write_png
 from gadget.trackers.kitsu import convert
@@ -349,3 +350,29 @@ def test_proxies_of_the_environment_apply_unless_no_proxy(
         with gadget.connect(kitsu_server.api_url, **login) as session:
             assert session.me.email == kitsu_server.admin_email
         assert len(proxy.seen) == through  # 127.0.0.1 went direct
+
+
+def test_an_older_zou_without_etag_is_read_in_full_after_the_cache_lifetime(
+    kitsu_server: KitsuServer, faults: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zou before 1.0.69 sends with-tasks without an ETag: nothing to revalidate
+    with, so the walk after the cache's lifetime reads it all again, and never
+    sends an If-None-Match the server would not understand."""
+    raw, names = kitsu_server.raw, Names()
+    project = raw.post("data/projects", {"name": names("NoEtag"), "production_type": "short"})
+    seq = raw.post(f"data/projects/{project['id']}/sequences", {"name": "sq010"})
+    raw.post(f"data/projects/{project['id']}/shots", {"name": "sh0010", "sequence_id": seq["id"]})
+    old = json.dumps(
+        raw.get("data/shots/with-tasks", project_id=project["id"], compact="true")
+    ).encode()
+    faults.plan("GET", "/with-tasks", Fault("status", 200, old), Fault("status", 200, old))
+    offset = [0.0]
+    real = query_cache.clock
+    monkeypatch.setattr(query_cache, "clock", lambda: real() + offset[0])
+    with _through(kitsu_server, faults) as session:
+        shots = list(session.projects.get(id=project["id"]).shots)
+        offset[0] += 301  # past the default lifetime (300 s)
+        again = list(session.projects.get(id=project["id"]).shots)
+    assert [s.name for s in shots] == ["sh0010"] and again[0] is shots[0]
+    asked = [(s.fault, s.if_none_match) for s in faults.seen if "/with-tasks" in s.path]
+    assert asked == [("status", None), ("status", None)]

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 import gadget
+import gadget._cache as query_cache
 from gadget.testing import Names, write_png
 
 from .conftest import Account, KitsuServer, RawKitsu, _seed_person
@@ -639,3 +640,112 @@ def test_walking_one_episode_reads_only_it_in_at_most_3_requests(
     assert len(rows) == 21 * 2
     assert read_too == [], "shots of other episodes were read"
     assert walk.requests <= 3, walk.requests
+
+
+# -- (g): the walk again after the cache's lifetime: revalidated ---------------------------
+REFRESH_SHOTS = 61  # past the 60-id chunk
+
+
+@pytest.fixture(scope="module")
+def refreshed(kitsu_server: KitsuServer) -> Seeded:
+    """A project of its own: the tests below add shots to it."""
+    raw, names = kitsu_server.raw, Names()
+    task_type = raw.post("data/task-types", {"name": names("Refresh"), "for_entity": "Shot"})
+    return _seed_project(raw, names("Refresh"), REFRESH_SHOTS, [task_type["id"]])
+
+
+def shots_and_tasks(project: Any) -> list[tuple[Any, list[Any]]]:
+    """The walk of the issue: ``for shot in project.shots: for task in shot.tasks``."""
+    return [(shot, list(shot.tasks)) for shot in project.shots]
+
+
+def with_tasks_statuses(server: KitsuServer) -> list[str]:
+    """The HTTP status of every with-tasks request the server answered so far."""
+    lines = server.access_log.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [ln.split('" ', 1)[1].split()[0] for ln in lines if "/with-tasks?" in ln]
+
+
+def same(one: list[tuple[Any, list[Any]]], other: list[tuple[Any, list[Any]]]) -> bool:
+    """The same entities (``is``): the same shots, each with the same tasks."""
+    by_id = {shot.id: (shot, tasks) for shot, tasks in other}
+    return len(one) == len(by_id) and all(
+        shot.id in by_id
+        and by_id[shot.id][0] is shot
+        and len(by_id[shot.id][1]) == len(tasks)
+        and all(t is u for t, u in zip(tasks, by_id[shot.id][1], strict=True))
+        for shot, tasks in one
+    )
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``later(seconds)`` moves the query cache's clock on (no sleep)."""
+    offset = [0.0]
+    real = query_cache.clock
+
+    def clock() -> float:
+        return real() + offset[0]
+
+    monkeypatch.setattr(query_cache, "clock", clock)
+
+    def move(seconds: float) -> None:
+        offset[0] += seconds
+
+    return move
+
+
+def test_a_walk_past_the_cache_lifetime_is_revalidated_in_one_request(
+    kitsu_server: KitsuServer, refreshed: Seeded, later: Any
+) -> None:
+    raw = kitsu_server.raw
+    with kitsu_server.connect(cache_ttl=60) as session:
+        project = session.projects.fetch(refreshed.name)
+        with counted(kitsu_server) as cold:
+            first = shots_and_tasks(project)
+        assert len(first) == REFRESH_SHOTS and sum(len(t) for _, t in first) == refreshed.nb_tasks
+        before = with_tasks_statuses(kitsu_server)
+        later(61)  # past the cache's lifetime: every entry of the walk is stale
+        with counted(kitsu_server) as again:
+            second = shots_and_tasks(project)
+        assert with_tasks_statuses(kitsu_server)[len(before) :] == ["304"]
+        assert same(first, second), "the revalidated walk is not the entities kept"
+        with counted(kitsu_server) as fresh:  # fresh again for a whole lifetime
+            later(59)
+            assert same(first, shots_and_tasks(project))
+
+        # a change on the server: the next revalidation reads it all again
+        sequence = raw.get("data/sequences", project_id=refreshed.id)[0]
+        added = raw.post(
+            f"data/projects/{refreshed.id}/shots",
+            {"name": "sq010_sh9990", "sequence_id": sequence["id"]},
+        )
+        later(61)
+        before = with_tasks_statuses(kitsu_server)
+        with counted(kitsu_server) as changed:
+            third = shots_and_tasks(project)
+        assert with_tasks_statuses(kitsu_server)[len(before) :] == ["200"]
+        assert added["id"] in {shot.id for shot, _ in third}
+        assert same(first, [pair for pair in third if pair[0].id != added["id"]])
+    # each walk past a lifetime: ONE with-tasks (a 304, then a 200 after the change),
+    # and the task types and statuses, whose lifetime passed too, read alongside
+    assert (cold.requests, again.requests, fresh.requests, changed.requests) == (3, 3, 0, 3)
+
+
+def test_a_write_in_the_session_drops_the_stale_walk(
+    kitsu_server: KitsuServer, refreshed: Seeded, later: Any
+) -> None:
+    """A shot made in ANOTHER project leaves this project's board (and its ETag)
+    as it was: only a dropped walk explains a full read (a 200) instead of a 304."""
+    raw, names = kitsu_server.raw, Names()
+    other = raw.post("data/projects", {"name": names("Elsewhere"), "production_type": "short"})
+    raw.post(f"data/projects/{other['id']}/sequences", {"name": "sq010"})
+    with kitsu_server.connect(cache_ttl=60) as session:
+        project = session.projects.fetch(refreshed.name)
+        first = shots_and_tasks(project)
+        later(61)
+        elsewhere = session.projects.get(id=other["id"])
+        elsewhere.shots.new(name="sh0010", sequence="sq010")  # a write of shots
+        before = with_tasks_statuses(kitsu_server)
+        second = shots_and_tasks(project)
+        assert with_tasks_statuses(kitsu_server)[len(before) :] == ["200"]
+        assert same(first, second)

@@ -72,11 +72,14 @@ __all__ = [
     "MISSING",
     "OPTIONAL_METHODS",
     "REQUIRED_METHODS",
+    "UNCHANGED",
     "CommentDraft",
+    "Listing",
     "Pairs",
     "Record",
     "Records",
     "Tracker",
+    "Unchanged",
     "check_key",
     "publish_steps",
 ]
@@ -87,6 +90,42 @@ Pairs = list[tuple[str, Record]]
 
 #: Record key of a partial record: the tuple of field names it leaves out.
 MISSING = "_missing"
+
+
+class Unchanged:
+    """The type of :data:`UNCHANGED` (one instance)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+#: What :meth:`Tracker.list_with_children` answers, given the ``validator`` of
+#: its last answer, when the server says that answer still holds: the session
+#: keeps the entities it bound from it.
+UNCHANGED = Unchanged()
+
+
+class Listing(tuple[Records, dict[str, Records]]):
+    """A :meth:`Tracker.list_with_children` answer, ``(records, {parent_id: [children]})``,
+    with the server's ``validator`` of it (an ETag; None: the server gave none).
+
+    A plain tuple is a Listing without a validator. A tracker returns one
+    with a validator only when it can revalidate that answer: the session
+    then passes the validator back (``validator=``) once the answer is out
+    of its cache, and the tracker answers :data:`UNCHANGED` or a new Listing.
+    """
+
+    validator: str | None
+
+    def __new__(
+        cls, records: Records, children: dict[str, Records], validator: str | None = None
+    ) -> Listing:
+        made = super().__new__(cls, (records, children))
+        made.validator = validator
+        return made
+
 
 #: What an idempotency key may hold (:attr:`CommentDraft.key`): 1 to 128
 #: letters, digits, ``_ . : -``, no ``--``; so every tracker can store it in
@@ -455,8 +494,14 @@ class Tracker(abc.ABC):
         """
 
     def list_with_children(
-        self, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
-    ) -> tuple[Records, dict[str, Records]] | None:
+        self,
+        kind: str,
+        filters: Mapping[str, Any],
+        child_kind: str,
+        parent_field: str,
+        *,
+        validator: str | None = None,
+    ) -> tuple[Records, dict[str, Records]] | Unchanged | None:
         """``list(kind, filters)`` and the ``child_kind`` records of each result, read
         together where the tracker has one request for both; else None, at once
         and without I/O (the default).
@@ -467,6 +512,16 @@ class Tracker(abc.ABC):
         one request; records of either list may be partial (see :data:`MISSING`).
         The parents are of ``kind``: a tracker answering with :meth:`list_children`
         passes ``parent_kind=kind``.
+
+        Revalidation (optional; without it a repeated walk reads everything
+        again): a tracker whose server tells whether an answer changed returns
+        a :class:`Listing` carrying the server's validator (an ETag). When that
+        answer has outlived the session's cache, the session asks again with
+        ``validator=`` that value, and the tracker answers :data:`UNCHANGED`
+        when the server says nothing changed (Kitsu: a 304 to
+        ``If-None-Match``), else the new Listing. ``validator`` is only ever
+        one this tracker gave; a tracker that returns plain tuples is never
+        passed one.
         """
         return None
 

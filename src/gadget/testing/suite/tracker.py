@@ -524,6 +524,7 @@ class TestTrackerRecords:
             "shot", {"project_id": world.project}, "task", "entity_id"
         )
         if both is not None:
+            assert isinstance(both, tuple), "UNCHANGED answered without a validator"
             shots, tasks = both
             assert {world.shot, world.bare_shot} <= {r["id"] for r in shots}
             assert {r["id"] for r in shots} <= set(tasks), "a shot has no key in the children"

@@ -63,6 +63,7 @@ from gadget.errors import (
     TrackerUnavailable,
     ValidationError,
 )
+from gadget.trackers.base import UNCHANGED
 from gadget.trackers.kitsu.routes import operation as operation_in_words
 from gadget.trackers.kitsu.transport import (
     DEFAULT_BACKOFF,
@@ -355,6 +356,46 @@ class KitsuConnection:
         """GET ``path`` (JSON answer)."""
         query = dict(params) if params else None
         return self.call("GET", path, lambda: raw.get(path, params=query, client=self.client))
+
+    def get_validated(
+        self, path: str, params: Mapping[str, Any] | None = None, etag: str | None = None
+    ) -> tuple[Any, str | None]:
+        """GET ``path`` with its validator: ``(JSON answer, the ETag it came with)``,
+        the ETag None when the server sends none (Zou before with-tasks ETags).
+
+        With ``etag`` (one this method returned), the request carries
+        ``If-None-Match``: a 304 answers ``(UNCHANGED, etag)``, with no body.
+        gazu's ``get`` takes no header, so the request goes through the
+        connection's session with gazu's authentication header and status
+        check (a token refresh, then the same request once more), and the
+        usual error mapping.
+        """
+        target = raw.get_full_url(
+            raw.build_path_with_params(path, dict(params) if params else {}), client=self.client
+        )
+
+        def send() -> requests.Response:
+            for _ in range(raw.MAX_AUTH_RETRIES):  # a refused token: gazu refreshes it
+                headers = self.client.make_auth_header()
+                if etag is not None:
+                    headers["If-None-Match"] = f'"{etag}"'
+                response = self.session.get(target, headers=headers)
+                _, again = raw.check_status(response, path, client=self.client)
+                if not again:
+                    return response
+            raise gazu_errors.NotAuthenticatedException(path)
+
+        response = self.call("GET", path, send)
+        if response.status_code == 304 and etag is not None:
+            return UNCHANGED, etag
+        given = response.headers.get("ETag")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise self._translate(exc, "GET", path) from exc
+        if not given or given.startswith("W/"):  # a weak tag is not sent back here
+            return body, None
+        return body, given.strip('"')
 
     def post(self, path: str, data: Any, *, reads: bool = False) -> Any:
         """POST a JSON body to ``path``; ``reads`` for a POST that changes nothing

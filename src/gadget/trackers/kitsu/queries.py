@@ -33,7 +33,9 @@ What each call costs (requests):
                                        the previews (per project beyond 60) + 1 for
                                        the attachments + 1 per task with two
                                        comments in one second
-``list_with_children``                 1 GET ``data/{shots,assets}/with-tasks``
+``list_with_children``                 1 GET ``data/{shots,assets}/with-tasks``; with
+                                       a validator, the same GET with
+                                       ``If-None-Match`` (a 304: no body)
 =====================================  ==============================================
 
 Comments come newest first by the exact time on every path. Zou's bulk
@@ -49,7 +51,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gadget.errors import NotFound, PermissionDenied, ValidationError
-from gadget.trackers.base import Record, Records
+from gadget.trackers.base import Listing, Record, Records, Unchanged
 from gadget.trackers.kitsu import convert, routes
 from gadget.trackers.kitsu.records import (
     comment_records,
@@ -483,8 +485,13 @@ def list_children(
 
 
 def list_with_children(
-    state: KitsuState, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
-) -> tuple[Records, dict[str, Records]] | None:
+    state: KitsuState,
+    kind: str,
+    filters: Mapping[str, Any],
+    child_kind: str,
+    parent_field: str,
+    validator: str | None = None,
+) -> Listing | Unchanged | None:
     """Shots (or assets) with their tasks, in one request where Zou has one.
 
     A project's, or one episode's shots: ONE GET
@@ -493,6 +500,13 @@ def list_with_children(
     partial: task names and descriptions and every ``created_at`` come on
     first read, in one request. Other filters (with-tasks ignores a
     ``sequence_id``): None, and the session reads the tasks as children.
+
+    The answer carries Zou's ETag as its validator (Zou 1.0.69 and later send
+    one for a project's board; an older Zou none: the Listing has no validator and
+    the session reads it all again next time). Given ``validator``, the GET
+    sends ``If-None-Match``; Zou's 304 (nothing of the project's entities,
+    tasks, entity types or the caller's subscriptions changed, nor the
+    caller or their role) answers UNCHANGED, with no body.
     """
     if kind not in ("shot", "asset") or (child_kind, parent_field) != ("task", "entity_id"):
         return None
@@ -504,16 +518,18 @@ def list_with_children(
     if episode_id is not None and (kind != "shot" or not isinstance(episode_id, str)):
         return None
     if not state.looks_like_id(project_id) or (episode_id and not state.looks_like_id(episode_id)):
-        return [], {}
+        return Listing([], {})
     params = {"project_id": project_id, "compact": "true"}
     if episode_id:
         params["episode_id"] = episode_id
-    answer = state.conn.get(f"data/{kind}s/with-tasks", params)
+    answer, etag = state.conn.get_validated(f"data/{kind}s/with-tasks", params, validator)
+    if isinstance(answer, Unchanged):
+        return answer
     records, children = convert.with_tasks_records(
         kind, convert.with_tasks_payloads(answer, kind), project_id=project_id, web=state.web
     )
     _remember(state, kind, project_id, records, children)
-    return records, children
+    return Listing(records, children, etag)
 
 
 def _remember(

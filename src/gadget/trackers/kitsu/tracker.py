@@ -43,7 +43,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from gadget.errors import ConfigError
-from gadget.trackers.base import CommentDraft, Pairs, Record, Records, Tracker
+from gadget.trackers.base import (
+    CommentDraft,
+    Listing,
+    Pairs,
+    Record,
+    Records,
+    Tracker,
+    Unchanged,
+)
 from gadget.trackers.kitsu import optional, publish, queries, writes
 from gadget.trackers.kitsu.records import record_from
 from gadget.trackers.kitsu.state import KitsuState
@@ -358,11 +366,19 @@ class KitsuTracker(Tracker):
         )
 
     def list_with_children(
-        self, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
-    ) -> tuple[Records, dict[str, Records]] | None:
-        """Shots or assets of one project with their tasks in ONE GET; see
-        :func:`queries.list_with_children`."""
-        return queries.list_with_children(self._state, kind, filters, child_kind, parent_field)
+        self,
+        kind: str,
+        filters: Mapping[str, Any],
+        child_kind: str,
+        parent_field: str,
+        *,
+        validator: str | None = None,
+    ) -> Listing | Unchanged | None:
+        """Shots or assets of one project with their tasks in ONE GET, revalidated
+        with Zou's ETag; see :func:`queries.list_with_children`."""
+        return queries.list_with_children(
+            self._state, kind, filters, child_kind, parent_field, validator
+        )
 
     def children_per_request(self, kind: str, parent_field: str) -> int | None:
         """None for tasks of shots or assets (one request per project), else 60."""

@@ -233,7 +233,13 @@ class LocalTracker(Tracker):
             return records.select_where(conn, kind, conditions)
 
     def list_with_children(
-        self, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
+        self,
+        kind: str,
+        filters: Mapping[str, Any],
+        child_kind: str,
+        parent_field: str,
+        *,
+        validator: str | None = None,  # never given: no answer here carries one
     ) -> tuple[Records, dict[str, Records]]:
         """:meth:`list` and :meth:`list_children` of its results (two queries, whole records)."""
         records = self.list(kind, filters)

@@ -368,7 +368,13 @@ class ShotGridTracker(Tracker):
         return answer
 
     def list_with_children(
-        self, kind: str, filters: Mapping[str, Any], child_kind: str, parent_field: str
+        self,
+        kind: str,
+        filters: Mapping[str, Any],
+        child_kind: str,
+        parent_field: str,
+        *,
+        validator: str | None = None,  # never given: no answer here carries one
     ) -> tuple[Records, dict[str, Records]] | None:
         if kind not in ("shot", "asset") or child_kind != "task":
             return None
