@@ -821,8 +821,9 @@ class _Copier:
             name = item.name or f"{kind}{i}"
             if kind == "preview" and item.extension:
                 name = f"{name}.{item.extension}"
-            path = folder / str(i) / name
-            path.parent.mkdir()
+            # one folder per file and kind: a preview and an attachment may share a name
+            path = folder / kind / str(i) / name
+            path.parent.mkdir(parents=True)
             item.download(path)
             paths.append(path)
         return paths

@@ -148,3 +148,24 @@ def test_an_unknown_source_project_is_not_found_before_anything_is_written(
     with pytest.raises(gadget.NotFound, match="closest: 'Show'"):
         gadget.copy(source, destination, "show")
     assert len(destination.projects) == 0
+
+
+def test_a_comment_with_a_preview_and_an_attachment_keeps_both(
+    source: gadget.Session, destination: gadget.Session, tmp_path: Path
+) -> None:
+    """The files of one comment are fetched into folders of their own: a preview
+    and an attachment (the first of each) do not collide."""
+    from gadget.testing import write_pdf, write_png
+
+    shot = source.projects.fetch(NAME).shots.fetch("sq010/sh0010")
+    task = next(iter(shot.tasks))
+    task.comments.new(
+        comment="both",
+        preview=[write_png(tmp_path / "both.png")],
+        attachments=[write_pdf(tmp_path / "both.pdf")],
+    )
+    gadget.copy(source, destination, NAME)
+    copied = destination.projects.fetch(NAME).shots.fetch("sq010/sh0010")
+    (both,) = [c for t in copied.tasks for c in t.comments if c.text == "both"]
+    assert [p.name for p in both.previews] == ["both"]
+    assert [a.name for a in both.attachments] == ["both.pdf"]
