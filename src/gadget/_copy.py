@@ -111,16 +111,7 @@ _COPIED_FIELDS: dict[str, tuple[str, ...]] = {
     "department": ("name", "color"),
     "person": ("first_name", "last_name", "email", "role", "active", "department_ids"),
     "task_type": ("name", "short_name", "color", "for_entity", "department_id", "priority"),
-    "task_status": (
-        "name",
-        "short_name",
-        "color",
-        "is_done",
-        "is_retake",
-        "is_wip",
-        "is_feedback_request",
-        "is_default",
-    ),
+    "task_status": KINDS["task_status"].fields,  # every one: a status is its fields
     "asset_type": ("name", "short_name"),
     "episode": ("name", "description"),
     "sequence": ("name", "episode_id", "description"),
