@@ -31,6 +31,8 @@ from typing import Any
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 import gadget
 from gadget.config import TrackerConfig
@@ -56,6 +58,10 @@ class RawKitsu:
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
         self.http.trust_env = False
+        # a kept-alive connection the server closes just as it is reused (gunicorn
+        # keeps one 2 s) is reset: reads are asked again on a new one
+        reads = Retry(total=2, connect=2, read=2, status=0, allowed_methods={"GET"})
+        self.http.mount("http://", HTTPAdapter(max_retries=reads))
         answer = self.http.post(
             f"{self.base_url}/auth/login", json={"email": email, "password": password}, timeout=30
         )
