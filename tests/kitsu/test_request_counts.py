@@ -749,3 +749,48 @@ def test_a_write_in_the_session_drops_the_stale_walk(
         second = shots_and_tasks(project)
         assert with_tasks_statuses(kitsu_server)[len(before) :] == ["200"]
         assert same(first, second)
+
+
+def test_walking_one_sequence_of_many_shots_reads_only_its_tasks(
+    kitsu_server: KitsuServer,
+) -> None:
+    """A sequence of 61 shots (past the 60-id chunk) beside another one: its
+    shots, then their tasks by sequence, in 2 requests once the task types
+    and statuses are loaded; the other sequence's tasks are not read."""
+    raw, names = kitsu_server.raw, Names()
+    type_id = raw.post("data/task-types", {"name": names("Anim"), "for_entity": "Shot"})["id"]
+    project = raw.post("data/projects", {"name": names("Seqs"), "production_type": "short"})
+    pid = project["id"]
+    raw.post(f"data/projects/{pid}/settings/task-types", {"task_type_id": type_id})
+    by_sequence: dict[str, set[str]] = {}
+    for seq_name, count in (("sq010", 61), ("sq020", 3)):
+        seq = raw.post(f"data/projects/{pid}/sequences", {"name": seq_name})
+        by_sequence[seq_name] = {
+            raw.post(
+                f"data/projects/{pid}/shots",
+                {"name": f"sh{(i + 1) * 10:04d}", "sequence_id": seq["id"]},
+            )["id"]
+            for i in range(count)
+        }
+    raw.post(f"actions/projects/{pid}/task-types/{type_id}/shots/create-tasks", [])
+    other_tasks = {t["id"] for t in raw.get("data/tasks", project_id=pid)} - {
+        t["id"]
+        for t in raw.get("data/tasks", project_id=pid)
+        if t["entity_id"] in by_sequence["sq010"]
+    }
+    with kitsu_server.connect() as session:
+        list(session.task_types)
+        list(session.task_statuses)
+        seq = session.projects.fetch(project["name"]).sequences.fetch("sq010")
+        log = kitsu_server.access_log
+        before = len(log.read_text(encoding="utf-8", errors="replace").splitlines())
+        with counted(kitsu_server) as walk:
+            rows = [(s.id, t.task_type.name) for s in seq.shots for t in s.tasks]
+        read_too = [i for i in other_tasks if session._identity.held(("task",), i) is not None]
+    asked = log.read_text(encoding="utf-8", errors="replace").splitlines()[before:]
+    assert {shot for shot, _ in rows} == by_sequence["sq010"] and len(rows) == 61
+    assert len(other_tasks) == 3 and read_too == [], "tasks of another sequence were read"
+    assert walk.requests == 2, walk.requests
+    # the tasks came by sequence, not with the whole project's
+    assert sum(f"/data/sequences/{seq.id}/shot-tasks" in line for line in asked) == 1, asked
+    assert not any(f"/data/projects/{pid}/tasks" in line for line in asked), asked

@@ -19,8 +19,13 @@ and asking for them would cost a request each time.
   cast in (narrowed to its project), and a new record given its parent but
   no ``project_id``.
 
-Only episodes, sequences, shots and assets are kept: ``(kind, project_id)``
-per id, bounded (least recently used out first) so that a long-lived
+It also keeps each shot's sequence: the tasks of more than 60 shots of one
+sequence are read by sequence (``data/sequences/{id}/shot-tasks``), not with
+the whole project's.
+
+Episodes, sequences, shots, assets and tasks (a walk's comments are read by
+project) are kept: ``(kind, project_id)`` per id, and shots' sequences, both
+bounded (least recently used out first) so that a long-lived
 tracker's memory does not grow without end; an id that fell out is asked
 for again. Thread-safe. No I/O here.
 """
@@ -40,6 +45,19 @@ class IdIndex:
     def __init__(self, maxsize: int = 200_000) -> None:
         self._lock = threading.Lock()
         self._known: LRUCache[str, tuple[str, str | None]] = LRUCache(maxsize=maxsize)
+        self._sequence: LRUCache[str, str] = LRUCache(maxsize=maxsize)
+
+    def remember_sequence(self, shot_id: str | None, sequence_id: str | None) -> None:
+        """Keep the sequence of a shot (the tasks of many shots of one sequence
+        are read by sequence)."""
+        if shot_id and sequence_id:
+            with self._lock:
+                self._sequence[shot_id] = sequence_id
+
+    def sequence_of(self, shot_id: str) -> str | None:
+        """The sequence of ``shot_id`` when the index has it, else None."""
+        with self._lock:
+            return self._sequence.get(shot_id)
 
     def remember(self, ident: str | None, kind: str, project_id: str | None) -> None:
         """Keep ``ident``'s kind and project (nothing for an empty id)."""

@@ -22,8 +22,9 @@ What each call costs (requests):
                                        entity in the id index, else 1 GET
                                        ``data/task-types`` + 1 GET ``data/tasks`` (+
                                        what the records need, as for ``get_record``)
-``list_children("task", "entity_id")`` 1 GET ``data/tasks?entity_id=[...]``, or 1 GET
-                                       ``data/projects/{id}/tasks`` beyond 60 parents
+``list_children("task", "entity_id")`` 1 GET ``data/tasks?entity_id=[...]``, or beyond
+                                       60 parents 1 GET ``data/sequences/{id}/shot-tasks``
+                                       (shots of one sequence) or ``data/projects/{id}/tasks``
 ``list_children("comment", ...)``      1 GET per task for one task; for many of one
                                        project, beyond 60 tasks (not admins: from 8),
                                        1 GET ``data/projects/{id}/comments`` (+1 GET
@@ -451,8 +452,9 @@ def list_children(
     """The ``kind`` records of many parents, in one request where Zou allows it.
 
     Tasks of many shots/assets: one GET ``data/tasks?entity_id=[...]``
-    (or one GET ``data/projects/{id}/tasks`` beyond 60 parents of one
-    project, found in the id index); their entity kind is ``parent_kind``
+    (beyond 60 parents, one GET ``data/sequences/{id}/shot-tasks`` for shots
+    of one sequence, else ``data/projects/{id}/tasks`` for parents of one
+    project: both found in the id index); their entity kind is ``parent_kind``
     (Zou's task rows do not say it). Shots of sequences: one GET
     ``data/shots?parent_id=[...]``; comments of tasks: see :func:`_comments_of`.
     """
@@ -462,7 +464,21 @@ def list_children(
         return out
     entity_kind = parent_kind if (kind, parent_field) == ("task", "entity_id") else None
     records: Records
-    if entity_kind is not None and len(ids) > routes.CHUNK:
+    sequences = {state.index.sequence_of(i) for i in ids} if entity_kind == "shot" else {None}
+    if (
+        entity_kind is not None
+        and len(ids) > routes.CHUNK
+        and len(sequences) == 1
+        and None not in sequences
+        and not state.refused("data/sequences/shot-tasks")
+    ):
+        (sequence_id,) = sequences
+        found = _shot_tasks_of_sequence(state, str(sequence_id), set(ids))
+        if found is not None:
+            records = found
+        else:
+            records = list_records(state, kind, {parent_field: ids}, entity_kind)
+    elif entity_kind is not None and len(ids) > routes.CHUNK:
         projects = {state.index.project_of(i) for i in ids}
         if len(projects) == 1 and None not in projects:
             (project_id,) = projects
@@ -482,6 +498,20 @@ def list_children(
         if parent in out:
             out[parent].append(record)
     return out
+
+
+def _shot_tasks_of_sequence(
+    state: KitsuState, sequence_id: str, wanted: set[str]
+) -> Records | None:
+    """The tasks of shots of one sequence: ONE GET
+    ``data/sequences/{id}/shot-tasks`` (with-tasks ignores a ``sequence_id``),
+    kept to the shots asked; None when the route is refused (vendors)."""
+    try:
+        rows = state.conn.get(f"data/sequences/{sequence_id}/shot-tasks", {"relations": "true"})
+    except PermissionDenied:
+        state.refuse("data/sequences/shot-tasks")
+        return None
+    return task_records(state, [p for p in rows if str(p.get("entity_id")) in wanted], "shot")
 
 
 def list_with_children(
@@ -543,6 +573,8 @@ def _remember(
     by project)."""
     for record in records:
         state.index.remember(record["id"], kind, project_id)
+        if kind == "shot":
+            state.index.remember_sequence(record["id"], record.get("sequence_id"))
     for tasks in children.values():
         for task in tasks:
             state.index.remember(task["id"], "task", project_id)

@@ -62,6 +62,8 @@ def record_from(
     )
     if kind in routes.ENTITY_KINDS or kind == "task":  # a task's comments are read by project
         state.index.remember(record["id"], kind, record.get("project_id"))
+    if kind == "shot":  # the tasks of a sequence's shots are read by sequence
+        state.index.remember_sequence(record["id"], record.get("sequence_id"))
     return record
 
 
