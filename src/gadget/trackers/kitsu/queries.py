@@ -402,7 +402,9 @@ def _as_the_task_route_shows(state: KitsuState, rows: _Payloads) -> _Payloads:
     """The comments of ``rows`` the logged-in person's per-task route shows:
     all of them for admins, managers and supervisors; for a user, none by a
     client (one GET ``data/persons`` for the authors' roles)."""
-    if state.role in _SEE_CLIENT_COMMENTS or not rows:
+    # the studio role (role_on(None): no request): the project route's answer
+    # names no project role, see docs/kitsu.md
+    if state.role_on(None) in _SEE_CLIENT_COMMENTS or not rows:
         return rows
     clients = {str(p["id"]) for p in state.conn.get("data/persons") if p.get("role") == "client"}
     return [r for r in rows if str(r.get("person_id")) not in clients]

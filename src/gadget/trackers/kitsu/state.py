@@ -70,12 +70,6 @@ class KitsuState:
         with self._lock:
             self._refused.add(route)
 
-    @property
-    def role(self) -> str:
-        """The logged-in person's role (``admin``, ``manager``, ``supervisor``,
-        ``user``, ``vendor``, ``client``; ``""`` when the server did not say)."""
-        return str((self.conn.user or {}).get("role") or "")
-
     # -- reference data ----------------------------------------------------
     def project_statuses(self) -> dict[str, str]:
         """Project status id -> name (GET ``data/project-status``, once)."""
