@@ -15,6 +15,7 @@ call of its group's loader, or one ``get`` for an entity read alone;
 
 from __future__ import annotations
 
+import collections
 import functools
 import threading
 import weakref
@@ -74,8 +75,10 @@ def _plan(kind: str) -> tuple[frozenset[str], tuple[_Fix, ...]]:
             special = alias
         elif kind == "playlist" and alias == "entries":
             special = "entries"
-        elif alias in ("custom_data", "raw"):
+        elif alias == "custom_data":
             special = "dict"
+        elif alias == "raw":
+            special = "mapping"
         elif alias in ("assignee_ids", "department_ids"):
             special = "list"
         factory = f.default.factory if isinstance(f.default, attrs.Factory) else None  # type: ignore[arg-type]
@@ -145,8 +148,9 @@ class IdentityMap:
         self._session = session
         self._lock = lock
         self._tracker = tracker
-        self._held: weakref.WeakValueDictionary[tuple[str, str], Entity] = (
-            weakref.WeakValueDictionary()
+        # by kind, then id (the id is the entity's own string: no key of its own)
+        self._held: collections.defaultdict[str, weakref.WeakValueDictionary[str, Entity]] = (
+            collections.defaultdict(weakref.WeakValueDictionary)
         )
 
     # -- binding -----------------------------------------------------------
@@ -182,8 +186,10 @@ class IdentityMap:
         if special == "entries":
             return tuple(dict(e) for e in value or ())
         # records are the tracker's copies (the contract): taken as they are
-        if special == "dict":
-            return value if type(value) is dict else dict(value or {})
+        if special == "dict":  # None: the entity makes its dict when first read
+            return value if type(value) is dict or value is None else dict(value)
+        if special == "mapping":  # a read-only view of the payload: any mapping
+            return value if isinstance(value, Mapping) else dict(value or {})
         return value if type(value) is list else list(value or [])  # "list"
 
     def bind(self, kind: str, record: Mapping[str, Any], group: Any = None) -> Entity:
@@ -199,14 +205,14 @@ class IdentityMap:
         ``group``, when given, becomes their sibling group (``gadget._prefetch``)."""
         cls = ENTITY_CLASSES[kind]
         lazy = _lazy_fields(kind)
-        held = self._held
+        held = self._held[kind]
         session = self._session
         out = []
         with self._lock:  # once for all of them
             for record in records:
                 values = self._values(kind, record)
                 missing = record.get(MISSING) or ()
-                key = (kind, str(values["id"]))
+                key = str(values["id"])
                 obj = held.get(key)
                 if obj is None:
                     obj = cls(**values, session=session, group=group)
@@ -229,7 +235,7 @@ class IdentityMap:
     def get(self, kind: str, ident: str) -> Entity | None:
         """The entity held for ``kind`` and ``ident``, if any (no request)."""
         with self._lock:
-            return self._held.get((kind, ident))
+            return self._held[kind].get(ident)
 
     def held(self, kinds: Iterable[str], ident: Any) -> Entity | None:
         """The entity held for ``ident`` under one of ``kinds`` (identity is kind + id)."""
@@ -237,7 +243,7 @@ class IdentityMap:
             return None
         with self._lock:
             for kind in kinds:
-                hit = self._held.get((kind, ident))
+                hit = self._held[kind].get(ident)
                 if hit is not None:
                     return hit
         return None
@@ -245,7 +251,7 @@ class IdentityMap:
     def forget(self, kind: str, ident: str) -> None:
         """Hold the entity of ``kind`` and ``ident`` no more (it was deleted)."""
         with self._lock:
-            self._held.pop((kind, ident), None)
+            self._held[kind].pop(ident, None)
 
     # -- reading what is missing -------------------------------------------
     def complete(self, entity: Entity) -> None:

@@ -5,8 +5,8 @@ normalized field names below. Trackers rename vendor fields into these inside
 their own converter module; the session turns records into entities.
 
 Every record has ``id`` (str), ``created_at`` / ``updated_at`` (datetime or
-None), ``custom_data`` (dict), ``url`` (str or None) and ``raw`` (the vendor
-payload, a dict, possibly empty). The fields particular to each kind follow.
+None), ``custom_data`` (dict), ``url`` (str, :class:`IdUrl` or None) and ``raw``
+(the vendor payload, a mapping, possibly empty). The fields particular to each kind follow.
 Fields ending in ``_id`` hold the id of the kind named in ``refs``.
 
 A public module: tracker authors import :data:`KINDS` from here.
@@ -16,9 +16,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["COMMON_FIELDS", "KINDS", "KindSpec"]
+__all__ = ["COMMON_FIELDS", "KINDS", "IdUrl", "KindSpec"]
 
 COMMON_FIELDS = ("id", "created_at", "updated_at", "custom_data", "url", "raw")
+
+
+@dataclass(frozen=True, slots=True)
+class IdUrl:
+    """A record's ``url`` made from its id when read: ``prefix + id + suffix``.
+
+    A listing of thousands of records shares one instead of holding a
+    string each; ``entity.url`` is always the string.
+    """
+
+    prefix: str
+    suffix: str = "/"
+
+    def of(self, ident: str) -> str:
+        """The address of the entity ``ident``."""
+        return f"{self.prefix}{ident}{self.suffix}"
 
 
 @dataclass(frozen=True)

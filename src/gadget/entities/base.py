@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import attrs
 
 from gadget.errors import GadgetError
+from gadget.kinds import IdUrl
 
 if TYPE_CHECKING:
     from gadget.session import Session
@@ -42,8 +43,10 @@ class Entity:
     id: str
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
-    custom_data: dict[str, Any] = attrs.field(factory=dict)
-    url: str | None = None
+    # None until first read (a listing of thousands mostly has none): see custom_data
+    _custom_data: dict[str, Any] | None = attrs.field(default=None, alias="custom_data")
+    # a string, or the IdUrl of a big listing (made from the id when read)
+    _url: str | IdUrl | None = attrs.field(default=None, alias="url")
     # not a copy: the tracker's payload, kept once (the session makes a dict of
     # anything else); no converter, so the class needs no __setattr__ hook
     _raw: Mapping[str, Any] = attrs.field(factory=dict, alias="raw")
@@ -63,6 +66,21 @@ class Entity:
                 raise AttributeError(f"{type(self).__name__} {self.id!r} has no {name!r}")
             session._complete(self)
             return object.__getattribute__(self, name)
+
+    @property
+    def custom_data(self) -> dict[str, Any]:
+        """The free-form metadata dict (Kitsu's ``data``); a local copy: write
+        it back with ``update(custom_data=...)``."""
+        data = self._custom_data
+        if data is None:
+            data = self._custom_data = {}
+        return data
+
+    @property
+    def url(self) -> str | None:
+        """The entity's page on the tracker's web site, or None."""
+        url = self._url
+        return url.of(self.id) if isinstance(url, IdUrl) else url
 
     @property
     def raw(self) -> Mapping[str, Any]:
