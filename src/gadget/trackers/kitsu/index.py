@@ -25,7 +25,8 @@ the whole project's.
 
 Episodes, sequences, shots, assets and tasks (a walk's comments are read by
 project) are kept: ``(kind, project_id)`` per id, and shots' sequences, both
-bounded (least recently used out first) so that a long-lived
+bounded (the oldest written out first: plain dicts, a fraction of an
+LRU structure's memory on a walk of 70,000 ids) so that a long-lived
 tracker's memory does not grow without end; an id that fell out is asked
 for again. Thread-safe. No I/O here.
 """
@@ -33,10 +34,29 @@ for again. Thread-safe. No I/O here.
 from __future__ import annotations
 
 import threading
-
-from cachetools import LRUCache
+from collections.abc import Iterable
+from typing import TypeVar
 
 __all__ = ["IdIndex"]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Bounded(dict[_K, _V]):
+    """A dict of at most ``maxsize`` entries: writing one more drops the oldest
+    written (a write moves an entry to the end)."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+    def put(self, key: _K, value: _V) -> None:
+        if key in self:
+            del self[key]
+        elif len(self) >= self.maxsize:
+            del self[next(iter(self))]
+        self[key] = value
 
 
 class IdIndex:
@@ -44,15 +64,15 @@ class IdIndex:
 
     def __init__(self, maxsize: int = 200_000) -> None:
         self._lock = threading.Lock()
-        self._known: LRUCache[str, tuple[str, str | None]] = LRUCache(maxsize=maxsize)
-        self._sequence: LRUCache[str, str] = LRUCache(maxsize=maxsize)
+        self._known: _Bounded[str, tuple[str, str | None]] = _Bounded(maxsize)
+        self._sequence: _Bounded[str, str] = _Bounded(maxsize)
 
     def remember_sequence(self, shot_id: str | None, sequence_id: str | None) -> None:
         """Keep the sequence of a shot (the tasks of many shots of one sequence
         are read by sequence)."""
         if shot_id and sequence_id:
             with self._lock:
-                self._sequence[shot_id] = sequence_id
+                self._sequence.put(shot_id, sequence_id)
 
     def sequence_of(self, shot_id: str) -> str | None:
         """The sequence of ``shot_id`` when the index has it, else None."""
@@ -63,7 +83,16 @@ class IdIndex:
         """Keep ``ident``'s kind and project (nothing for an empty id)."""
         if ident:
             with self._lock:
-                self._known[ident] = (kind, project_id)
+                self._known.put(ident, (kind, project_id))
+
+    def remember_all(self, idents: Iterable[str], kind: str, project_id: str | None) -> None:
+        """Keep the kind and project of many ids of one kind and project (a walk)."""
+        entry = (kind, project_id)  # one tuple for all of them
+        put = self._known.put
+        with self._lock:
+            for ident in idents:
+                if ident:
+                    put(ident, entry)
 
     def known(self, ident: str) -> tuple[str, str | None] | None:
         """``(kind, project_id)`` of ``ident``, or None when it is not in the index."""
