@@ -42,6 +42,7 @@ No password or token ever appears in a message, a log line or a repr.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -63,7 +64,7 @@ from gadget.errors import (
     TrackerUnavailable,
     ValidationError,
 )
-from gadget.trackers.base import UNCHANGED
+from gadget.trackers.base import UNCHANGED, Unchanged
 from gadget.trackers.kitsu.routes import operation as operation_in_words
 from gadget.trackers.kitsu.transport import (
     DEFAULT_BACKOFF,
@@ -397,6 +398,71 @@ class KitsuConnection:
             return body, None
         return body, given.strip('"')
 
+    def get_streamed(
+        self,
+        path: str,
+        params: Mapping[str, Any],
+        etag: str | None,
+        consume: Callable[[Mapping[str, Any], Iterator[Any]], T],
+    ) -> tuple[T | Unchanged, str | None]:
+        """GET a listing Zou streams (``stream=true``: NDJSON, a header line then
+        one row a line) and hand it to ``consume(header, rows)`` while it
+        arrives, so turning rows into records overlaps the server sending
+        them and the whole body is never held. ``(consume's result, ETag)``,
+        or ``(UNCHANGED, etag)`` on a 304 as :meth:`get_validated`.
+
+        The read is one call under the deadline; a body cut short (a dropped
+        connection, a silence past the timeout) is read again from the start,
+        as the transport retries any read, what was consumed thrown away.
+        """
+        target = raw.get_full_url(
+            raw.build_path_with_params(path, {**params, "stream": "true"}), client=self.client
+        )
+
+        def read() -> tuple[T | Unchanged, str | None]:
+            response: requests.Response | None = None
+            for _ in range(raw.MAX_AUTH_RETRIES):  # a refused token: gazu refreshes it
+                headers = self.client.make_auth_header()
+                if etag is not None:
+                    headers["If-None-Match"] = f'"{etag}"'
+                response = self.session.get(target, headers=headers, stream=True)
+                _, again = raw.check_status(response, path, client=self.client)
+                if not again:
+                    break
+                response.close()
+            else:
+                raise gazu_errors.NotAuthenticatedException(path)
+            with contextlib.closing(response):
+                if response.status_code == 304 and etag is not None:
+                    return UNCHANGED, etag
+                given = response.headers.get("ETag")
+                lines = (line for line in response.iter_lines(_STREAM_CHUNK) if line)
+                first = next(lines, None)
+                header = json.loads(first) if first else None
+                if isinstance(header, list):  # a server that does not stream: the rows
+                    result = consume({}, iter(header))
+                elif not isinstance(header, Mapping):
+                    raise ValueError(f"the streamed {path} has no header line")
+                elif "rows" in header:  # the whole answer on one line
+                    result = consume(header, iter(header["rows"] or ()))
+                else:
+                    rows = _within(budget, path, (json.loads(ln) for ln in lines))
+                    result = consume(header, rows)
+            if not given or given.startswith("W/"):
+                return result, None
+            return result, given.strip('"')
+
+        with self.session.call() as budget:  # the tries share one deadline
+            tries = 0
+            while True:
+                try:
+                    return self.call("GET", path, read)
+                except TrackerUnavailable:
+                    tries += 1
+                    if tries > self.session.retries or budget.remaining() <= 0:
+                        raise
+                    logger.debug("the streamed %s was cut short: read again", path)
+
     def post(self, path: str, data: Any, *, reads: bool = False) -> Any:
         """POST a JSON body to ``path``; ``reads`` for a POST that changes nothing
         (a search): it is then retried, and never OutcomeUnknown, as a GET."""
@@ -568,3 +634,16 @@ class KitsuConnection:
                 f"Kitsu at {self.host} has no route {what} (a wrong path, or an older Zou)"
             )
         return NotFound("Kitsu object", route, f"Kitsu at {self.host}")
+
+
+#: bytes read at a time from a streamed body
+_STREAM_CHUNK = 64 * 1024
+
+
+def _within(budget: Any, path: str, rows: Iterator[Any]) -> Iterator[Any]:
+    """``rows`` as they come, until the call's deadline passes (then
+    TrackerUnavailable: a read, nothing changed)."""
+    for row in rows:
+        if budget.remaining() <= 0:
+            raise TrackerUnavailable(f"the streamed /{path} took longer than the call's deadline")
+        yield row

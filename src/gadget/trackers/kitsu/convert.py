@@ -34,10 +34,11 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from gadget.errors import ValidationError
+from gadget.kinds import IdUrl
 from gadget.trackers.base import MISSING
 
 __all__ = [
@@ -49,12 +50,14 @@ __all__ = [
     "SERVER_FILTERS",
     "SHOT_DATA_FIELDS",
     "VALUE_TYPES",
+    "CompactRow",
     "as_partial",
     "attachment_record",
     "casting_payload",
     "casting_rows",
     "comment_body",
     "comment_record",
+    "compact_with_tasks_records",
     "entity_kind_of",
     "event_record",
     "from_minutes",
@@ -299,7 +302,12 @@ def from_minutes(value: Any) -> dt.timedelta | None:
     """Zou stores estimations and time spent in minutes (a float)."""
     if value is None or value == "":
         return None
+    if value == 0:  # most tasks of a listing: one shared (immutable) zero
+        return _NO_TIME
     return dt.timedelta(minutes=float(value))
+
+
+_NO_TIME = dt.timedelta(0)
 
 
 def to_minutes(value: dt.timedelta | None) -> float | None:
@@ -546,6 +554,165 @@ def with_tasks_payloads(answer: Any, kind: str) -> list[dict[str, Any]]:
         ]
         out.append(payload)
     return out
+
+
+#: columns of with-tasks parent rows whose values repeat from row to row
+_REPEATED_PARENT_COLUMNS = frozenset(
+    (
+        "entity_type_id",
+        "episode_id",
+        "episode_name",
+        "parent_id",
+        "project_id",
+        "project_name",
+        "sequence_id",
+        "sequence_name",
+        "source_id",
+        "type",
+    )
+)
+
+
+class CompactRow(Mapping[str, Any]):
+    """One positional row of a compact listing, read as the payload it stands
+    for: ``columns`` (shared by every row of the answer) maps a name to its
+    position, ``extra`` (shared too) adds what the listing implies for every row
+    (the project). Nothing is copied: a walk keeps the rows Zou sent, once."""
+
+    __slots__ = ("_columns", "_extra", "_row")
+
+    def __init__(
+        self, columns: Mapping[str, int], row: Sequence[Any], extra: Mapping[str, Any]
+    ) -> None:
+        self._columns = columns
+        self._row = row
+        self._extra = extra
+
+    def __getitem__(self, key: str) -> Any:
+        index = self._columns.get(key)
+        if index is not None and index < len(self._row):
+            return self._row[index]
+        return self._extra[key]
+
+    def __iter__(self) -> Iterator[str]:
+        size = len(self._row)
+        names = [name for name, index in self._columns.items() if index < size]
+        names += [name for name in self._extra if name not in self._columns]
+        return iter(names)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"CompactRow({dict(self)!r})"
+
+
+def compact_with_tasks_records(
+    kind: str,
+    header: Mapping[str, Any],
+    rows: Iterable[list[Any]],
+    *,
+    project_id: str,
+    web: str | None = None,
+) -> tuple[Records, dict[str, Records]]:
+    """:func:`with_tasks_records` straight from a compact answer's rows.
+
+    ``header`` names the columns (the answer itself, or the first line of a
+    streamed one); ``rows`` may be the answer's ``rows`` or an iterator over
+    a streamed body, consumed as it arrives. The same records, made without
+    a payload dict per row: the columns are looked up once per answer, each
+    record reads its row by position, and its ``raw`` is a
+    :class:`CompactRow` over the row Zou sent. Shots (or assets) go through
+    :func:`to_record` (one per parent); tasks, the many, take the short way.
+    """
+    columns = list(header.get(f"{kind}_fields") or ())
+    task_columns = list(header.get("task_fields") or ())
+    parent_index = {name: i for i, name in enumerate(columns) if name != "tasks"}
+    tasks_at = columns.index("tasks") if "tasks" in columns else None
+    task_index = {name: i for i, name in enumerate(task_columns)}
+    extra = {"project_id": project_id}
+    plan = tuple(
+        (task_index[k], g, read) for k, g, read in _field_readers("task") if k in task_index
+    )
+    task_missing = left_out("task", dict.fromkeys((*task_columns, "project_id")))
+    id_at = task_index.get("id")
+    data_at = task_index.get("data")
+    retakes = "retake_count" in task_index
+    section = "assets" if kind == "asset" else "shots"
+    url = IdUrl(f"{web.rstrip('/')}/productions/{project_id}/{section}/tasks/") if web else None
+    shared = [  # values that repeat from task to task: one object each
+        task_index[n]
+        for n in ("entity_id", "task_status_id", "task_type_id", "duration", "estimation")
+        if n in task_index
+    ]
+
+    seen: dict[str, str] = {}
+    empty_at = task_index.get("assignees")
+    urls: dict[str, IdUrl] = {}
+    parents: Records = []
+    children: dict[str, Records] = {}
+    missing: tuple[str, ...] | None = None
+    repeated = [i for name, i in parent_index.items() if name in _REPEATED_PARENT_COLUMNS]
+    for row in rows:
+        for index in repeated:
+            value = row[index] if index < len(row) else None
+            if type(value) is str:
+                row[index] = seen.setdefault(value, value)
+        payload = {name: row[i] for name, i in parent_index.items() if i < len(row)}
+        if payload.get("canceled"):
+            continue
+        tasks = None
+        if tasks_at is not None and tasks_at < len(row):
+            tasks, row[tasks_at] = row[tasks_at], None  # the parent's raw hides them
+        if kind == "asset":
+            for theirs, ours in _WITH_TASKS_ASSET_KEYS.items():
+                if ours not in payload and theirs in payload:
+                    payload[ours] = payload[theirs]
+        payload.setdefault("project_id", project_id)
+        if missing is None:
+            missing = left_out(kind, payload)
+        record = as_partial(to_record(kind, payload, web=web, owned=True), missing)
+        if kind == "shot":  # the row itself (an asset's renames keep its dict)
+            record["raw"] = CompactRow(parent_index, row, extra)
+            if web and isinstance(record.get("url"), str):  # one IdUrl per episode
+                episode = _id(payload.get("episode_id"))
+                where = f"/episodes/{episode}" if episode else ""
+                prefix = f"{web.rstrip('/')}/productions/{project_id}{where}/shots/"
+                record["url"] = urls.get(prefix) or urls.setdefault(prefix, IdUrl(prefix))
+        parents.append(record)
+        found: Records = []
+        children[record["id"]] = found
+        parent_id = record["id"]
+        for task in tasks or ():
+            # one string object per repeated id (the rows are kept as raw)
+            for index in shared:
+                value = task[index]
+                if value == parent_id:
+                    task[index] = parent_id
+                elif value is not None:
+                    task[index] = seen.setdefault(value, value)
+            if empty_at is not None and task[empty_at] == []:
+                task[empty_at] = ()  # no assignee: one shared empty value
+            task = tuple(task)  # a kept row: no room to grow
+            ident = task[id_at] if id_at is not None else None
+            data = task[data_at] if data_at is not None else None
+            rec: Record = {
+                "id": ident,
+                "custom_data": dict(data) if data else None,
+                "url": url,
+                "raw": CompactRow(task_index, task, extra),
+                "project_id": project_id,
+                "entity_kind": kind,
+            }
+            for index, name, read in plan:
+                value = task[index]
+                rec[name] = value if read is None else read(value)
+            if retakes and rec.get("nb_retakes") is None:
+                rec["nb_retakes"] = 0
+            if task_missing:
+                rec[MISSING] = task_missing
+            found.append(rec)
+    return parents, children
 
 
 def left_out(kind: str, payload: Payload) -> tuple[str, ...]:

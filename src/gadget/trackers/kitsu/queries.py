@@ -48,7 +48,7 @@ and only for those.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gadget.errors import NotFound, PermissionDenied, ValidationError
@@ -319,6 +319,9 @@ def _list_comments(state: KitsuState, filters: Mapping[str, Any]) -> Records:
 #: from this many tasks of one project on, a login refused the admin's bulk
 #: route reads the project's comments in one request rather than one per task
 PROJECT_COMMENTS_FROM = 8
+
+#: with-tasks read streamed (Zou's ``stream=true``)
+STREAM = True
 #: roles whose per-task comment route shows comments by clients (Zou hides
 #: them from the others); vendors and clients never reach the project route
 _SEE_CLIENT_COMMENTS = frozenset({"admin", "manager", "supervisor"})
@@ -554,14 +557,35 @@ def list_with_children(
     params = {"project_id": project_id, "compact": "true"}
     if episode_id:
         params["episode_id"] = episode_id
-    answer, etag = state.conn.get_validated(f"data/{kind}s/with-tasks", params, validator)
-    if isinstance(answer, Unchanged):
-        return answer
-    records, children = convert.with_tasks_records(
-        kind, convert.with_tasks_payloads(answer, kind), project_id=project_id, web=state.web
-    )
+    path = f"data/{kind}s/with-tasks"
+
+    def consume(
+        header: Mapping[str, Any], rows: Iterable[Any]
+    ) -> tuple[Records, dict[str, Records]]:
+        if header.get("compact"):
+            return convert.compact_with_tasks_records(
+                kind, header, rows, project_id=project_id, web=state.web
+            )
+        payloads = convert.with_tasks_payloads(list(rows), kind)
+        return convert.with_tasks_records(kind, payloads, project_id=project_id, web=state.web)
+
+    if STREAM:
+        both, etag = state.conn.get_streamed(path, params, validator, consume)
+    else:
+        answer, etag = state.conn.get_validated(path, params, validator)
+        both = answer if isinstance(answer, Unchanged) else consume(*_header_and_rows(answer))
+    if isinstance(both, Unchanged):
+        return both
+    records, children = both
     _remember(state, kind, project_id, records, children)
     return Listing(records, children, etag)
+
+
+def _header_and_rows(answer: Any) -> tuple[Mapping[str, Any], Iterable[Any]]:
+    """A with-tasks answer as (header, rows): compact, or the plain list."""
+    if isinstance(answer, Mapping):
+        return answer, answer.get("rows") or ()
+    return {}, answer or ()
 
 
 def _remember(
@@ -573,13 +597,13 @@ def _remember(
 ) -> None:
     """Put a walk's parents and tasks in the id index (their comments are read
     by project)."""
-    for record in records:
-        state.index.remember(record["id"], kind, project_id)
-        if kind == "shot":
+    state.index.remember_all((record["id"] for record in records), kind, project_id)
+    if kind == "shot":
+        for record in records:
             state.index.remember_sequence(record["id"], record.get("sequence_id"))
-    for tasks in children.values():
-        for task in tasks:
-            state.index.remember(task["id"], "task", project_id)
+    state.index.remember_all(
+        (task["id"] for tasks in children.values() for task in tasks), "task", project_id
+    )
 
 
 def children_per_request(kind: str, parent_field: str) -> int | None:
