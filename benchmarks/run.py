@@ -77,6 +77,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "tools")]
 
 import seed  # noqa: E402  (benchmarks/seed.py)
 import zou_server  # noqa: E402  (tools/zou_server.py)
+from chart import ScalePoint, write_chart  # noqa: E402  (benchmarks/chart.py)
 
 T = TypeVar("T")
 Row = tuple[str, str, str]  # shot name, task type name, status short name
@@ -483,6 +484,9 @@ class Results:
     seed_seconds: float = 0.0
     # (h): tool -> CPU seconds of each run (API workers, this process, the machine)
     cpu: dict[str, list[CpuUse]] = field(default_factory=dict)
+    # the picture's points (tool, shots, walk seconds, MiB): chart.write_chart
+    scale: list[ScalePoint] = field(default_factory=list)
+    chart: Path | None = None  # the PNG written, when matplotlib is there
 
     def add(self, scenario: str, tool: str, sample: Sample) -> None:
         if sample.foreign:
@@ -907,6 +911,32 @@ def traced(
     return counter.measure(peak, sent)
 
 
+#: what the memory panel shows while the points carry the walk's tracemalloc peak
+MEMORY_PEAK = "peak memory of the walk (MiB, tracemalloc)"
+
+
+def measured_scale(r: Results, args: argparse.Namespace) -> list[ScalePoint]:
+    """The picture's points this run measured: the walk (a) at ``--shots`` (gadget,
+    the raw request, raw compact, gazu; medians) and the memory walk at
+    ``--memory-shots`` (gadget's untraced time, each tool's tracemalloc peak;
+    gazu's time there is left out: it was taken under tracemalloc)."""
+    points = []
+    for tool, key, who in (
+        ("gadget", "a", "gadget"),
+        ("raw request", "a_raw", "raw"),
+        ("raw compact", "a_raw_compact", "raw"),
+        ("gazu", "a", "gazu"),
+    ):
+        series = r.get(key, who)
+        if series is not None:
+            points.append(ScalePoint(tool, args.shots, series.median, None))
+    a_big = r.get("a_big", "gadget")
+    for tool, n, _, peak in r.memory:
+        walk = a_big.median if tool == "gadget" and a_big else None
+        points.append(ScalePoint(tool, n, walk, peak / MIB))
+    return points
+
+
 def run_big_walk(env: Env, wp: WalkProject, results: Results) -> None:
     """(a) on the memory project: requests and time untraced, then tracemalloc peaks."""
     with env.gadget() as session:
@@ -1301,6 +1331,14 @@ in the session; gazu: `get_task_status_by_short_name` called before); the
 """
 
 
+def chart_line(page: Path, r: Results) -> str:
+    """The page's image line for the picture (with a blank line before), or nothing."""
+    if r.chart is None:
+        return ""
+    where = os.path.relpath(r.chart, page.resolve().parent)
+    return f"\n![Walk time and memory against the number of shots, per tool]({where})\n"
+
+
 def write_doc(path: Path, args: argparse.Namespace, r: Results, lines: Sequence[Line]) -> None:
     command = ".venv/bin/python benchmarks/run.py" + (
         " " + shlex.join(args.argv) if args.argv else ""
@@ -1322,7 +1360,7 @@ keeps only one shot's tasks at a time; gadget keeps every entity it loaded in
 its session cache, each with its vendor payload in `raw`):
 
 {memory_table(r) if r.memory else "(skipped: --memory-shots 0)"}
-
+{chart_line(path, r)}
 Where the missed targets come from (read off this run's measurements):
 
 {chr(10).join("- " + n for n in notes(r, args)) or "- every target is met"}
@@ -1458,7 +1496,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(breakdowns(results))
     print()
     print("\n".join(results.checks))
+    results.scale += measured_scale(results, args)
     if args.output != "-":
+        results.chart = write_chart(
+            results.scale, Path(args.output).with_suffix(".png"), memory_label=MEMORY_PEAK
+        )
+        log(f"wrote {results.chart}" if results.chart else "no picture (matplotlib missing)")
         write_doc(Path(args.output), args, results, lines)
         log(f"wrote {args.output}")
     log(f"total: {time.perf_counter() - t_all:.0f}s")
