@@ -785,15 +785,18 @@ def noise_png(path: Path, nbytes: int = PUBLISH_BYTES) -> Path:
 
 
 def publish_targets(api: seed.Api, wp: WalkProject, count: int) -> list[dict[str, Any]]:
-    """(h): ``count`` tasks of the walk project, not the hero tasks of (b) and (c),
-    those of its last task type first (one per shot while there are enough)."""
+    """(h): ``count`` tasks of the walk project, not the hero tasks of (b) and (c):
+    those of its last task type first (one per shot), then of the type before ..."""
     pid = wp.project["id"]
     heroes = {wp.publish_task["id"]}
     read = api.get("data/shots", project_id=pid, name=wp.read_shot)
     heroes |= {t["id"] for s in read for t in api.get("data/tasks", entity_id=s["id"])}
-    tasks = [t for t in api.get("data/tasks", project_id=pid) if t["id"] not in heroes]
-    last_type = seed.shot_task_types(api, len({t["task_type_id"] for t in tasks}))[-1]["id"]
-    tasks.sort(key=lambda t: (t["task_type_id"] != last_type, t["id"]))
+    tasks: list[dict[str, Any]] = []
+    for task_type in reversed(seed.shot_task_types(api, wp.tasks // wp.shots)):
+        if len(tasks) >= count:
+            break
+        found = api.get("data/tasks", project_id=pid, task_type_id=task_type["id"])
+        tasks += sorted((t for t in found if t["id"] not in heroes), key=lambda t: str(t["id"]))
     if len(tasks) < count:
         raise SystemExit(
             f"(h) needs {count} tasks besides the hero ones; the walk project has "
@@ -1222,8 +1225,8 @@ def publish_notes(r: Results) -> list[str]:
         f"({z.workers / PUBLISHES:.2f} s each: the same picture variants), the client "
         f"{g.client:.1f} s (gadget) and {z.client:.1f} s (gazu). Two workers on {g.cores} "
         f"cores bound gadget's run at {g.workers / min(2, g.cores):.0f} s; it took "
-        f"{g.wall:.0f} s because the rest of the machine (other processes, not this "
-        f"benchmark) used {g.others:.0f} of its {g.wall * g.cores:.0f} core-seconds "
+        f"{g.wall:.0f} s because the rest of the machine (other processes, this "
+        f"server's database included) used {g.others:.0f} of its {g.wall * g.cores:.0f} core-seconds "
         f"({z.others:.0f} of {z.wall * z.cores:.0f} during gazu's {z.wall:.0f} s): "
         "parallel uploads only gain the cores that are idle."
     ]
