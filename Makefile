@@ -9,6 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DOCS_STAMP := $(VENV)/.installed-docs
+BENCH_STAMP := $(VENV)/.installed-bench
 TIMED := tools/timed.sh
 
 .PHONY: demo test tests lint typecheck docs package bench install clean
@@ -24,6 +25,11 @@ install: $(STAMP)
 $(DOCS_STAMP): $(STAMP)
 	$(TIMED) install-docs $(BIN)/pip install -q -e ".[dev,docs]"
 	@touch $(DOCS_STAMP)
+
+# the bench extra (matplotlib, for the picture) only for make bench
+$(BENCH_STAMP): $(STAMP)
+	$(TIMED) install-bench $(BIN)/pip install -q -e ".[dev,bench]"
+	@touch $(BENCH_STAMP)
 
 ## demo: build a small studio in a local SQLite tracker and walk it
 demo: $(STAMP)
@@ -50,8 +56,8 @@ tests: $(STAMP)
 ## test: the whole suite (lint, types, docs site, packaging, unit, contract, CLI, Kitsu)
 test: lint typecheck docs package tests
 
-## bench: gadget against plain gazu on a real Kitsu server (writes docs/benchmarks.md)
-bench: $(STAMP)
+## bench: gadget against plain gazu on a real Kitsu server (writes docs/benchmarks.md and .png)
+bench: $(BENCH_STAMP)
 	bash tools/install-system-deps.sh
 	$(TIMED) bench $(BIN)/python benchmarks/run.py --output docs/benchmarks.md
 

@@ -23,6 +23,9 @@ in the same process, one after the other:
 (g) the walk (a) again in that session once the cache's lifetime has passed
     (its clock moved on): revalidated with Kitsu's ETag (a 304), the task
     types and statuses read again;
+(h) 50 publishes, each a comment with a status and its own 5 MB PNG
+    preview on its own task: ``session.publish_many`` against gazu's
+    ``publish_preview`` one after the other (``--publish-runs`` runs);
 plus the peak memory (tracemalloc) of the walk (a) on a bigger project.
 
 Requests are counted AT THE SERVER, from the API's access log
@@ -46,11 +49,13 @@ import re
 import shlex
 import shutil
 import statistics
+import struct
 import sys
 import tempfile
 import threading
 import time
 import tracemalloc
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -72,6 +77,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "tools")]
 
 import seed  # noqa: E402  (benchmarks/seed.py)
 import zou_server  # noqa: E402  (tools/zou_server.py)
+from chart import ScalePoint, write_chart  # noqa: E402  (benchmarks/chart.py)
 
 T = TypeVar("T")
 Row = tuple[str, str, str]  # shot name, task type name, status short name
@@ -81,6 +87,8 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 WRITE_SHOTS = 100  # (d) shots created per run, (e) shots cast into
 CAST_ASSETS = 10  # (e) assets cast into each shot
 COMMENTS = 20  # seeded comments on the walk projects
+PUBLISHES = 50  # (h) publishes, one task each
+PUBLISH_BYTES = 5_000_000  # (h) size of each PNG preview (random noise: incompressible)
 
 
 def log(msg: str) -> None:
@@ -474,6 +482,11 @@ class Results:
     memory: list[tuple[str, int, Series, int]] = field(default_factory=list)  # tool, N, _, peak
     checks: list[str] = field(default_factory=list)
     seed_seconds: float = 0.0
+    # (h): tool -> CPU seconds of each run (API workers, this process, the machine)
+    cpu: dict[str, list[CpuUse]] = field(default_factory=dict)
+    # the picture's points (tool, shots, walk seconds, MiB): chart.write_chart
+    scale: list[ScalePoint] = field(default_factory=list)
+    chart: Path | None = None  # the PNG written, when matplotlib is there
 
     def add(self, scenario: str, tool: str, sample: Sample) -> None:
         if sample.foreign:
@@ -485,6 +498,51 @@ class Results:
 
     def get(self, scenario: str, tool: str) -> Series | None:
         return self.series.get((scenario, tool))
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds spent during one measurement (Linux ``/proc``): by the API's
+    gunicorn workers, by this process (the client), and by the whole machine
+    (every process, other users' included), over ``cores`` cores."""
+
+    workers: float
+    client: float
+    machine: float
+    wall: float
+    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+    @property
+    def others(self) -> float:
+        """What the rest of the machine used meanwhile (not the server's API, not us)."""
+        return max(0.0, self.machine - self.workers - self.client)
+
+
+def _cpu_counters(server: Any) -> tuple[float, float, float] | None:
+    """(API workers, this process, the machine): CPU seconds so far; None off Linux."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        api_pid = int(server.public_info()["pids"]["api"]["pid"])
+        workers = 0
+        for pid in zou_server._children(api_pid):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            workers += int(fields[11]) + int(fields[12])  # utime + stime
+        total = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, KeyError, ValueError, IndexError):
+        return None
+    busy = sum(total[:8]) - total[3] - total[4]  # all but idle and iowait
+    return workers / tick, time.process_time(), busy / tick
+
+
+@contextlib.contextmanager
+def cpu_use(server: Any, into: list[CpuUse]) -> Iterator[None]:
+    """Append the block's :class:`CpuUse` to ``into`` (nothing off Linux)."""
+    before, start = _cpu_counters(server), time.perf_counter()
+    yield
+    after, wall = _cpu_counters(server), time.perf_counter() - start
+    if before and after:
+        workers, client, machine = (b - a for a, b in zip(before, after, strict=True))
+        into.append(CpuUse(workers, client, machine, wall))
 
 
 def check(results: Results, ok: bool, what: str) -> None:
@@ -705,6 +763,138 @@ def run_casting(env: Env, wr: WritesProject, results: Results, run: int) -> None
         results.add("e", "gazu", sample)
 
 
+def noise_png(path: Path, nbytes: int = PUBLISH_BYTES) -> Path:
+    """A valid RGB PNG of about ``nbytes`` of random pixels, stored without
+    compression (zlib level 0): every preview of (h) is distinct and as big
+    on the wire as on disk."""
+    side = max(1, int((nbytes / 3) ** 0.5))
+    raw = b"".join(b"\x00" + os.urandom(side * 3) for _ in range(side))  # filter 0 rows
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        body = tag + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)  # 8-bit RGB
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 0))
+        + chunk(b"IEND", b"")
+    )
+    return path
+
+
+def publish_targets(api: seed.Api, wp: WalkProject, count: int) -> list[dict[str, Any]]:
+    """(h): ``count`` tasks of the walk project, not the hero tasks of (b) and (c):
+    those of its last task type first (one per shot), then of the type before ..."""
+    pid = wp.project["id"]
+    heroes = {wp.publish_task["id"]}
+    read = api.get("data/shots", project_id=pid, name=wp.read_shot)
+    heroes |= {t["id"] for s in read for t in api.get("data/tasks", entity_id=s["id"])}
+    tasks: list[dict[str, Any]] = []
+    for task_type in reversed(seed.shot_task_types(api, wp.tasks // wp.shots)):
+        if len(tasks) >= count:
+            break
+        found = api.get("data/tasks", project_id=pid, task_type_id=task_type["id"])
+        tasks += sorted((t for t in found if t["id"] not in heroes), key=lambda t: str(t["id"]))
+    if len(tasks) < count:
+        raise SystemExit(
+            f"(h) needs {count} tasks besides the hero ones; the walk project has "
+            f"{len(tasks)}: raise --shots or --task-types, or --publish-runs 0"
+        )
+    return tasks[:count]
+
+
+def run_publish_many(env: Env, wp: WalkProject, results: Results, runs: int) -> None:
+    """(h) ``runs`` times: 50 publishes with 5 MB PNG previews, ``publish_many``
+    (its default ``max_workers``) against gazu's ``publish_preview`` in a loop;
+    the tool that goes first alternates between runs."""
+    start = time.perf_counter()
+    targets = publish_targets(env.api, wp, PUBLISHES)
+    with tempfile.TemporaryDirectory(prefix="gadget-bench-h-") as tmp:
+        pngs = [noise_png(Path(tmp) / f"noise{i:02d}.png") for i in range(PUBLISHES)]
+        log(f"(h) {PUBLISHES} PNGs of {pngs[0].stat().st_size / 1e6:.1f} MB made")
+        jobs = list(zip(targets, pngs, strict=True))
+        for run in range(runs):
+            order = ("gadget", "gazu") if run % 2 == 0 else ("gazu", "gadget")
+            made = {tool: publish_h(env, wp, results, run, tool, jobs) for tool in order}
+            g, z = results.get("h", "gadget"), results.get("h", "gazu")
+            assert g and z
+            log(
+                f"(h) run {run + 1}/{runs}: gadget {g.samples[-1].seconds:.1f}s, "
+                f"gazu {z.samples[-1].seconds:.1f}s"
+            )
+            if run == 0:
+                for tool, ids in made.items():
+                    states = Counter(env.api.get(f"data/preview-files/{i}")["status"] for i in ids)
+                    check(
+                        results,
+                        len(ids) == PUBLISHES and states == Counter(ready=PUBLISHES),
+                        f"(h) {tool}: {len(ids)} previews stored, {dict(states)}",
+                    )
+    log(f"(h) {runs} run{'s' * (runs > 1)}: {time.perf_counter() - start:.0f}s")
+
+
+def publish_h(
+    env: Env,
+    wp: WalkProject,
+    results: Results,
+    run: int,
+    tool: str,
+    jobs: Sequence[tuple[dict[str, Any], Path]],
+) -> list[str]:
+    """One timed run of (h) by ``tool``: the ids of the previews it made."""
+    short = ("wip", "wfa")[run % 2]
+    if tool == "gadget":
+        with env.gadget() as session:
+            project = session.projects.fetch(wp.name)  # not timed: the tasks held
+            held = {t.id: t for shot in project.shots for t in shot.tasks}
+            session.task_statuses.all()  # reference data, loaded before
+            items = [
+                (held[task["id"]], {"comment": f"h{run} {i}", "status": short, "preview": [png]})
+                for i, (task, png) in enumerate(jobs)
+            ]
+            with cpu_use(env.server, results.cpu.setdefault("gadget", [])):
+                sample, notes = env.counter.measure(
+                    lambda: session.publish_many(items), sent_by(session)
+                )
+            results.add("h", "gadget", sample)
+            return [p.id for note in notes for p in note.previews]
+    with env.gazu() as (client, sent):
+        status = gazu.task.get_task_status_by_short_name(short, client=client)
+
+        def one_by_one() -> list[Any]:
+            return [
+                gazu.task.publish_preview(
+                    task, status, comment=f"h{run} {i}", preview_file_path=str(png), client=client
+                )
+                for i, (task, png) in enumerate(jobs)
+            ]
+
+        with cpu_use(env.server, results.cpu.setdefault("gazu", [])):
+            sample, published = env.counter.measure(one_by_one, sent)
+        results.add("h", "gazu", sample)
+        return [preview["id"] for _, preview in published]
+
+
+def publish_many_lines(r: Results) -> list[Line]:
+    """(h), when it ran."""
+    h_g, h_z = r.get("h", "gadget"), r.get("h", "gazu")
+    if h_g is None or h_z is None:
+        return []  # --publish-runs 0
+    runs = len(h_g.samples)
+    ratio = h_z.median / h_g.median
+    what = (
+        f"{PUBLISHES} publishes, each a {PUBLISH_BYTES / 1e6:.0f} MB PNG preview on its own "
+        f"task: `publish_many` against one by one ({runs} run{'s' * (runs > 1)})"
+    )
+    target = (
+        "≥1.4x gazu (about 2x is the ceiling: Zou builds picture variants inside "
+        "the upload request on the same 2 cores)"
+    )
+    return [Line("(h)", what, h_g, h_z, target, f"{ratio:.2f}x " + _yes(ratio >= 1.4))]
+
+
 def traced(
     counter: ServerCounter, walk: Callable[[], list[Row]], sent: Callable[[], int]
 ) -> tuple[Sample, int]:
@@ -722,6 +912,32 @@ def traced(
 
     gc.collect()
     return counter.measure(peak, sent)
+
+
+#: what the memory panel shows while the points carry the walk's tracemalloc peak
+MEMORY_PEAK = "peak memory of the walk (MiB, tracemalloc)"
+
+
+def measured_scale(r: Results, args: argparse.Namespace) -> list[ScalePoint]:
+    """The picture's points this run measured: the walk (a) at ``--shots`` (gadget,
+    the raw request, raw compact, gazu; medians) and the memory walk at
+    ``--memory-shots`` (gadget's untraced time, each tool's tracemalloc peak;
+    gazu's time there is left out: it was taken under tracemalloc)."""
+    points = []
+    for tool, key, who in (
+        ("gadget", "a", "gadget"),
+        ("raw request", "a_raw", "raw"),
+        ("raw compact", "a_raw_compact", "raw"),
+        ("gazu", "a", "gazu"),
+    ):
+        series = r.get(key, who)
+        if series is not None:
+            points.append(ScalePoint(tool, args.shots, series.median, None))
+    a_big = r.get("a_big", "gadget")
+    for tool, n, _, peak in r.memory:
+        walk = a_big.median if tool == "gadget" and a_big else None
+        points.append(ScalePoint(tool, n, walk, peak / MIB))
+    return points
 
 
 def run_big_walk(env: Env, wp: WalkProject, results: Results) -> None:
@@ -907,6 +1123,7 @@ def build_lines(r: Results, args: argparse.Namespace) -> list[Line]:
         )
     )
     lines += casting_lines(r)
+    lines += publish_many_lines(r)
     f_g = s("f", "gadget")
     assert f_g
     lines.append(
@@ -989,7 +1206,30 @@ def notes(r: Results, args: argparse.Namespace) -> list[str]:
             f"siblings), a chunk of ids per GET /data/comments: {b_after.max_requests} "
             f"requests ({b_after.breakdown}) instead of 1."
         )
+    out += publish_notes(r)
     return out
+
+
+def publish_notes(r: Results) -> list[str]:
+    """(h) below its target: where the time went, from the CPU the server's API
+    workers, the client and the rest of the machine used meanwhile."""
+    h_g, h_z = r.get("h", "gadget"), r.get("h", "gazu")
+    cpu_g, cpu_z = r.cpu.get("gadget"), r.cpu.get("gazu")
+    if not (h_g and h_z and cpu_g and cpu_z) or h_z.median / h_g.median >= 1.4:
+        return []
+    g, z = cpu_g[0], cpu_z[0]
+    return [
+        f"(h) {h_z.median / h_g.median:.2f}x: the work is the server's. In the first run "
+        f"Zou's API workers used {g.workers:.0f} s of CPU for gadget's {PUBLISHES} publishes "
+        f"({g.workers / PUBLISHES:.2f} s each) and {z.workers:.0f} s for gazu's "
+        f"({z.workers / PUBLISHES:.2f} s each: the same picture variants), the client "
+        f"{g.client:.1f} s (gadget) and {z.client:.1f} s (gazu). Two workers on {g.cores} "
+        f"cores bound gadget's run at {g.workers / min(2, g.cores):.0f} s; it took "
+        f"{g.wall:.0f} s because the rest of the machine (other processes, this "
+        f"server's database included) used {g.others:.0f} of its {g.wall * g.cores:.0f} core-seconds "
+        f"({z.others:.0f} of {z.wall * z.cores:.0f} during gazu's {z.wall:.0f} s): "
+        "parallel uploads only gain the cores that are idle."
+    ]
 
 
 def memory_table(r: Results) -> str:
@@ -1018,6 +1258,7 @@ def breakdowns(r: Results) -> str:
         "e": "(e)",
         "f": "(f)",
         "g": "(g)",
+        "h": "(h)",
     }
     for key, label in names.items():
         for tool in ("gadget", "gazu"):
@@ -1080,11 +1321,25 @@ server on 127.0.0.1, seeded through its REST API.
 | (e) | `session.set_casting({shot: [(asset, n), ...]})` | `update_shot_casting` per shot |
 | (f) | (a) again in the same session | — (gazu has no session cache: as (a)) |
 | (g) | (a) again in the same session after the cache's lifetime: one with-tasks GET with `If-None-Match` (a 304), then the task types and statuses (their cached lists expired too) | — (as (a)) |
+| (h) | `session.publish_many([(task, {comment, status, preview: [png]}), ...])` on 50 tasks held from a walk, default `max_workers` | `publish_preview(task, status, comment=, preview_file_path=)` for each task, one after the other |
+
+In (h) every preview is its own 5 MB PNG of random pixels stored without
+compression (made before the timed part), so neither side can gain from
+compression or a repeated file; the statuses are known before the timed
+part; the tool that goes first alternates between runs.
 
 In (c) the status is known before the timed part (gadget: statuses loaded
 in the session; gazu: `get_task_status_by_short_name` called before); the
 "(c) cold" line puts that lookup inside the timed part for both.
 """
+
+
+def chart_line(page: Path, r: Results) -> str:
+    """The page's image line for the picture (with a blank line before), or nothing."""
+    if r.chart is None:
+        return ""
+    where = os.path.relpath(r.chart, page.resolve().parent)
+    return f"\n![Walk time and memory against the number of shots, per tool]({where})\n"
 
 
 def write_doc(path: Path, args: argparse.Namespace, r: Results, lines: Sequence[Line]) -> None:
@@ -1097,7 +1352,7 @@ def write_doc(path: Path, args: argparse.Namespace, r: Results, lines: Sequence[
 {dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}; {machine()}.
 
 Parameters: `--shots {args.shots} --task-types {args.task_types} --runs {args.runs}
---casting-runs {args.casting_runs} --memory-shots {args.memory_shots}`; server: {"reused (`--state`)" if args.state else "started by the command"};
+--casting-runs {args.casting_runs} --publish-runs {args.publish_runs} --memory-shots {args.memory_shots}`; server: {"reused (`--state`)" if args.state else "started by the command"};
 seeding took {r.seed_seconds:.0f} s.
 
 {table(lines)}
@@ -1108,7 +1363,7 @@ keeps only one shot's tasks at a time; gadget keeps every entity it loaded in
 its session cache, each with its vendor payload in `raw`):
 
 {memory_table(r) if r.memory else "(skipped: --memory-shots 0)"}
-
+{chart_line(path, r)}
 Where the missed targets come from (read off this run's measurements):
 
 {chr(10).join("- " + n for n in notes(r, args)) or "- every target is met"}
@@ -1155,6 +1410,13 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="runs of (e), at most --runs (Zou spends 0.2-0.35 s per shot cast, whoever asks)",
     )
     parser.add_argument(
+        "--publish-runs",
+        type=int,
+        default=1,
+        help=f"runs of (h), {PUBLISHES} publishes of a {PUBLISH_BYTES // 1_000_000} MB PNG "
+        "each per tool (0: skip)",
+    )
+    parser.add_argument(
         "--memory-shots", type=int, default=2000, help="shots of the memory project (0: skip)"
     )
     parser.add_argument("--state", type=Path, help="state dir of a running server to reuse")
@@ -1169,9 +1431,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         args.shots < 2
         or args.runs < 1
         or args.casting_runs < 0
+        or args.publish_runs < 0
         or not 1 <= args.task_types <= len(seed.TASK_TYPE_NAMES)
     ):
-        parser.error("--shots ≥ 2, --runs ≥ 1, --casting-runs ≥ 0, 1 ≤ --task-types ≤ 8")
+        parser.error(
+            "--shots ≥ 2, --runs ≥ 1, --casting-runs ≥ 0, --publish-runs ≥ 0, 1 ≤ --task-types ≤ 8"
+        )
     return args
 
 
@@ -1218,6 +1483,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if run < args.casting_runs:
                 run_casting(env, wr, results, run)
             log(f"run {run + 1}/{args.runs}: {time.perf_counter() - t_run:.1f}s")
+        if args.publish_runs:
+            run_publish_many(env, wp, results, args.publish_runs)
         if big is not None:
             run_big_walk(env, big, results)
     lines = build_lines(results, args)
@@ -1232,7 +1499,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(breakdowns(results))
     print()
     print("\n".join(results.checks))
+    results.scale += measured_scale(results, args)
     if args.output != "-":
+        results.chart = write_chart(
+            results.scale, Path(args.output).with_suffix(".png"), memory_label=MEMORY_PEAK
+        )
+        log(f"wrote {results.chart}" if results.chart else "no picture (matplotlib missing)")
         write_doc(Path(args.output), args, results, lines)
         log(f"wrote {args.output}")
     log(f"total: {time.perf_counter() - t_all:.0f}s")

@@ -194,3 +194,21 @@ def test_the_local_page_names_every_table_of_a_new_database(tmp_path: Path) -> N
 def test_the_configuration_page_lists_every_variable() -> None:
     rows = [row[0] for row in _table("configuration.md", "| variable |")]
     assert rows == [*ENV_VARS, "GADGET_ENV_FILE"]
+
+
+def test_every_picture_a_page_shows_is_in_docs() -> None:
+    """mkdocs build --strict does not check images (a missing one still builds):
+    each ``![...](file)`` of a page must name a file beside the pages."""
+    shown = [
+        (page, target)
+        for page in DOCS.rglob("*.md")
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", page.read_text(encoding="utf-8"))
+        if "://" not in target
+    ]
+    assert any(target == "benchmarks.png" for _page, target in shown)  # the benchmark's picture
+    missing = [
+        f"{page.relative_to(DOCS)}: {target}"
+        for page, target in shown
+        if not (page.parent / target).is_file()
+    ]
+    assert missing == []
