@@ -631,8 +631,12 @@ def compact_with_tasks_records(
     tasks_at = columns.index("tasks") if "tasks" in columns else None
     task_index = {name: i for i, name in enumerate(task_columns)}
     extra = {"project_id": project_id}
+    # (position, field, reader): an id column's reader is left out (Zou's ids
+    # are strings; "" is None), a reader is called on a value that is not None
     plan = tuple(
-        (task_index[k], g, read) for k, g, read in _field_readers("task") if k in task_index
+        (task_index[k], g, None if read is _id else read, read is _id)
+        for k, g, read in _field_readers("task")
+        if k in task_index
     )
     task_missing = left_out("task", dict.fromkeys((*task_columns, "project_id")))
     id_at = task_index.get("id")
@@ -704,9 +708,12 @@ def compact_with_tasks_records(
                 "project_id": project_id,
                 "entity_kind": kind,
             }
-            for index, name, read in plan:
+            for index, name, read, is_id in plan:
                 value = task[index]
-                rec[name] = value if read is None else read(value)
+                if value is None or read is None:
+                    rec[name] = (value or None) if is_id else value
+                else:
+                    rec[name] = read(value)
             if retakes and rec.get("nb_retakes") is None:
                 rec["nb_retakes"] = 0
             if task_missing:
