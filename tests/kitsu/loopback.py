@@ -36,7 +36,8 @@ __all__ = ["Fault", "FaultServer", "silent_host"]
 class Fault:
     """What to do with one request: ``kind`` is ``forward``, ``drop_before``
     (read it, close without forwarding), ``drop_after`` (forward, then close
-    without answering), ``hang`` (read it, never answer), ``stall`` (read
+    without answering), ``cut`` (forward, then answer half of the body and
+    close), ``hang`` (read it, never answer), ``stall`` (read
     nothing of the body, never answer), ``delay`` (wait ``seconds``, then
     forward) or ``status`` (answer ``status`` with ``body`` of
     ``content_type``; after forwarding the request when ``forwarded``)."""
@@ -136,6 +137,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(fault.seconds)
         status, headers, answer = self._forward(netloc, path, body)
         if fault.kind == "drop_after":
+            self._drop()
+            return
+        if fault.kind == "cut":  # the whole length announced, half of the body sent
+            self.send_response(status)
+            for key, value in headers:
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer[: len(answer) // 2])
+            self.wfile.flush()
             self._drop()
             return
         self._answer(status, headers, answer)

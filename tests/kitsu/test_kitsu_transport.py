@@ -92,6 +92,19 @@ def test_a_read_whose_connection_drops_after_connecting_is_retried(
         assert _seen(faults, "GET", "data/projects")[:3] == ["drop_after", "drop_before", "forward"]
 
 
+def test_a_walk_whose_streamed_answer_is_cut_short_is_read_again(
+    kitsu_server: KitsuServer, faults: FaultServer, task: Any
+) -> None:
+    with _through(kitsu_server, faults) as session:
+        project = session.projects.get(id=task.project_id)
+        faults.plan("GET", "with-tasks", Fault("cut"))
+        walked = [t for shot in project.shots for t in shot.tasks]
+        assert [t.id for t in walked] == [task.id]
+        assert walked[0].status.short_name and walked[0].raw["project_id"] == task.project_id
+        assert _seen(faults, "GET", "with-tasks") == ["cut", "forward"]
+        assert all("stream=true" in s.path for s in faults.seen if "with-tasks" in s.path)
+
+
 def test_a_read_is_retried_through_502_503_and_504(
     kitsu_server: KitsuServer, faults: FaultServer
 ) -> None:

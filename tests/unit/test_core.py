@@ -708,3 +708,18 @@ def test_the_suite_asserts_are_rewritten_by_pytest() -> None:
     assert gadget.testing.suite.TestTasks is tasks.TestTasks
     for module in (behaviour, tasks):
         assert "@py_builtins" in vars(module), module.__name__  # what rewriting adds
+
+
+def test_a_url_made_from_the_id_and_custom_data_made_when_first_read() -> None:
+    from gadget.entities import Task
+    from gadget.kinds import IdUrl
+
+    shared = IdUrl("https://kitsu.example/productions/p/shots/tasks/")
+    one, two = Task(id="t1", url=shared), Task(id="t2", url=shared, custom_data=None)
+    assert one.url == "https://kitsu.example/productions/p/shots/tasks/t1/"
+    assert two.url == "https://kitsu.example/productions/p/shots/tasks/t2/"
+    assert Task(id="t3", url="https://x/t3").url == "https://x/t3"
+    data = two.custom_data
+    assert data == {} and two.custom_data is data  # made once, then kept
+    data["lens"] = 35
+    assert two.custom_data == {"lens": 35} and one.custom_data == {}

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gadget.errors import ValidationError
-from gadget.kinds import COMMON_FIELDS, KINDS
+from gadget.kinds import COMMON_FIELDS, KINDS, IdUrl
 from gadget.trackers.base import MISSING
 from gadget.trackers.kitsu import convert
 
@@ -539,6 +539,69 @@ def test_with_tasks_records_are_partial_and_the_same_from_either_form() -> None:
     assert task["project_id"] == project_id and task["entity_kind"] == "shot"
     assert task["assignee_ids"] == rows[0]["tasks"][0]["assignees"]
     assert task["status_id"] == rows[0]["tasks"][0]["task_status_id"]
+
+
+def _as_plain(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records with raw as a dict, a url as its string and an absent
+    custom_data as the empty dict the entity makes of it."""
+    out = []
+    for record in records:
+        url = record.get("url")
+        out.append(
+            {
+                **record,
+                "raw": {
+                    k: list(v) if isinstance(v, tuple) else v for k, v in record["raw"].items()
+                },
+                "url": url.of(record["id"]) if isinstance(url, IdUrl) else url,
+                "custom_data": record.get("custom_data") or {},
+            }
+        )
+    return out
+
+
+@pytest.mark.parametrize("web", [WEB, None])
+def test_compact_rows_read_by_position_give_the_same_records(web: str | None) -> None:
+    rows = payload("shots_with_tasks")
+    project_id = rows[0]["project_id"]
+    plain = convert.with_tasks_records(
+        "shot",
+        convert.with_tasks_payloads(json.loads(json.dumps(rows)), "shot"),
+        project_id=project_id,
+        web=web,
+    )
+    answer = _compact(rows)
+    shots, tasks = convert.compact_with_tasks_records(
+        "shot", answer, iter(answer["rows"]), project_id=project_id, web=web
+    )
+    assert _as_plain(shots) == _as_plain(plain[0])
+    assert tasks.keys() == plain[1].keys()
+    for shot_id, found in tasks.items():
+        assert _as_plain(found) == _as_plain(plain[1][shot_id])
+    task = next(t for found in tasks.values() for t in found)
+    assert isinstance(task["raw"], convert.CompactRow)  # the row itself, not a dict
+    assert task["raw"]["project_id"] == project_id  # what the listing implies
+    assert "tasks" not in shots[0]["raw"]  # a parent's raw hides its tasks
+
+
+def test_a_compact_row_reads_as_its_payload() -> None:
+    row = convert.CompactRow({"id": 0, "name": 1, "late": 2}, ("t1", "Anim"), {"project_id": "p"})
+    assert dict(row) == {"id": "t1", "name": "Anim", "project_id": "p"}
+    assert len(row) == 3 and "late" not in row and row.get("late") is None
+    with pytest.raises(KeyError):
+        row["nothing"]
+
+
+def test_ids_repeated_from_row_to_row_are_one_object() -> None:
+    rows = payload("shots_with_tasks")
+    answer = json.loads(json.dumps(_compact(rows)))  # fresh strings per row, as decoded
+    _, tasks = convert.compact_with_tasks_records(
+        "shot", answer, answer["rows"], project_id=rows[0]["project_id"]
+    )
+    found = [t for ts in tasks.values() for t in ts]
+    types = {t["task_type_id"] for t in found}
+    assert len({id(t["task_type_id"]) for t in found}) == len(types)
+    assert all(t["entity_id"] is shot for shot, ts in tasks.items() for t in ts)
 
 
 def test_a_task_payload_without_assignees_is_marked_partial() -> None:
