@@ -90,5 +90,7 @@ def test_the_zou_version_option_takes_a_supported_version_only() -> None:
     assert forced("1.0.52") == ServerFeatures.of((1, 0, 52))
     with pytest.raises(ConfigError, match=r"zou_version is a Zou version such as"):
         forced("latest")
-    with pytest.raises(ConfigError, match=r"zou_version 0\.20\.9 is older than gadget supports: Zou 1\.0\.15"):
+    with pytest.raises(
+        ConfigError, match=r"zou_version 0\.20\.9 is older than gadget supports: Zou 1\.0\.15"
+    ):
         forced("0.20.9")
