@@ -21,6 +21,7 @@ import pytest
 
 import gadget
 import gadget._cache as query_cache
+from gadget.cli._doctor import FAIL, _check_server, _State
 from gadget.config import TrackerConfig
 from gadget.errors import ConfigError
 from gadget.testing import Names
@@ -259,7 +260,8 @@ def test_a_zou_older_than_the_minimum_is_refused_naming_both_versions(
     kitsu_server: KitsuServer, board: Board, proxy: FaultServer
 ) -> None:
     """A plain answer to with-tasks (a Zou before 1.0.53) makes the tracker read
-    the version; 1.0.14 is refused. ``server_info`` says so without raising."""
+    the version; 1.0.14 is refused. ``server_info`` says so without raising,
+    and ``gadget doctor`` fails its server check with the same words."""
     with _session(kitsu_server, f"kitsu+{proxy.url}/api") as session:
         project = session.projects.fetch(board.project.name)
         list(session.task_types)  # read before: the walk then sends with-tasks alone
@@ -270,10 +272,15 @@ def test_a_zou_older_than_the_minimum_is_refused_naming_both_versions(
             list(project.shots)
         proxy.plan("GET", "/api", _old_root("1.0.14"))
         info = session.tracker.server_info()  # type: ignore[attr-defined]
+        doctor = _State(None)
+        doctor.session = session
+        proxy.plan("GET", "/api", _old_root("1.0.14"))
+        check = _check_server(doctor)
     message = str(refused.value)
     assert "runs Zou 1.0.14; gadget needs Zou 1.0.15 or later" in message, message
     assert proxy.url.split("://")[1] in message
     assert info["version"] == "1.0.14" and info["unsupported"] == message
+    assert check.status == FAIL and message in check.detail and "upgrade" in check.fix
 
 
 def test_an_old_supported_zou_learnt_from_a_plain_answer_gets_the_plain_form_next(
