@@ -272,7 +272,8 @@ def test_doctor(studio: Studio, gadget_command: Command, kitsu_server: KitsuServ
     ran = gadget_command("doctor", env=studio.env)
     assert ran.code == 0, ran.out + ran.err
     out = " ".join(ran.out.split())
-    assert f"ok server Zou {version} clock: " in out
+    features = "compact yes, stream yes, etag yes, bulk_casting yes, project_comments yes"
+    assert f"ok server Zou {version} features: {features} clock: " in out
     assert "note: you (" in out  # the admin is not on the team
     assert kitsu_server.admin_password not in ran.out
 

@@ -111,7 +111,7 @@ class TestOptions:
             ("memory://", "journal_mode, timeout"),
             (
                 "kitsu+http://127.0.0.1:9/api",
-                "connect_timeout, deadline, retries, seconds_per_mb, ssl_verify, timeout",
+                "connect_timeout, deadline, retries, seconds_per_mb, ssl_verify, timeout, zou_version",
             ),
         ],
     )

@@ -201,6 +201,13 @@ def _check_server(state: _State) -> Check:
     version = info.get("version")
     name = info.get("name") or tracker.name
     about = f"{name} {version}" if version else f"{tracker.name}: no server version to read"
+    features = info.get("features")
+    if features:
+        offered = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in features.items())
+        about += f"\nfeatures: {offered}"
+    unsupported = info.get("unsupported")
+    if unsupported:
+        return Check("server", FAIL, f"{about}\n{unsupported}", "upgrade the tracker's server")
     status, clock, fix = clock_verdict(info.get("clock_skew"))
     return Check("server", status, f"{about}\n{clock}", fix)
 

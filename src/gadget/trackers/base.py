@@ -425,7 +425,9 @@ class Tracker(abc.ABC):
         """What the server says of itself, for ``gadget doctor``: ``version`` (a
         string, or None when unknown) and ``clock_skew`` (a ``timedelta``: the
         server's clock minus this machine's, or None when the server does not
-        tell its time).
+        tell its time). A tracker may add ``features`` (name -> bool: what
+        this server offers that older ones lack, ``gadget doctor`` lists them)
+        and ``unsupported`` (why the server is too old for gadget, else None).
 
         The default knows neither and makes no request (a tracker with no
         server, such as the local one); a tracker behind a server overrides it

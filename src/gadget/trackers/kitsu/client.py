@@ -20,7 +20,8 @@ Errors become gadget errors at this boundary (``raise ... from exc``)::
     403                                  -> PermissionDenied (the operation, the
                                             login and its Kitsu role named)
     404 on an existing route             -> NotFound (the object is missing)
-    404 on a route the server lacks      -> GadgetError (wrong route)
+    404 on a route the server lacks      -> RouteMissing, a GadgetError (wrong
+      (and 405)                             route, or an older Zou)
     400 / 422                            -> ValidationError (the server's message)
     401 after refresh and re-login       -> AuthenticationError
     the server surely did not act        -> TrackerUnavailable
@@ -65,6 +66,7 @@ from gadget.errors import (
     ValidationError,
 )
 from gadget.trackers.base import UNCHANGED, Unchanged
+from gadget.trackers.kitsu.features import MINIMUM, RouteMissing, version_text
 from gadget.trackers.kitsu.routes import operation as operation_in_words
 from gadget.trackers.kitsu.transport import (
     DEFAULT_BACKOFF,
@@ -583,7 +585,10 @@ class KitsuConnection:
             status = response.status_code if response is not None else 500
             return self._server_failed(method, path, status, detail)
         if isinstance(exc, gazu_errors.MethodNotAllowedException):
-            return GadgetError(f"{where} does not allow {what} (HTTP 405): wrong route or method")
+            return RouteMissing(
+                f"{where} does not allow {what} (HTTP 405): a wrong route or method, or a Zou "
+                f"older than {version_text(MINIMUM)}, which gadget does not support"
+            )
         if isinstance(exc, gazu_errors.TooBigFileException):
             return ValidationError(f"{where} refused {what}: the file is too big (HTTP 413)")
         if isinstance(exc, gazu_errors.UploadFailedException):
@@ -630,8 +635,9 @@ class KitsuConnection:
         except requests.exceptions.RequestException:
             status = 0
         if status == 404:
-            return GadgetError(
-                f"Kitsu at {self.host} has no route {what} (a wrong path, or an older Zou)"
+            return RouteMissing(
+                f"Kitsu at {self.host} has no route {what} (a wrong path, or a Zou older "
+                f"than {version_text(MINIMUM)}, which gadget does not support)"
             )
         return NotFound("Kitsu object", route, f"Kitsu at {self.host}")
 

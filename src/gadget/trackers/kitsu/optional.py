@@ -13,7 +13,8 @@ What each call costs (requests):
                                        else 1 GET ``sequences/all/casting`` per
                                        project (+1 GET of the shots the id index
                                        does not place in a project)
-``set_casting``                        1 PUT ``entities/casting`` per project
+``set_casting``                        1 PUT ``entities/casting`` per project (Zou
+                                       before 1.0.54: 1 GET + 1 PUT per shot)
 ``list_cast_in``                       1 GET ``data/assets/{id}/cast-in`` + 1 GET of
                                        those shots
 ``list_time_spent``                    1 GET ``actions/tasks/{id}/time-spents``
@@ -27,6 +28,7 @@ What each call costs (requests):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
@@ -35,6 +37,7 @@ from typing import Any
 from gadget.errors import GadgetError, PermissionDenied, Unsupported, ValidationError
 from gadget.trackers.base import Pairs, Record, Records
 from gadget.trackers.kitsu import convert, queries, routes
+from gadget.trackers.kitsu.features import RouteMissing
 from gadget.trackers.kitsu.records import record_from
 from gadget.trackers.kitsu.state import KitsuState
 
@@ -92,13 +95,50 @@ def get_casting(state: KitsuState, shot_ids: Sequence[str]) -> dict[str, Records
 def set_casting(
     state: KitsuState, project_id: str, casting: Mapping[str, Sequence[Record]]
 ) -> None:
-    """ONE PUT ``data/projects/{id}/entities/casting`` for every shot given."""
+    """ONE PUT ``data/projects/{id}/entities/casting`` for every shot given.
+
+    A Zou before 1.0.54 has no such route (its features say so, or it
+    answers that the route is missing: remembered): one GET of the project's
+    casting, then one PUT ``data/projects/{id}/entities/{shot}/casting`` per
+    shot; when one fails, the shots already written get their casting back
+    (all or nothing, as the one PUT) and the error is raised.
+    """
     body = {str(shot): convert.casting_payload(rows) for shot, rows in casting.items()}
-    if body:
-        # Zou spends ~0.2 s per shot on this PUT: give the answer time to match
-        state.conn.put(
-            f"data/projects/{project_id}/entities/casting", body, extra_time=0.5 * len(body)
-        )
+    if not body:
+        return
+    known = state.known_features()
+    bulk = known is None or known.bulk_casting
+    if bulk and not state.refused("data/projects/entities/casting"):
+        try:
+            # Zou spends ~0.2 s per shot on this PUT: give the answer time to match
+            state.conn.put(
+                f"data/projects/{project_id}/entities/casting", body, extra_time=0.5 * len(body)
+            )
+            return
+        except RouteMissing:
+            state.features()  # an older Zou: one too old is refused here
+            state.refuse("data/projects/entities/casting")
+    _set_casting_per_shot(state, project_id, body)
+
+
+def _set_casting_per_shot(
+    state: KitsuState, project_id: str, body: Mapping[str, list[dict[str, Any]]]
+) -> None:
+    """One PUT per shot, undone on failure (Zou before 1.0.54)."""
+    table = state.conn.get(f"data/projects/{project_id}/sequences/all/casting")
+    before = {
+        shot: convert.casting_payload(convert.casting_rows(table.get(shot) or [])) for shot in body
+    }
+    written: list[str] = []
+    try:
+        for shot, rows in body.items():
+            state.conn.put(f"data/projects/{project_id}/entities/{shot}/casting", rows)
+            written.append(shot)
+    except BaseException:
+        for shot in written:
+            with contextlib.suppress(GadgetError):  # the first error is the one to tell
+                state.conn.put(f"data/projects/{project_id}/entities/{shot}/casting", before[shot])
+        raise
 
 
 def list_cast_in(state: KitsuState, asset_id: str) -> Records:

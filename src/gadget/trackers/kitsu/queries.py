@@ -54,6 +54,7 @@ from typing import Any
 from gadget.errors import NotFound, PermissionDenied, ValidationError
 from gadget.trackers.base import Listing, Record, Records, Unchanged
 from gadget.trackers.kitsu import convert, routes
+from gadget.trackers.kitsu.features import RouteMissing
 from gadget.trackers.kitsu.records import (
     comment_records,
     newest_first,
@@ -319,9 +320,6 @@ def _list_comments(state: KitsuState, filters: Mapping[str, Any]) -> Records:
 #: from this many tasks of one project on, a login refused the admin's bulk
 #: route reads the project's comments in one request rather than one per task
 PROJECT_COMMENTS_FROM = 8
-
-#: with-tasks read streamed (Zou's ``stream=true``)
-STREAM = True
 #: roles whose per-task comment route shows comments by clients (Zou hides
 #: them from the others); vendors and clients never reach the project route
 _SEE_CLIENT_COMMENTS = frozenset({"admin", "manager", "supervisor"})
@@ -340,7 +338,8 @@ def _comments_of(state: KitsuState, task_ids: _Ids) -> Records:
     - else GET ``data/comments?object_id=[...]`` per 60 tasks (admins);
     - else one GET per task.
 
-    A route refused once is not asked again (:meth:`KitsuState.refused`).
+    A route refused once (or missing: an older Zou) is not asked again
+    (:meth:`KitsuState.refused`).
     The bulk answers are put in exact order by :func:`_break_ties`.
     """
     if len(task_ids) == 1:
@@ -361,7 +360,7 @@ def _comments_of(state: KitsuState, task_ids: _Ids) -> Records:
                     )
                 )
             return _break_ties(state, comment_records(state, payloads, project_id=project_id))
-        except PermissionDenied:  # data/comments is for admins
+        except (PermissionDenied, RouteMissing):  # data/comments is for admins
             state.refuse("data/comments")
         found = _by_project(state, project_id, task_ids)
         if found is not None:
@@ -380,9 +379,12 @@ def _by_project(state: KitsuState, project_id: str | None, task_ids: _Ids) -> Re
         many = len(task_ids) >= PROJECT_COMMENTS_FROM
     if project_id is None or not many or state.refused("data/projects/comments"):
         return None
+    known = state.known_features()
+    if known is not None and not known.project_comments and state.role_on(None) != "admin":
+        return None  # before Zou 0.19.64 the route is for admins only
     try:
         rows = state.conn.get(f"data/projects/{project_id}/comments")
-    except PermissionDenied:  # vendors and clients
+    except (PermissionDenied, RouteMissing):  # vendors and clients; an older Zou
         state.refuse("data/projects/comments")
         return None
     wanted = set(task_ids)
@@ -513,7 +515,7 @@ def _shot_tasks_of_sequence(
     kept to the shots asked; None when the route is refused (vendors)."""
     try:
         rows = state.conn.get(f"data/sequences/{sequence_id}/shot-tasks", {"relations": "true"})
-    except PermissionDenied:
+    except (PermissionDenied, RouteMissing):  # vendors; an older Zou
         state.refuse("data/sequences/shot-tasks")
         return None
     return task_records(state, [p for p in rows if str(p.get("entity_id")) in wanted], "shot")
@@ -531,7 +533,8 @@ def list_with_children(
 
     A project's, or one episode's shots: ONE GET
     ``data/{shots,assets}/with-tasks?project_id=[&episode_id=]``
-    (``compact=true``: positional rows, half the bytes); its records are
+    (``compact=true``: positional rows, half the bytes; ``stream=true``: one
+    row a line, turned into records while the body arrives); its records are
     partial: task names and descriptions and every ``created_at`` come on
     first read, in one request. Other filters (with-tasks ignores a
     ``sequence_id``): None, and the session reads the tasks as children.
@@ -542,6 +545,12 @@ def list_with_children(
     sends ``If-None-Match``; Zou's 304 (nothing of the project's entities,
     tasks, entity types or the caller's subscriptions changed, nor the
     caller or their role) answers UNCHANGED, with no body.
+
+    On a server whose features are known (:meth:`KitsuState.known_features`)
+    and lack them, the GET has no ``compact`` nor ``stream`` (Zou before
+    1.0.53: its body is read whole) and no ``If-None-Match`` (before 1.0.69). Unknown, ``compact=true`` is asked (an
+    older Zou ignores it) and a plain answer makes the tracker read the
+    server's version, once (+1 GET of the API root).
     """
     if kind not in ("shot", "asset") or (child_kind, parent_field) != ("task", "entity_id"):
         return None
@@ -554,28 +563,39 @@ def list_with_children(
         return None
     if not state.looks_like_id(project_id) or (episode_id and not state.looks_like_id(episode_id)):
         return Listing([], {})
-    params = {"project_id": project_id, "compact": "true"}
+    known = state.known_features()
+    params = {"project_id": project_id}
+    if known is None or known.compact:
+        params["compact"] = "true"
     if episode_id:
         params["episode_id"] = episode_id
+    if known is not None and not known.etag:
+        validator = None  # a Zou before 1.0.69 knows no If-None-Match
     path = f"data/{kind}s/with-tasks"
+    compact = [False]  # whether the answer came in the compact form
 
     def consume(
         header: Mapping[str, Any], rows: Iterable[Any]
     ) -> tuple[Records, dict[str, Records]]:
         if header.get("compact"):
+            compact[0] = True
             return convert.compact_with_tasks_records(
                 kind, header, rows, project_id=project_id, web=state.web
             )
         payloads = convert.with_tasks_payloads(list(rows), kind)
         return convert.with_tasks_records(kind, payloads, project_id=project_id, web=state.web)
 
-    if STREAM:
+    if known is None or known.stream:  # an older Zou answers the whole body at once
         both, etag = state.conn.get_streamed(path, params, validator, consume)
     else:
         answer, etag = state.conn.get_validated(path, params, validator)
         both = answer if isinstance(answer, Unchanged) else consume(*_header_and_rows(answer))
     if isinstance(both, Unchanged):
         return both
+    if known is None and not compact[0]:
+        # a plain answer to compact=true: a Zou before 1.0.53, read its version
+        # once (the next walks ask the plain form; one too old is refused)
+        state.features()
     records, children = both
     _remember(state, kind, project_id, records, children)
     return Listing(records, children, etag)

@@ -17,7 +17,17 @@ What its reads cost:
 ``ensure_task_type(project, type)``    1 GET ``data/projects/{id}`` once per project,
                                        +1 POST ``settings/task-types`` when the type
                                        is not in the project's settings yet
+``features()``                         1 GET of the API root (Zou's version), the
+                                       first time, unless ``server_info`` read it or
+                                       the features were given; ``known_features()``
+                                       none
 =====================================  ==============================================
+
+The server's features (:mod:`~gadget.trackers.kitsu.features`) are read
+when a choice needs them and an answer already made cannot tell: the walk
+asks with-tasks in its compact form and learns from the answer (a plain
+answer is an older Zou: its version is read then), the project comments
+route is tried and a refusal or a missing route remembered (``refuse``).
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from gadget.errors import NotFound, PermissionDenied, ValidationError
+from gadget.trackers.kitsu.features import ServerFeatures, features_of
 from gadget.trackers.kitsu.index import IdIndex
 
 if TYPE_CHECKING:
@@ -42,9 +53,18 @@ class KitsuState:
     ``looks_like_id`` is the tracker's own rule (``Tracker.looks_like_id``):
     a string it refuses is never sent as an id (Zou answers 400 to a
     malformed one).
+
+    ``features``, when given, are the server's (those of the Zou version the
+    tracker option ``zou_version`` names): its version is then never read,
+    and every route choice is made as on that version.
     """
 
-    def __init__(self, conn: KitsuConnection, looks_like_id: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        conn: KitsuConnection,
+        looks_like_id: Callable[[str], bool],
+        features: ServerFeatures | None = None,
+    ) -> None:
         self.conn = conn
         self.host: str = conn.host
         self.web: str = conn.web
@@ -57,6 +77,8 @@ class KitsuState:
         self._project_task_types: dict[str, set[str]] = {}
         self._refused: set[str] = set()
         self._project_roles: dict[str, str] = {}
+        self._features = features
+        self._features_lock = threading.Lock()
 
     # -- routes this login may not use -------------------------------------
     def refused(self, route: str) -> bool:
@@ -66,9 +88,33 @@ class KitsuState:
             return route in self._refused
 
     def refuse(self, route: str) -> None:
-        """Remember that ``route`` is refused to this login (a 403 came back)."""
+        """Remember that ``route`` is refused to this login (a 403 came back), or
+        missing on this server (an older Zou: 404 or 405)."""
         with self._lock:
             self._refused.add(route)
+
+    # -- what the server can do ---------------------------------------------
+    def features(self) -> ServerFeatures:
+        """The server's features: GET of the API root once (its version), unless
+        known already; a ConfigError for a Zou older than the minimum."""
+        with self._features_lock:
+            if self._features is None:
+                self._features = features_of(self.conn.get(""), f"Kitsu at {self.host}")
+            return self._features
+
+    def known_features(self) -> ServerFeatures | None:
+        """The server's features if known already (given, or read), else None: no request."""
+        with self._features_lock:
+            return self._features
+
+    def learn_version(self, answer: Any) -> ServerFeatures:
+        """The features of the API root's ``answer`` (read by ``server_info``),
+        kept unless features were given; a ConfigError below the minimum."""
+        found = features_of(answer, f"Kitsu at {self.host}")
+        with self._features_lock:
+            if self._features is None:
+                self._features = found
+            return found
 
     # -- reference data ----------------------------------------------------
     def project_statuses(self) -> dict[str, str]:

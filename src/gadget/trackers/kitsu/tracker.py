@@ -126,6 +126,10 @@ class KitsuTracker(Tracker):
     ``deadline`` (s for one call with its retries, 30), ``seconds_per_mb``
     (the answer time an upload earns per MB, 2), ``retries`` (8),
     ``ssl_verify`` (True); see :mod:`~gadget.trackers.kitsu.transport`.
+    ``zou_version`` (``"1.0.52"``) makes the tracker use the routes of that
+    Zou, never reading the server's version: to test the fallbacks of an
+    older server on a newer one, or to keep to them (see
+    :mod:`~gadget.trackers.kitsu.features`).
 
     Escape hatches, for what gadget does not wrap: :attr:`client` is this
     tracker's own gazu client (pass it as ``client=`` to any gazu function,
@@ -156,7 +160,15 @@ class KitsuTracker(Tracker):
     name_filters: ClassVar[frozenset[str]] = frozenset({"task_type_name"})
     concurrent_reads: ClassVar[bool] = True  # one HTTP pool, shared by threads
     option_names: ClassVar[frozenset[str]] = frozenset(
-        {"timeout", "connect_timeout", "deadline", "seconds_per_mb", "retries", "ssl_verify"}
+        {
+            "timeout",
+            "connect_timeout",
+            "deadline",
+            "seconds_per_mb",
+            "retries",
+            "ssl_verify",
+            "zou_version",
+        }
     )
     projects_by_team: ClassVar[bool] = True  # Zou lists non-admins their teams' projects
     #: the production types Kitsu's web app offers (Zou itself stores any
@@ -188,6 +200,7 @@ class KitsuTracker(Tracker):
     def __init__(self, config: TrackerConfig) -> None:
         super().__init__(config)
         from gadget.trackers.kitsu.client import KitsuConnection, events_host
+        from gadget.trackers.kitsu.features import forced as forced_features
         from gadget.trackers.kitsu.transport import (
             DEFAULT_CONNECT_TIMEOUT,
             DEFAULT_DEADLINE,
@@ -237,7 +250,9 @@ class KitsuTracker(Tracker):
         self.host = self._conn.host
         self.web = self._conn.web
         self.events_host = events_host(self.host, config.events_url)
-        self._state = KitsuState(self._conn, self.looks_like_id)
+        zou_version = options.get("zou_version")
+        features = None if zou_version is None else forced_features(zou_version)
+        self._state = KitsuState(self._conn, self.looks_like_id, features)
         self._lock = threading.Lock()
         self._events: KitsuEvents | None = None
         self._opened = False
@@ -323,6 +338,13 @@ class KitsuTracker(Tracker):
         """GET the API root (``{"api": "Zou", "version": ...}``; one request) and
         the server's clock from the answer's ``Date`` header.
 
+        ``features`` are the server's features the tracker uses (by name:
+        ``compact``, ``stream``, ``etag``, ``bulk_casting``, ``project_comments``;
+        those of ``zou_version`` when that option is given), and the version
+        read is kept: the tracker does not ask it again. A Zou older than
+        the minimum is no error here: ``unsupported`` says why (None when
+        supported).
+
         ``Date`` is to the second (truncated): the skew is measured against the
         middle of the request, so it is right to within a second and the
         round trip.
@@ -342,10 +364,18 @@ class KitsuTracker(Tracker):
                 skew = dt.timedelta(seconds=round(server + 0.5 - (before + after) / 2, 1))
         info = answer if isinstance(answer, Mapping) else {}
         version = info.get("version")
+        unsupported = None
+        try:
+            self._state.learn_version(info)
+        except ConfigError as exc:
+            unsupported = str(exc)
+        features = self._state.known_features()
         return {
             "name": info.get("api"),
             "version": str(version) if version is not None else None,
             "clock_skew": skew,
+            "features": features.as_dict() if features is not None else None,
+            "unsupported": unsupported,
         }
 
     # -- reads -------------------------------------------------------------
