@@ -56,13 +56,8 @@ class Api:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._local = threading.local()
-        answer = self._http().post(
-            f"{self.base_url}/auth/login",
-            json={"email": email, "password": password},
-            timeout=timeout,
-        )
-        answer.raise_for_status()
-        self.token: str = answer.json()["access_token"]
+        self.token = ""
+        self.login(email, password)
 
     def _http(self) -> requests.Session:
         http: requests.Session | None = getattr(self._local, "http", None)
@@ -99,6 +94,17 @@ class Api:
 
     def put(self, path: str, body: Any) -> Any:
         return self.request("PUT", path, body)
+
+    def login(self, email: str, password: str) -> None:
+        """Log in again (as another person, or after the database was restored:
+        tokens name person ids, and a restore changes them)."""
+        answer = self._http().post(
+            f"{self.base_url}/auth/login",
+            json={"email": email, "password": password},
+            timeout=self.timeout,
+        )
+        answer.raise_for_status()
+        self.token = answer.json()["access_token"]
 
     def parallel(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``fn`` over ``items``, at most :data:`WORKERS` requests in flight."""
@@ -469,7 +475,15 @@ def series_summary(
     )
     task_types = api.get(f"data/projects/{project_id}/task-types")
     artist = api.get("data/persons", email=artist_email)
-    artist_tasks = len(api.get(f"data/persons/{artist[0]['id']}/tasks")) if artist else 0
+    artist_tasks = (  # the person's open tasks, of every project
+        sum(
+            1
+            for t in api.get(f"data/persons/{artist[0]['id']}/tasks")
+            if t["project_id"] == project_id
+        )
+        if artist
+        else 0
+    )
     comments = total(api, f"data/projects/{project_id}/comments")
     return SeriesSeed(
         project_id=project_id,
