@@ -70,7 +70,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT / "tools")]
 
+import budget as plan  # noqa: E402  (benchmarks/budget.py)
 import seed  # noqa: E402  (benchmarks/seed.py)
+import series as series_cache  # noqa: E402  (benchmarks/series.py)
 import zou_server  # noqa: E402  (tools/zou_server.py)
 
 T = TypeVar("T")
@@ -474,6 +476,8 @@ class Results:
     memory: list[tuple[str, int, Series, int]] = field(default_factory=list)  # tool, N, _, peak
     checks: list[str] = field(default_factory=list)
     seed_seconds: float = 0.0
+    budget: plan.Budget = field(default_factory=plan.Budget)
+    long_series: seed.SeriesSeed | None = None  # --series
 
     def add(self, scenario: str, tool: str, sample: Sample) -> None:
         if sample.foreign:
@@ -1087,6 +1091,33 @@ in the session; gazu: `get_task_status_by_short_name` called before); the
 """
 
 
+def series_text(r: Results, args: argparse.Namespace) -> str:
+    """The paragraph of the page on the 10,000-shot series and its cache."""
+    about = (
+        "One tvshow project `series-<E>x<S>x<T>` (`--series EPISODESxSHOTS`, "
+        "`--task-types` per shot): episodes E01.. of 5 sequences SQ010.. sharing their "
+        "shots, frame ranges on every shot, the tasks of every task type on every shot, "
+        f"an artist (`{seed.ARTIST_EMAIL}`, role user) assigned the first task type's "
+        "task of every 20th shot, a few comments. Seeded by `seed.seed_series` through "
+        "Zou's REST API (shot POSTs 4 in flight, the bulk create-tasks route), then "
+        "dumped (`pg_dump -Fc`) to `~/.cache/gadget/bench/series-<E>x<S>x<T>-zou<version>-"
+        "<hash of seed.py's series code>.dump`; later runs restore that dump "
+        "(`ZouServer.restore_db`: the whole database is replaced, the admin keeps its "
+        "password, Zou's redis cache is flushed) in seconds. "
+        "`python tools/zou_server.py dump|restore --state DIR --file F` do the same by hand."
+    )
+    s = r.long_series
+    if s is None:
+        return about + "\n\nThis run: skipped (`--series 0`)."
+    how = "restored from the cached dump" if s.restored else "seeded (or found on the server)"
+    return (
+        f"{about}\n\nThis run: `{s.name}`, {len(s.episodes)} episodes, {s.shots} shots, "
+        f"{s.tasks} tasks, {s.artist_tasks} tasks assigned to the artist, {s.comments} "
+        f"comments; {how} in {s.seconds:.0f} s (target: seeded in at most 25 minutes, "
+        "restored in seconds)."
+    )
+
+
 def write_doc(path: Path, args: argparse.Namespace, r: Results, lines: Sequence[Line]) -> None:
     command = ".venv/bin/python benchmarks/run.py" + (
         " " + shlex.join(args.argv) if args.argv else ""
@@ -1120,6 +1151,18 @@ Requests each made (first run; ids and query values elided):
 Sanity checks (results compared between the tools, writes read back from the server):
 
 {chr(10).join("- " + c for c in r.checks)}
+
+## The long series
+
+{series_text(r, args)}
+
+## Time budget
+
+Planned by `run.py` from its parameters before it starts (the constants of
+`benchmarks/budget.py`), printed first, then measured; the report's own
+seconds are counted up to this table: {r.budget.verdict()}.
+
+{r.budget.table()}
 
 ## Run it
 
@@ -1159,6 +1202,14 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--state", type=Path, help="state dir of a running server to reuse")
     parser.add_argument(
+        "--series",
+        default="20x500",
+        metavar="EPISODESxSHOTS",
+        help="the long series (tvshow, --task-types per shot): restored from a cached dump "
+        "when there is one, else seeded and dumped; REPLACES a reused server's database "
+        "when restored; '0' skips it",
+    )
+    parser.add_argument(
         "--output",
         default=str(ROOT / "docs" / "benchmarks.md"),
         help="markdown page to write ('-': none)",
@@ -1172,7 +1223,57 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         or not 1 <= args.task_types <= len(seed.TASK_TYPE_NAMES)
     ):
         parser.error("--shots ≥ 2, --runs ≥ 1, --casting-runs ≥ 0, 1 ≤ --task-types ≤ 8")
+    args.series_size = parse_series(parser, args.series)
     return args
+
+
+def parse_series(parser: argparse.ArgumentParser, text: str) -> tuple[int, int] | None:
+    """``EPISODESxSHOTS`` (shots per episode) or ``0``."""
+    if text.strip() == "0":
+        return None
+    episodes, _, shots = text.lower().partition("x")
+    try:
+        size = (int(episodes), int(shots))
+    except ValueError:
+        size = (0, 0)
+    if size[0] < 1 or size[1] < seed.SEQUENCES_PER_EPISODE:
+        parser.error(
+            f"--series EPISODESxSHOTS (e.g. 20x500, at least 1x{seed.SEQUENCES_PER_EPISODE}) "
+            f"or 0, not {text!r}"
+        )
+    return size
+
+
+def plan_budget(args: argparse.Namespace) -> plan.Budget:
+    """Every stage's budget from the parameters (constants in budget.py)."""
+    budget = plan.Budget()
+    if args.state is None:
+        budget.plan("server start", plan.SERVER_START_S)
+    if args.series_size:
+        episodes, shots = args.series_size
+        n = episodes * shots
+        dump = series_cache.dump_path(episodes, shots, args.task_types)
+        budget.plan(
+            "series: restore" if dump.is_file() else "series: seed (no cached dump)",
+            plan.restore_estimate(n * args.task_types)
+            if dump.is_file()
+            else plan.series_seed_estimate(n, n * args.task_types),
+        )
+    shots = args.shots + args.memory_shots + WRITE_SHOTS
+    budget.plan(
+        "seeding (walk projects)",
+        plan.SEED_FIXED_S
+        + plan.seed_estimate(shots, (args.shots + args.memory_shots) * args.task_types),
+    )
+    budget.plan(
+        f"scenario runs (a)-(g) x {args.runs}",
+        args.runs * (plan.RUN_FIXED_S + args.shots * plan.RUN_PER_SHOT_S)
+        + min(args.casting_runs, args.runs) * plan.CASTING_RUN_S,
+    )
+    if args.memory_shots:
+        budget.plan("memory walk", args.memory_shots * plan.MEMORY_PER_SHOT_S)
+    budget.plan("warm-up and report", plan.FIXED_S)
+    return budget
 
 
 @contextlib.contextmanager
@@ -1199,27 +1300,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     gazu.cache.disable()  # its default; said out loud
     t_all = time.perf_counter()
     results = Results()
-    with server_for(args.state) as server, tempfile.TemporaryDirectory() as tmp:
+    budget = results.budget = plan_budget(args)
+    for line in budget.plan_text().splitlines():
+        log(line)
+    with contextlib.ExitStack() as stack:
+        with budget.stage("server start") if args.state is None else contextlib.nullcontext():
+            server = stack.enter_context(server_for(args.state))
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
         api = seed.Api(server.api_url, server.admin_email, server.admin_password)
         env = Env(server, ServerCounter(server), api, write_png(Path(tmp) / "preview.png"))
-        start = time.perf_counter()
-        wp = walk_project(api, args.shots, args.task_types)
-        big = walk_project(api, args.memory_shots, args.task_types) if args.memory_shots else None
-        wr = writes_project(api)
-        results.seed_seconds = time.perf_counter() - start
+        series: seed.SeriesSeed | None = None  # --series: the long series, for its scenarios
+        if args.series_size:  # first: a restore replaces the server's whole database
+            stage = next(s for s in budget.planned if s.startswith("series: "))
+            with budget.stage(stage):
+                series = results.long_series = series_cache.series_project(
+                    server,
+                    api,
+                    episodes=args.series_size[0],
+                    shots_per_episode=args.series_size[1],
+                    task_types=args.task_types,
+                )
+            how = "restored" if series.restored else "seeded or reused"
+            log(
+                f"series {series.name}: {series.shots} shots, {series.tasks} tasks, "
+                f"{len(series.episodes)} episodes; {how} in {series.seconds:.1f}s"
+            )
+        with budget.stage("seeding (walk projects)"):
+            start = time.perf_counter()
+            wp = walk_project(api, args.shots, args.task_types)
+            big = (
+                walk_project(api, args.memory_shots, args.task_types) if args.memory_shots else None
+            )
+            wr = writes_project(api)
+            results.seed_seconds = time.perf_counter() - start
         log(f"seeding: {results.seed_seconds:.1f}s")
-        with env.gadget() as session:  # warm the server's caches up: one untimed walk
-            gadget_walk(session.projects.fetch(wp.name))
-        for run in range(args.runs):
-            t_run = time.perf_counter()
-            run_reads(env, wp, results, run)
-            run_publish(env, wp, results, run)
-            run_writes(env, wr, results, run)
-            if run < args.casting_runs:
-                run_casting(env, wr, results, run)
-            log(f"run {run + 1}/{args.runs}: {time.perf_counter() - t_run:.1f}s")
+        with budget.stage("warm-up and report"), env.gadget() as session:
+            gadget_walk(session.projects.fetch(wp.name))  # warm the server's caches up
+        with budget.stage(f"scenario runs (a)-(g) x {args.runs}"):
+            for run in range(args.runs):
+                t_run = time.perf_counter()
+                run_reads(env, wp, results, run)
+                run_publish(env, wp, results, run)
+                run_writes(env, wr, results, run)
+                if run < args.casting_runs:
+                    run_casting(env, wr, results, run)
+                log(f"run {run + 1}/{args.runs}: {time.perf_counter() - t_run:.1f}s")
         if big is not None:
-            run_big_walk(env, big, results)
+            with budget.stage("memory walk"):
+                run_big_walk(env, big, results)
+    with budget.stage("warm-up and report"):
+        return report(args, results, t_all)
+
+
+def report(args: argparse.Namespace, results: Results, t_all: float) -> int:
+    """Print the tables and write the page (the budget's last stage runs meanwhile)."""
     lines = build_lines(results, args)
     print()
     print(table(lines))
@@ -1232,6 +1366,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(breakdowns(results))
     print()
     print("\n".join(results.checks))
+    budget = results.budget
+    budget.actual.setdefault("warm-up and report", 0.0)
+    print()
+    print(budget.table())
+    print(budget.verdict())
     if args.output != "-":
         write_doc(Path(args.output), args, results, lines)
         log(f"wrote {args.output}")
