@@ -14,10 +14,21 @@ another Zou version, seeds again.
 A restore REPLACES THE WHOLE DATABASE of the server: call it first, before
 anything else is seeded. The dump is taken right after the seeding, so it
 holds whatever the server had then (on a fresh server: only the series).
+
+The round trip, checked by hand on a server of your own (never the test
+session's)::
+
+    python tools/zou_server.py start --state /tmp/zou-check
+    .venv/bin/python benchmarks/series.py --state /tmp/zou-check --series 2x50
+
+seeds (or restores) the series, moves it out of the way, restores the dump,
+and compares what the REST API shows before and after; the admin and the
+artist log in to the restored database.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import inspect
 import sys
@@ -145,3 +156,44 @@ def _summary(api: seed.Api, project_id: str) -> seed.SeriesSeed:
     return seed.series_summary(
         api, project_id, artist_email=seed.ARTIST_EMAIL, artist_password=seed.ARTIST_PASSWORD
     )
+
+
+def check_round_trip(state: Path, episodes: int, shots_per_episode: int, task_types: int) -> int:
+    """The manual check (see the module's docstring): 0 when the restore matches."""
+    server = zou_server.ZouServer.load(state)
+    api = seed.Api(server.api_url, server.admin_email, server.admin_password)
+    size = {"episodes": episodes, "shots_per_episode": shots_per_episode, "task_types": task_types}
+    before = series_project(server, api, **size)
+    api.put(f"data/projects/{before.project_id}", {"name": f"moved-{seed.suffix()}"})
+    after = series_project(server, api, **size)
+    seed.Api(server.api_url, server.admin_email, server.admin_password)  # logins work
+    artist = seed.Api(server.api_url, after.artist_email, after.artist_password)
+    mine = [t for t in artist.get("data/user/tasks") if t["project_id"] == after.project_id]
+    same = {
+        "restored": after.restored,
+        "project": after.project_id == before.project_id,
+        "episodes": after.episodes == before.episodes,
+        "sequences": after.sequences == before.sequences,
+        "shots": after.shots == before.shots == episodes * shots_per_episode,
+        "tasks": after.tasks == before.tasks == episodes * shots_per_episode * task_types,
+        "artist's tasks": len(mine) == after.artist_tasks == before.artist_tasks > 0,
+        "comments": after.comments == before.comments > 0,
+    }
+    for what, ok in same.items():
+        print(f"{'ok  ' if ok else 'FAIL'} {what}")
+    print(f"restored in {after.seconds:.1f}s")
+    return 0 if all(same.values()) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="check the series' dump round trip")
+    parser.add_argument("--state", type=Path, required=True, help="a server of your own")
+    parser.add_argument("--series", default="2x50", metavar="EPISODESxSHOTS")
+    parser.add_argument("--task-types", type=int, default=6)
+    args = parser.parse_args(argv)
+    episodes, _, shots = args.series.partition("x")
+    return check_round_trip(args.state, int(episodes), int(shots), args.task_types)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,7 +3,7 @@
 Only what leaves the shared database untouched runs here: a dump, read back
 with pg_restore, and a restore refused before it starts. A restore replaces
 the whole database, so its round trip is checked by hand on a server of its
-own (docs/benchmarks.md, "The long series").
+own: ``benchmarks/series.py --state DIR`` (see its docstring).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The dump/restore round trip itself needs a server of its own (a restore
 replaces the whole database, never done on the test session's server): see
-tests/kitsu/test_zou_dump.py for the dump, docs/benchmarks.md for the manual
-check of a restore.
+tests/kitsu/test_zou_dump.py for the dump, benchmarks/series.py for the manual
+check of a restore (``benchmarks/series.py --state DIR``).
 """
 
 from __future__ import annotations
