@@ -25,6 +25,13 @@ in the same process, one after the other:
     types and statuses read again;
 plus the peak memory (tracemalloc) of the walk (a) on a bigger project.
 
+First of all it makes the long series (``--series``, 20 episodes x 500 shots
+by default, see ``series.py``): restored in seconds from a database dump
+cached in ``~/.cache/gadget/bench/`` (the restore REPLACES the server's whole
+database), or seeded (minutes) and dumped there. Before anything runs it
+prints its time budget per stage (``budget.py``); at the end each stage's
+time against it, also on the page.
+
 Requests are counted AT THE SERVER, from the API's access log
 (``ZouServer.requests_served``, login excluded), whatever client made them.
 Cold means a new gadget session (or a new gazu client) per run, logged in
@@ -1168,9 +1175,9 @@ seconds are counted up to this table: {r.budget.verdict()}.
 
 ```sh
 make bench                                          # the same as:
-.venv/bin/python benchmarks/run.py                  # starts a server, ~10 min on 2 cores
+.venv/bin/python benchmarks/run.py                  # starts a server; prints its time budget
 .venv/bin/python benchmarks/run.py --state /tmp/zou-dev   # reuse a running server
-.venv/bin/python benchmarks/run.py --shots 100 --runs 3 --memory-shots 0 --output -  # quick look
+.venv/bin/python benchmarks/run.py --shots 100 --runs 3 --memory-shots 0 --series 0 --output -  # quick look
 ```
 
 This page was made with `{command}`. The seeded projects `bench-<N>x<T>`
