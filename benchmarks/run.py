@@ -28,6 +28,13 @@ in the same process, one after the other:
     ``publish_preview`` one after the other (``--publish-runs`` runs);
 plus the peak memory (tracemalloc) of the walk (a) on a bigger project.
 
+First of all it makes the long series (``--series``, 20 episodes x 500 shots
+by default, see ``series.py``): restored in seconds from a database dump
+cached in ``~/.cache/gadget/bench/`` (the restore REPLACES the server's whole
+database), or seeded (minutes) and dumped there. Before anything runs it
+prints its time budget per stage (``budget.py``); at the end each stage's
+time against it, also on the page.
+
 Requests are counted AT THE SERVER, from the API's access log
 (``ZouServer.requests_served``, login excluded), whatever client made them.
 Cold means a new gadget session (or a new gazu client) per run, logged in
@@ -75,7 +82,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT / "tools")]
 
+import budget as plan  # noqa: E402  (benchmarks/budget.py)
+import scale  # noqa: E402  (benchmarks/scale.py)
 import seed  # noqa: E402  (benchmarks/seed.py)
+import series as series_cache  # noqa: E402  (benchmarks/series.py)
 import zou_server  # noqa: E402  (tools/zou_server.py)
 from chart import ScalePoint, write_chart  # noqa: E402  (benchmarks/chart.py)
 
@@ -485,8 +495,11 @@ class Results:
     # (h): tool -> CPU seconds of each run (API workers, this process, the machine)
     cpu: dict[str, list[CpuUse]] = field(default_factory=dict)
     # the picture's points (tool, shots, walk seconds, MiB): chart.write_chart
-    scale: list[ScalePoint] = field(default_factory=list)
+    points: list[ScalePoint] = field(default_factory=list)
     chart: Path | None = None  # the PNG written, when matplotlib is there
+    budget: plan.Budget = field(default_factory=plan.Budget)
+    long_series: seed.SeriesSeed | None = None  # --series
+    scale: scale.ScaleResults | None = None  # issue 12's items 1, 2, 4, 5
 
     def add(self, scenario: str, tool: str, sample: Sample) -> None:
         if sample.foreign:
@@ -915,29 +928,61 @@ def traced(
 
 
 #: what the memory panel shows while the points carry the walk's tracemalloc peak
-MEMORY_PEAK = "peak memory of the walk (MiB, tracemalloc)"
 
 
 def measured_scale(r: Results, args: argparse.Namespace) -> list[ScalePoint]:
-    """The picture's points this run measured: the walk (a) at ``--shots`` (gadget,
-    the raw request, raw compact, gazu; medians) and the memory walk at
-    ``--memory-shots`` (gadget's untraced time, each tool's tracemalloc peak;
-    gazu's time there is left out: it was taken under tracemalloc)."""
-    points = []
-    for tool, key, who in (
-        ("gadget", "a", "gadget"),
-        ("raw request", "a_raw", "raw"),
-        ("raw compact", "a_raw_compact", "raw"),
-        ("gazu", "a", "gazu"),
-    ):
-        series = r.get(key, who)
-        if series is not None:
-            points.append(ScalePoint(tool, args.shots, series.median, None))
-    a_big = r.get("a_big", "gadget")
-    for tool, n, _, peak in r.memory:
-        walk = a_big.median if tool == "gadget" and a_big else None
-        points.append(ScalePoint(tool, n, walk, peak / MIB))
-    return points
+    """The picture's points: the scale stage's walks (gadget, the raw request in
+    both forms, gazu) at each size."""
+    return scale.points(r.scale, ScalePoint) if r.scale is not None else []
+
+
+#: the memory panel: what each tool holds (gadget: kept; raw: decoded; gazu: peak)
+MEMORY_LABEL = "MiB: gadget kept after the walk, raw decoded answer, gazu peak"
+
+
+def run_scale_stage(
+    env: Env,
+    args: argparse.Namespace,
+    wp: WalkProject,
+    big: WalkProject | None,
+    small: WalkProject | None,
+    series: seed.SeriesSeed | None,
+) -> scale.ScaleResults:
+    """Issue 12's items 1, 2, 4, 5: the walk at each size (``--shots``,
+    ``--memory-shots``, the series), one episode and one sequence of the series,
+    "my tasks" there, the comments of a walk at 120 and 3,000 tasks."""
+
+    def sized(p: WalkProject) -> scale.Sized:
+        return scale.Sized(str(p.shots), p.name, p.project, p.shots, p.tasks)
+
+    sizes = [sized(wp)] + ([sized(big)] if big is not None else [])
+    if series is not None:
+        project = env.api.get(f"data/projects/{series.project_id}")
+        sizes.append(
+            scale.Sized(str(series.shots), series.name, project, series.shots, series.tasks)
+        )
+
+    def connect_as(email: str, password: str) -> gadget.Session:
+        config = TrackerConfig(url=f"kitsu+{env.server.api_url}", login=email, password=password)
+        return gadget.connect(config=config)
+
+    def add_to_team(project_id: str) -> tuple[str, str]:
+        # the series code keeps its name: the cached dump is keyed by its hash
+        seed._series_artist(env.api, project_id)
+        return seed.ARTIST_EMAIL, seed.ARTIST_PASSWORD
+
+    return scale.run_scale(
+        env,
+        sizes,
+        series,
+        sized(small) if small is not None else None,
+        runs=args.scale_runs,
+        raw_with_tasks=raw_with_tasks,
+        gazu_walk=gazu_walk,
+        connect_as=connect_as,
+        add_to_team=add_to_team,
+        log=log,
+    )
 
 
 def run_big_walk(env: Env, wp: WalkProject, results: Results) -> None:
@@ -1342,6 +1387,87 @@ def chart_line(page: Path, r: Results) -> str:
     return f"\n![Walk time and memory against the number of shots, per tool]({where})\n"
 
 
+def scale_text(page: Path, r: Results) -> str:
+    """The page's part on issue 12's scale targets (the walks by size first)."""
+    if r.scale is None:
+        return "The scale measurements were skipped (`--scale-runs 0`).\n"
+    s = r.scale
+    missed = scale.misses(s)
+    return f"""## Scale: walks of 500, 2,000 and 10,000 shots
+
+The walk (a) at each size, cold (a new session per run; the project looked up
+by name, its requests counted apart), medians of `--scale-runs` runs; the raw
+request (one `requests` GET of `/data/shots/with-tasks`, plain or
+`compact=true`, decoded) as often; gazu once per size. Memory (tracemalloc,
+`gc.collect()` first): *gadget kept* is what is still allocated after the walk
+while its session is open (every shot and task entity in its cache, each task's
+`raw` the row Zou sent); *raw decoded* is the decoded answer, held; *gazu
+peak* is the highest point of its walk (it keeps nothing){"; gazu's walk of the series is timed only" if any(w.shots > 5_000 for w in s.walks) else ""}.
+Targets: at most 4 requests including the project lookup; within 1.3x the
+compact request; kept no more than the raw decoded answer.
+
+{scale.walk_table(s)}
+{chart_line(page, r)}
+### One episode, one sequence of the series ({s.series_name})
+
+The project and the part looked up first (not counted), then the walk of the
+part's shots with their tasks (the task types and statuses included). Target:
+at most 3 requests, at most a tenth of the whole series walk's time and kept
+memory.
+
+{scale.parts_table(s) if s.parts else "(no series in this run: `--series 0`)"}
+
+### My tasks
+
+`project.my_tasks` with each task's type and status, after the project lookup
+and the session's reference data (task types, statuses). Target: at most 2
+requests whatever the project's size.
+
+{scale.mine_table(s) if s.mine else "(no series in this run)"}
+
+### The comments of a walk
+
+Every task's `list(task.comments)` after the walk (the walk not counted).
+Target: at most 3 requests for an admin at 120 and at 3,000 tasks; for users,
+supervisors and managers the project's comment pages + 2 (Zou answers the
+project's comments in one page here); each role sees what the task route shows
+it (guarded by `tests/kitsu/test_request_counts.py`).
+
+{scale.comments_table(s)}
+
+Scale targets missed, from these figures:
+
+{chr(10).join("- " + m for m in missed) or "- none"}
+"""
+
+
+def series_text(r: Results, args: argparse.Namespace) -> str:
+    """The paragraph of the page on the 10,000-shot series and its cache."""
+    about = (
+        "One tvshow project `series-<E>x<S>x<T>` (`--series EPISODESxSHOTS`, "
+        "`--task-types` per shot): episodes E01.. of 5 sequences SQ010.. sharing their "
+        "shots, frame ranges on every shot, the tasks of every task type on every shot, "
+        f"an artist (`{seed.ARTIST_EMAIL}`, role user) assigned the first task type's "
+        "task of every 20th shot, a few comments. Seeded by `seed.seed_series` through "
+        "Zou's REST API (shot POSTs 4 in flight, the bulk create-tasks route), then "
+        "dumped (`pg_dump -Fc`) to `~/.cache/gadget/bench/series-<E>x<S>x<T>-zou<version>-"
+        "<hash of seed.py's series code>.dump`; later runs restore that dump "
+        "(`ZouServer.restore_db`: the whole database is replaced, the admin keeps its "
+        "password, Zou's redis cache is flushed) in seconds. "
+        "`python tools/zou_server.py dump|restore --state DIR --file F` do the same by hand."
+    )
+    s = r.long_series
+    if s is None:
+        return about + "\n\nThis run: skipped (`--series 0`)."
+    how = "restored from the cached dump" if s.restored else "seeded (or found on the server)"
+    return (
+        f"{about}\n\nThis run: `{s.name}`, {len(s.episodes)} episodes, {s.shots} shots, "
+        f"{s.tasks} tasks, {s.artist_tasks} tasks assigned to the artist, {s.comments} "
+        f"comments; {how} in {s.seconds:.0f} s (target: seeded in at most 25 minutes, "
+        "restored in seconds)."
+    )
+
+
 def write_doc(path: Path, args: argparse.Namespace, r: Results, lines: Sequence[Line]) -> None:
     command = ".venv/bin/python benchmarks/run.py" + (
         " " + shlex.join(args.argv) if args.argv else ""
@@ -1357,13 +1483,8 @@ seeding took {r.seed_seconds:.0f} s.
 
 {table(lines)}
 
-Peak memory of the walk (a) on the {args.memory_shots}-shot project (tracemalloc,
-same process, one after the other, `gc.collect()` between; gazu's naive loop
-keeps only one shot's tasks at a time; gadget keeps every entity it loaded in
-its session cache, each with its vendor payload in `raw`):
+{scale_text(path, r)}
 
-{memory_table(r) if r.memory else "(skipped: --memory-shots 0)"}
-{chart_line(path, r)}
 Where the missed targets come from (read off this run's measurements):
 
 {chr(10).join("- " + n for n in notes(r, args)) or "- every target is met"}
@@ -1376,13 +1497,25 @@ Sanity checks (results compared between the tools, writes read back from the ser
 
 {chr(10).join("- " + c for c in r.checks)}
 
+## The long series
+
+{series_text(r, args)}
+
+## Time budget
+
+Planned by `run.py` from its parameters before it starts (the constants of
+`benchmarks/budget.py`), printed first, then measured; the report's own
+seconds are counted up to this table: {r.budget.verdict()}.
+
+{r.budget.table()}
+
 ## Run it
 
 ```sh
 make bench                                          # the same as:
-.venv/bin/python benchmarks/run.py                  # starts a server, ~10 min on 2 cores
+.venv/bin/python benchmarks/run.py                  # starts a server; prints its time budget
 .venv/bin/python benchmarks/run.py --state /tmp/zou-dev   # reuse a running server
-.venv/bin/python benchmarks/run.py --shots 100 --runs 3 --memory-shots 0 --output -  # quick look
+.venv/bin/python benchmarks/run.py --shots 100 --runs 3 --memory-shots 0 --series 0 --output -  # quick look
 ```
 
 This page was made with `{command}`. The seeded projects `bench-<N>x<T>`
@@ -1419,7 +1552,21 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--memory-shots", type=int, default=2000, help="shots of the memory project (0: skip)"
     )
+    parser.add_argument(
+        "--scale-runs",
+        type=int,
+        default=3,
+        help="runs of each scale measurement (walks by size, episode, my tasks, comments; 0: skip)",
+    )
     parser.add_argument("--state", type=Path, help="state dir of a running server to reuse")
+    parser.add_argument(
+        "--series",
+        default="20x500",
+        metavar="EPISODESxSHOTS",
+        help="the long series (tvshow, --task-types per shot): restored from a cached dump "
+        "when there is one, else seeded and dumped; REPLACES a reused server's database "
+        "when restored; '0' skips it",
+    )
     parser.add_argument(
         "--output",
         default=str(ROOT / "docs" / "benchmarks.md"),
@@ -1437,7 +1584,63 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(
             "--shots ≥ 2, --runs ≥ 1, --casting-runs ≥ 0, --publish-runs ≥ 0, 1 ≤ --task-types ≤ 8"
         )
+    args.series_size = parse_series(parser, args.series)
     return args
+
+
+def parse_series(parser: argparse.ArgumentParser, text: str) -> tuple[int, int] | None:
+    """``EPISODESxSHOTS`` (shots per episode) or ``0``."""
+    if text.strip() == "0":
+        return None
+    episodes, _, shots = text.lower().partition("x")
+    try:
+        size = (int(episodes), int(shots))
+    except ValueError:
+        size = (0, 0)
+    if size[0] < 1 or size[1] < seed.SEQUENCES_PER_EPISODE:
+        parser.error(
+            f"--series EPISODESxSHOTS (e.g. 20x500, at least 1x{seed.SEQUENCES_PER_EPISODE}) "
+            f"or 0, not {text!r}"
+        )
+    return size
+
+
+def plan_budget(args: argparse.Namespace) -> plan.Budget:
+    """Every stage's budget from the parameters (constants in budget.py)."""
+    budget = plan.Budget()
+    if args.state is None:
+        budget.plan("server start", plan.SERVER_START_S)
+    if args.series_size:
+        episodes, shots = args.series_size
+        n = episodes * shots
+        dump = series_cache.dump_path(episodes, shots, args.task_types)
+        budget.plan(
+            "series: restore" if dump.is_file() else "series: seed (no cached dump)",
+            plan.restore_estimate(n * args.task_types)
+            if dump.is_file()
+            else plan.series_seed_estimate(n, n * args.task_types),
+        )
+    shots = args.shots + args.memory_shots + WRITE_SHOTS
+    budget.plan(
+        "seeding (walk projects)",
+        plan.SEED_FIXED_S
+        + plan.seed_estimate(shots, (args.shots + args.memory_shots) * args.task_types),
+    )
+    budget.plan(
+        f"scenario runs (a)-(g) x {args.runs}",
+        args.runs * (plan.RUN_FIXED_S + args.shots * plan.RUN_PER_SHOT_S)
+        + min(args.casting_runs, args.runs) * plan.CASTING_RUN_S,
+    )
+    if args.publish_runs:
+        budget.plan("(h) publish_many", args.publish_runs * plan.PUBLISH_RUN_S)
+    if args.scale_runs:
+        series_shots = args.series_size[0] * args.series_size[1] if args.series_size else 0
+        budget.plan(
+            "scale: walks by size, episode, my tasks, comments",
+            plan.scale_estimate([args.shots, args.memory_shots, series_shots], args.scale_runs),
+        )
+    budget.plan("warm-up and report", plan.FIXED_S)
+    return budget
 
 
 @contextlib.contextmanager
@@ -1464,29 +1667,64 @@ def main(argv: Sequence[str] | None = None) -> int:
     gazu.cache.disable()  # its default; said out loud
     t_all = time.perf_counter()
     results = Results()
-    with server_for(args.state) as server, tempfile.TemporaryDirectory() as tmp:
+    budget = results.budget = plan_budget(args)
+    for line in budget.plan_text().splitlines():
+        log(line)
+    with contextlib.ExitStack() as stack:
+        with budget.stage("server start") if args.state is None else contextlib.nullcontext():
+            server = stack.enter_context(server_for(args.state))
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
         api = seed.Api(server.api_url, server.admin_email, server.admin_password)
         env = Env(server, ServerCounter(server), api, write_png(Path(tmp) / "preview.png"))
-        start = time.perf_counter()
-        wp = walk_project(api, args.shots, args.task_types)
-        big = walk_project(api, args.memory_shots, args.task_types) if args.memory_shots else None
-        wr = writes_project(api)
-        results.seed_seconds = time.perf_counter() - start
+        series: seed.SeriesSeed | None = None  # --series: the long series, for its scenarios
+        if args.series_size:  # first: a restore replaces the server's whole database
+            stage = next(s for s in budget.planned if s.startswith("series: "))
+            with budget.stage(stage):
+                series = results.long_series = series_cache.series_project(
+                    server,
+                    api,
+                    episodes=args.series_size[0],
+                    shots_per_episode=args.series_size[1],
+                    task_types=args.task_types,
+                )
+            how = "restored" if series.restored else "seeded or reused"
+            log(
+                f"series {series.name}: {series.shots} shots, {series.tasks} tasks, "
+                f"{len(series.episodes)} episodes; {how} in {series.seconds:.1f}s"
+            )
+        with budget.stage("seeding (walk projects)"):
+            start = time.perf_counter()
+            wp = walk_project(api, args.shots, args.task_types)
+            big = (
+                walk_project(api, args.memory_shots, args.task_types) if args.memory_shots else None
+            )
+            wr = writes_project(api)
+            small = walk_project(api, 20, args.task_types) if args.scale_runs else None
+            results.seed_seconds = time.perf_counter() - start
         log(f"seeding: {results.seed_seconds:.1f}s")
-        with env.gadget() as session:  # warm the server's caches up: one untimed walk
-            gadget_walk(session.projects.fetch(wp.name))
-        for run in range(args.runs):
-            t_run = time.perf_counter()
-            run_reads(env, wp, results, run)
-            run_publish(env, wp, results, run)
-            run_writes(env, wr, results, run)
-            if run < args.casting_runs:
-                run_casting(env, wr, results, run)
-            log(f"run {run + 1}/{args.runs}: {time.perf_counter() - t_run:.1f}s")
+        with budget.stage("warm-up and report"), env.gadget() as session:
+            gadget_walk(session.projects.fetch(wp.name))  # warm the server's caches up
+        with budget.stage(f"scenario runs (a)-(g) x {args.runs}"):
+            for run in range(args.runs):
+                t_run = time.perf_counter()
+                run_reads(env, wp, results, run)
+                run_publish(env, wp, results, run)
+                run_writes(env, wr, results, run)
+                if run < args.casting_runs:
+                    run_casting(env, wr, results, run)
+                log(f"run {run + 1}/{args.runs}: {time.perf_counter() - t_run:.1f}s")
         if args.publish_runs:
-            run_publish_many(env, wp, results, args.publish_runs)
-        if big is not None:
-            run_big_walk(env, big, results)
+            with budget.stage("(h) publish_many"):
+                run_publish_many(env, wp, results, args.publish_runs)
+        if args.scale_runs:
+            with budget.stage("scale: walks by size, episode, my tasks, comments"):
+                results.scale = run_scale_stage(env, args, wp, big, small, series)
+    with budget.stage("warm-up and report"):
+        return report(args, results, t_all)
+
+
+def report(args: argparse.Namespace, results: Results, t_all: float) -> int:
+    """Print the tables and write the page (the budget's last stage runs meanwhile)."""
     lines = build_lines(results, args)
     print()
     print(table(lines))
@@ -1499,10 +1737,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(breakdowns(results))
     print()
     print("\n".join(results.checks))
-    results.scale += measured_scale(results, args)
+    results.points += measured_scale(results, args)
+    budget = results.budget
+    budget.actual.setdefault("warm-up and report", 0.0)
+    print()
+    print(budget.table())
+    print(budget.verdict())
     if args.output != "-":
         results.chart = write_chart(
-            results.scale, Path(args.output).with_suffix(".png"), memory_label=MEMORY_PEAK
+            results.points, Path(args.output).with_suffix(".png"), memory_label=MEMORY_LABEL
         )
         log(f"wrote {results.chart}" if results.chart else "no picture (matplotlib missing)")
         write_doc(Path(args.output), args, results, lines)

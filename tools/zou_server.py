@@ -8,6 +8,8 @@ runnable as a script::
     python tools/zou_server.py start  --state DIR   # prints server.json (no password)
     python tools/zou_server.py status --state DIR
     python tools/zou_server.py stop   --state DIR
+    python tools/zou_server.py dump    --state DIR --file F   # pg_dump -Fc
+    python tools/zou_server.py restore --state DIR --file F   # replaces the database
 
 What runs (every server binds 127.0.0.1 on a free port):
 
@@ -1175,6 +1177,139 @@ class ZouServer:
                 last, steady_since = now, time.monotonic()
         return last
 
+    # ---- database dump / restore (the benchmark's seeded-series cache) ------
+
+    def _pg_tool(self, tool: str) -> Path:
+        pg_bin = Path(self._info.get("pg_bin") or find_pg_bin())
+        path = pg_bin / tool
+        if not os.access(path, os.X_OK):
+            found = shutil.which(tool)
+            if not found:
+                raise ZouServerError(f"no {tool} next to the server's PostgreSQL; {INSTALL_HINT}")
+            path = Path(found)
+        return path
+
+    def _pg_args(self) -> list[str]:
+        """Connection arguments of the ``zou`` role (the owner of ``zoudb``)."""
+        return ["-h", HOST, "-p", str(self._info["ports"]["postgres"]), "-U", "zou"]
+
+    def _pg_env(self) -> dict[str, str]:
+        return dict(os.environ, PGPASSWORD=self._info["db_password"], PGCONNECT_TIMEOUT="10")
+
+    def psql(self, sql: str, timeout: float = 120) -> str:
+        """Run SQL on ``zoudb`` as its owner; the unaligned, tuples-only output."""
+        return _run(
+            [
+                self._pg_tool("psql"),
+                *self._pg_args(),
+                "-d",
+                "zoudb",
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ],
+            env=self._pg_env(),
+            cwd=self.state_dir,
+            timeout=timeout,
+            what="psql",
+        )
+
+    def dump_db(self, path: Path | str, timeout: float = 900) -> Path:
+        """Dump the whole database to ``path`` (pg_dump custom format, no owner or
+        privileges: it restores into any server started by this tool)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        _run(
+            [
+                self._pg_tool("pg_dump"),
+                *self._pg_args(),
+                "-d",
+                "zoudb",
+                "-Fc",
+                "-Z",
+                "1",
+                "--no-owner",
+                "--no-privileges",
+                "-f",
+                tmp,
+            ],
+            env=self._pg_env(),
+            cwd=self.state_dir,
+            timeout=timeout,
+            what="pg_dump",
+        )
+        os.replace(tmp, path)  # a dump is either whole or absent
+        return path
+
+    def restore_db(self, path: Path | str, timeout: float = 900) -> None:
+        """Replace the whole database with the dump at ``path`` (see dump_db).
+
+        Everything on this server is lost. The running API keeps going: its
+        pooled connections are closed here and it reconnects (Zou pings its
+        pool). The admin of this server logs in afterwards with its own
+        password (its password hash is carried over the restore; when the
+        dump has no person with the admin's email, ``zou create-admin`` makes
+        one); tokens issued before the restore are dead (person ids changed).
+        Zou's redis cache is cleared.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ZouServerError(f"no database dump at {path}")
+        email = self.admin_email.replace("'", "''")
+        hashed = self.psql(
+            f"SELECT encode(password, 'hex') FROM person WHERE email = '{email}'"
+        ).strip()
+        self.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = 'zoudb' AND pid <> pg_backend_pid();"
+            " DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+        )
+        _run(
+            [
+                self._pg_tool("pg_restore"),
+                *self._pg_args(),
+                "-d",
+                "zoudb",
+                "-j",
+                "2",
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                path,
+            ],
+            env=self._pg_env(),
+            cwd=self.state_dir,
+            timeout=timeout,
+            what="pg_restore",
+        )
+        self.psql("ANALYZE")  # fresh planner statistics: a restore has none
+        updated = ""
+        if hashed:
+            updated = self.psql(
+                f"UPDATE person SET password = decode('{hashed}', 'hex'), active = true "
+                f"WHERE email = '{email}' RETURNING id"
+            ).strip()
+        if not updated:
+            try:
+                self.run_zou("create-admin", self.admin_email, "--password", self.admin_password)
+            except ZouServerError as exc:
+                raise ZouServerError(str(exc).replace(self.admin_password, "***")) from None
+        self.flush_cache()
+
+    def flush_cache(self) -> None:
+        """Empty Zou's redis (its cache and token blocklist): after a restore."""
+        with socket.create_connection((HOST, self._info["ports"]["redis"]), timeout=10) as s:
+            s.sendall(b"FLUSHALL\r\n")
+            answer = s.recv(64)
+        if not answer.startswith(b"+OK"):
+            raise ZouServerError(f"redis FLUSHALL answered {answer[:60]!r}")
+
     # ---- status / stop -------------------------------------------------
 
     def status(self) -> dict[str, bool]:
@@ -1327,6 +1462,13 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("stop", "status"):
         p = sub.add_parser(name)
         p.add_argument("--state", type=Path, required=True)
+    for name, what in (
+        ("dump", "dump the server's database to FILE (pg_dump custom format)"),
+        ("restore", "replace the server's database with FILE (everything on it is lost)"),
+    ):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("--state", type=Path, required=True)
+        p.add_argument("--file", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
         if args.cmd == "venv":
@@ -1340,6 +1482,14 @@ def main(argv: list[str] | None = None) -> int:
                 timeout=args.timeout,
             )
             print(json.dumps(server.public_info(args.show_password), indent=2))
+        elif args.cmd == "dump":
+            t0 = time.monotonic()
+            ZouServer.load(args.state).dump_db(args.file)
+            _log(f"dumped to {args.file} in {time.monotonic() - t0:.1f}s")
+        elif args.cmd == "restore":
+            t0 = time.monotonic()
+            ZouServer.load(args.state).restore_db(args.file)
+            _log(f"restored {args.file} in {time.monotonic() - t0:.1f}s")
         elif args.cmd == "stop":
             stop(args.state)
             _log(f"stopped server of {args.state}")
