@@ -150,7 +150,8 @@ def _server_message(response: requests.Response | None) -> str:
         return ""
     try:
         body = response.json()
-    except ValueError:
+    # a streamed body cut short, or already read in part
+    except (ValueError, RuntimeError, requests.exceptions.RequestException):
         return ""
     if isinstance(body, Mapping):
         for key in ("message", "error", "msg"):
