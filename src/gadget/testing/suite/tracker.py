@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from gadget.errors import GadgetError, PartialWrite
-from gadget.kinds import COMMON_FIELDS, KINDS
+from gadget.kinds import COMMON_FIELDS, KINDS, IdUrl
 from gadget.testing.fixtures import Names, write_pdf, write_png
 from gadget.trackers.base import MISSING, CommentDraft, Record, Records, Tracker
 
@@ -122,15 +122,20 @@ def _value_problem(kind: str, field: str, value: Any) -> str | None:
         return None if isinstance(value, str) and value else "is not a non-empty str"
     if field in ("created_at", "updated_at"):
         return None if value is None or isinstance(value, dt.datetime) else "is not a datetime"
-    if field in ("custom_data", "raw"):
+    if field == "raw":  # the vendor payload: any read-only mapping
+        return None if isinstance(value, Mapping) else "is not a mapping"
+    if field == "custom_data":  # None: none (the entity makes its dict when read)
+        if value is None:
+            return None
         if not isinstance(value, dict):
-            return "is not a dict"
-        if kind == "shot" and field == "custom_data":
+            return "is not a dict or None"
+        if kind == "shot":
             inside = sorted(set(value) & set(_SHOT_DATA))
             return f"holds {', '.join(inside)} (fields of their own)" if inside else None
         return None
     if field == "url":
-        return None if value is None or isinstance(value, str) else "is not a str or None"
+        ok = value is None or isinstance(value, (str, IdUrl))
+        return None if ok else "is not a str, an IdUrl or None"
     if value is None:
         return None
     if field.endswith("_id"):
