@@ -176,6 +176,25 @@ def test_walk_costs_at_most_3_requests_whatever_the_size_then_none_warm(
     assert warm == {SMALL: 0, LARGE: 0}, f"(f) warm walk: {warm}"
 
 
+def test_looking_the_project_up_then_walking_costs_at_most_4_requests(
+    kitsu_server: KitsuServer, studio: Studio
+) -> None:
+    """The issue's whole count: ``projects.get(name=...)`` then the walk; the
+    project's status (the project-status list) is read only when asked for."""
+    costs = {}
+    for seeded in (studio.small, studio.large):
+        with kitsu_server.connect() as session:
+            with counted(kitsu_server) as c:
+                project = session.projects.get(name=seeded.name)
+                rows = walk(project)
+            assert len(rows) == seeded.nb_tasks
+            costs[len(seeded.shots)] = c.requests
+            with counted(kitsu_server) as status:
+                assert project.status == "open"
+            assert status.requests == 2  # the project, the project-status list
+    assert costs == {SMALL: 4, LARGE: 4}, costs
+
+
 def test_fields_the_walk_left_out_cost_one_request_whatever_the_size(
     kitsu_server: KitsuServer, studio: Studio
 ) -> None:
@@ -592,6 +611,25 @@ def test_my_tasks_cost_2_requests_whatever_the_size(
                 assert {t.entity.name for t in mine} <= {s["name"] for s in seeded.shots}
                 costs[(account, len(seeded.shots))] = c.requests
     assert set(costs.values()) == {2}, costs
+
+
+def test_my_tasks_of_an_admin_off_the_team_cost_2_requests(kitsu_server: KitsuServer) -> None:
+    """An admin sees every open project: Zou's person routes give their tasks
+    whether they are on the project's team or not."""
+    raw, names = kitsu_server.raw, Names()
+    task_type = raw.post("data/task-types", {"name": names("Mine"), "for_entity": "Shot"})
+    seeded = _seed_project(raw, names("Mine"), 3, [task_type["id"]])
+    admin_id = raw.get("auth/authenticated")["user"]["id"]
+    team = {p["id"] for p in raw.get(f"data/projects/{seeded.id}/team")}
+    assert admin_id not in team
+    tasks = raw.get("data/tasks", project_id=seeded.id)
+    raw.put(f"actions/tasks/{tasks[0]['id']}/assign", {"person_id": admin_id})
+    with kitsu_server.connect() as session:
+        project = session.projects.fetch(seeded.name)
+        with counted(kitsu_server) as c:
+            mine = project.my_tasks.all()
+    assert [t.id for t in mine] == [tasks[0]["id"]]
+    assert c.requests == 2, c.requests
 
 
 # -- one episode -----------------------------------------------------------------------------

@@ -153,7 +153,10 @@ def list_records(
             rows = state.conn.get(f"data/projects/{project_id}/team")
             records.extend(record_from(state, "person", p) for p in rows)
     else:
-        records = records_from(state, kind, _query(state, kind, wanted), entity_kind)
+        # a project looked up by name or id: its status is read when asked for
+        lookup = kind == "project" and bool(wanted) and set(wanted) <= {"name", "id"}
+        found = _query(state, kind, wanted)
+        records = records_from(state, kind, found, entity_kind, lookup=lookup)
     return [r for r in records if _matches(r, wanted)]
 
 
@@ -179,34 +182,43 @@ def _assigned_tasks(state: KitsuState, wanted: dict[str, Any]) -> Records:
 
     The logged-in person's tasks of one project: GET ``data/user/tasks`` (the
     open ones) and GET ``data/user/done-tasks``, whatever the project's size,
-    kept to that project. Those routes cover the open projects whose team
-    the person is on: when neither answer has a task of the project, GET
-    ``data/projects/{id}`` says whether that is why, and if it is, the
-    project's tasks are read and filtered (what anybody else's tasks cost).
+    kept to that project; for an admin GET ``data/persons/{id}/tasks`` and
+    ``done-tasks`` (the same rows, of every open project, team or not). The
+    user routes cover the open projects whose team the person is on: when
+    neither answer has a task of the project, GET ``data/projects/{id}`` says
+    whether that is why, and if it is, the project's tasks are read and
+    filtered (what anybody else's tasks cost).
     """
     assignee = str(wanted.pop("assignee_id"))
-    me = str((state.conn.user or {}).get("id") or "")
+    user = state.conn.user or {}
+    me = str(user.get("id") or "")
     project_id = wanted.get("project_id")
     if assignee == me and isinstance(project_id, str):
+        admin = user.get("role") == "admin"
+        mine = (
+            (f"data/persons/{me}/tasks", f"data/persons/{me}/done-tasks")
+            if admin
+            else ("data/user/tasks", "data/user/done-tasks")
+        )
         rows = [
             row
-            for route in ("data/user/tasks", "data/user/done-tasks")
+            for route in mine
             for row in state.conn.get(route)
             if str(row.get("project_id")) == project_id
         ]
-        if rows or _sees_own_tasks(state, project_id, me):
+        if rows or _sees_own_tasks(state, project_id, me, admin=admin):
             return _todo_records(state, rows)
     return [r for r in list_records(state, "task", wanted) if assignee in r["assignee_ids"]]
 
 
-def _sees_own_tasks(state: KitsuState, project_id: str, me: str) -> bool:
+def _sees_own_tasks(state: KitsuState, project_id: str, me: str, *, admin: bool) -> bool:
     """Whether Zou's "my tasks" routes cover ``project_id`` for ``me``: it is
-    open and they are on its team (one GET ``data/projects/{id}``)."""
+    open and they are on its team, or an admin (one GET ``data/projects/{id}``)."""
     with state.naming_the_record("project", project_id):
         project = state.conn.get(f"data/projects/{project_id}")
     status = state.project_statuses().get(str(project.get("project_status_id")), "")
     team = {str(p) for p in project.get("team") or ()}
-    return status.lower() == "open" and me in team
+    return status.lower() == "open" and (admin or me in team)
 
 
 def _todo_records(state: KitsuState, rows: _Payloads) -> Records:

@@ -53,13 +53,27 @@ _Payloads = list[Mapping[str, Any]]
 
 
 def record_from(
-    state: KitsuState, kind: str, payload: Mapping[str, Any], entity_kind: str | None = None
+    state: KitsuState,
+    kind: str,
+    payload: Mapping[str, Any],
+    entity_kind: str | None = None,
+    *,
+    lookup: bool = False,
 ) -> Record:
-    """The ``kind`` record of one payload; an entity goes into the id index."""
-    statuses = state.project_statuses() if kind == "project" else None
+    """The ``kind`` record of one payload; an entity goes into the id index.
+
+    A project's ``status`` needs the project-status list (1 GET, once per
+    tracker); a ``lookup`` (a project found by name or id) leaves it out
+    while that list is not read yet: the record is partial, and the status
+    is read with it when first asked for."""
+    statuses = None
+    if kind == "project":
+        statuses = state.known_project_statuses() if lookup else state.project_statuses()
     record = convert.to_record(
         kind, payload, web=state.web, project_statuses=statuses, entity_kind=entity_kind
     )
+    if kind == "project" and statuses is None:
+        record = convert.as_partial(record, ("status",))
     if kind in routes.ENTITY_KINDS or kind == "task":  # a task's comments are read by project
         state.index.remember(record["id"], kind, record.get("project_id"))
     if kind == "shot":  # the tasks of a sequence's shots are read by sequence
@@ -72,6 +86,8 @@ def records_from(
     kind: str,
     payloads: Iterable[Mapping[str, Any]],
     entity_kind: str | None = None,
+    *,
+    lookup: bool = False,
 ) -> Records:
     """The ``kind`` records of payloads; canceled (soft-deleted) entities left out.
 
@@ -86,7 +102,7 @@ def records_from(
         return comment_records(state, rows)
     if kind in routes.ENTITY_KINDS:
         rows = [p for p in rows if not p.get("canceled")]
-    return [record_from(state, kind, p) for p in rows]
+    return [record_from(state, kind, p, lookup=lookup) for p in rows]
 
 
 def task_records(state: KitsuState, payloads: _Payloads, entity_kind: str | None = None) -> Records:

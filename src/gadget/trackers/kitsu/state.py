@@ -117,6 +117,11 @@ class KitsuState:
             return found
 
     # -- reference data ----------------------------------------------------
+    def known_project_statuses(self) -> dict[str, str] | None:
+        """The project statuses when already read, else None (no request)."""
+        with self._lock:
+            return self._project_statuses
+
     def project_statuses(self) -> dict[str, str]:
         """Project status id -> name (GET ``data/project-status``, once)."""
         with self._lock:
