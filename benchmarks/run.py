@@ -966,6 +966,17 @@ def run_scale_stage(
         config = TrackerConfig(url=f"kitsu+{env.server.api_url}", login=email, password=password)
         return gadget.connect(config=config)
 
+    if series is not None:  # the admin's own tasks: every 10th shot's of the first type
+        admin = env.api.get("auth/authenticated")["user"]["id"]
+        pid, episode = series.project_id, series.episodes[1]["id"]
+        env.api.post(f"data/projects/{pid}/team", {"person_id": admin})
+        answer = env.api.get(
+            "data/shots/with-tasks", project_id=pid, episode_id=episode, compact="true"
+        )
+        at, task_at = answer["shot_fields"].index("tasks"), answer["task_fields"].index("id")
+        ids = [row[at][0][task_at] for row in answer["rows"][::10] if row[at]]
+        env.api.put(f"actions/persons/{admin}/assign", {"task_ids": ids})
+
     def add_to_team(project_id: str) -> tuple[str, str]:
         # the series code keeps its name: the cached dump is keyed by its hash
         seed._series_artist(env.api, project_id)
@@ -1434,6 +1445,10 @@ project's comments in one page here); each role sees what the task route shows
 it (guarded by `tests/kitsu/test_request_counts.py`).
 
 {scale.comments_table(s)}
+
+Requests each made (first run; ids and query values elided):
+
+{scale.breakdown(s, summarize)}
 
 Scale targets missed, from these figures:
 

@@ -301,7 +301,7 @@ def run_scale(
     out = ScaleResults(series_name=series.name if series is not None else "")
     http = requests.Session()
     http.trust_env = False
-    http.headers.update(env.api.headers())
+    http.headers.update(env.api.headers)
     for sized in sizes:
         big = sized.shots > 5_000
         start = time.perf_counter()
@@ -494,3 +494,17 @@ def points(r: ScaleResults, point: Callable[..., Any]) -> list[Any]:
 
 def _in_mib(value: int | None) -> float | None:
     return None if value is None else value / MIB
+
+
+def breakdown(r: ScaleResults, summarize: Callable[[list[str]], str]) -> str:
+    """What each scale measurement asked the server (its first run)."""
+    out = []
+    for w in r.walks:
+        out.append(f"- walk of {w.shots} shots, gadget: {summarize(w.gadget.lines)}")
+    for p in r.parts:
+        out.append(f"- {p.what}: {summarize(p.timed.lines)}")
+    for m in r.mine:
+        out.append(f"- my tasks, {m.who}: {summarize(m.timed.lines)}")
+    for c in r.comments:
+        out.append(f"- comments of {c.tasks} tasks, {c.who}: {summarize(c.timed.lines)}")
+    return "\n".join(out)
