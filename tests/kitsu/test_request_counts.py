@@ -680,6 +680,42 @@ def test_walking_one_episode_reads_only_it_in_at_most_3_requests(
     assert walk.requests <= 3, walk.requests
 
 
+def test_walking_one_sequence_of_an_episode_reads_it_in_at_most_3_requests(
+    kitsu_server: KitsuServer,
+) -> None:
+    """A sequence of an episode: its episode's shots with their tasks in one
+    request (with-tasks ignores a sequence_id), kept to the sequence, then the
+    task types and statuses; the other sequence's shots are not held."""
+    raw, names = kitsu_server.raw, Names()
+    type_id = raw.post("data/task-types", {"name": names("Comp"), "for_entity": "Shot"})["id"]
+    project = raw.post("data/projects", {"name": names("Show"), "production_type": "tvshow"})
+    pid = project["id"]
+    raw.post(f"data/projects/{pid}/settings/task-types", {"task_type_id": type_id})
+    episode = raw.post(f"data/projects/{pid}/episodes", {"name": "E01"})
+    by_sequence: dict[str, set[str]] = {}
+    for seq_name, count in (("sq010", 4), ("sq020", 3)):
+        seq = raw.post(
+            f"data/projects/{pid}/sequences", {"name": seq_name, "episode_id": episode["id"]}
+        )
+        by_sequence[seq_name] = {
+            raw.post(
+                f"data/projects/{pid}/shots",
+                {"name": f"{seq_name}_sh{(i + 1) * 10:04d}", "sequence_id": seq["id"]},
+            )["id"]
+            for i in range(count)
+        }
+    raw.post(f"actions/projects/{pid}/task-types/{type_id}/shots/create-tasks", [])
+    with kitsu_server.connect() as session:
+        sequence = session.projects.fetch(project["name"]).episodes.fetch("E01")
+        sequence = sequence.sequences.fetch("sq010")
+        with counted(kitsu_server) as c:
+            rows = [(s.id, t.task_type.name) for s in sequence.shots for t in s.tasks]
+        held = {i for i in by_sequence["sq020"] if session._identity.held(("shot",), i)}
+    assert {shot for shot, _ in rows} == by_sequence["sq010"] and len(rows) == 4
+    assert held == set(), "shots of the other sequence were read"
+    assert c.requests <= 3, c.requests
+
+
 # -- (g): the walk again after the cache's lifetime: revalidated ---------------------------
 REFRESH_SHOTS = 61  # past the 60-id chunk
 

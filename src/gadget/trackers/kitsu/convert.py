@@ -614,8 +614,10 @@ def compact_with_tasks_records(
     *,
     project_id: str,
     web: str | None = None,
+    sequence_id: str | None = None,
 ) -> tuple[Records, dict[str, Records]]:
-    """:func:`with_tasks_records` straight from a compact answer's rows.
+    """:func:`with_tasks_records` straight from a compact answer's rows (only
+    the shots of ``sequence_id`` when given).
 
     ``header`` names the columns (the answer itself, or the first line of a
     streamed one); ``rows`` may be the answer's ``rows`` or an iterator over
@@ -664,6 +666,8 @@ def compact_with_tasks_records(
                 row[index] = seen.setdefault(value, value)
         payload = {name: row[i] for name, i in parent_index.items() if i < len(row)}
         if payload.get("canceled"):
+            continue
+        if sequence_id is not None and payload.get("sequence_id") != sequence_id:
             continue
         tasks = None
         if tasks_at is not None and tasks_at < len(row):

@@ -66,6 +66,7 @@ class IdIndex:
         self._lock = threading.Lock()
         self._known: _Bounded[str, tuple[str, str | None]] = _Bounded(maxsize)
         self._sequence: _Bounded[str, str] = _Bounded(maxsize)
+        self._episode: _Bounded[str, str] = _Bounded(maxsize)  # a sequence's
 
     def remember_sequence(self, shot_id: str | None, sequence_id: str | None) -> None:
         """Keep the sequence of a shot (the tasks of many shots of one sequence
@@ -73,6 +74,18 @@ class IdIndex:
         if shot_id and sequence_id:
             with self._lock:
                 self._sequence.put(shot_id, sequence_id)
+
+    def remember_episode(self, sequence_id: str | None, episode_id: str | None) -> None:
+        """Keep the episode of a sequence (a sequence's shots with their tasks are
+        read with its episode's)."""
+        if sequence_id and episode_id:
+            with self._lock:
+                self._episode.put(sequence_id, episode_id)
+
+    def episode_of(self, sequence_id: str) -> str | None:
+        """The episode of ``sequence_id`` when the index has it, else None."""
+        with self._lock:
+            return self._episode.get(sequence_id)
 
     def sequence_of(self, shot_id: str) -> str | None:
         """The sequence of ``shot_id`` when the index has it, else None."""

@@ -567,6 +567,12 @@ def list_with_children(
     if kind not in ("shot", "asset") or (child_kind, parent_field) != ("task", "entity_id"):
         return None
     wanted = {k: v for k, v in filters.items() if v is not None}
+    sequence_id = wanted.pop("sequence_id", None)
+    if sequence_id is not None:  # one sequence of an episode: that episode's, kept to it
+        found = _episode_of_sequence(state, kind, sequence_id, wanted)
+        if found is None:
+            return None
+        wanted = found
     project_id = wanted.get("project_id")
     episode_id = wanted.get("episode_id")
     if set(wanted) - {"episode_id"} != {"project_id"} or not isinstance(project_id, str):
@@ -592,9 +598,11 @@ def list_with_children(
         if header.get("compact"):
             compact[0] = True
             return convert.compact_with_tasks_records(
-                kind, header, rows, project_id=project_id, web=state.web
+                kind, header, rows, project_id=project_id, web=state.web, sequence_id=sequence_id
             )
         payloads = convert.with_tasks_payloads(list(rows), kind)
+        if sequence_id is not None:
+            payloads = [p for p in payloads if p.get("sequence_id") == sequence_id]
         return convert.with_tasks_records(kind, payloads, project_id=project_id, web=state.web)
 
     if known is None or known.stream:  # an older Zou answers the whole body at once
@@ -611,6 +619,24 @@ def list_with_children(
     records, children = both
     _remember(state, kind, project_id, records, children)
     return Listing(records, children, etag)
+
+
+def _episode_of_sequence(
+    state: KitsuState, kind: str, sequence_id: Any, wanted: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The with-tasks filters that read the episode of ``sequence_id`` (with-tasks
+    ignores a ``sequence_id``; its episode's shots are one request, kept to the
+    sequence): None when the sequence has no episode the id index knows (a
+    feature film's, or one not read yet: its shots are read, then their tasks)."""
+    if kind != "shot" or not isinstance(sequence_id, str) or set(wanted) - {"project_id"}:
+        return None
+    known = state.index.known(sequence_id)
+    episode_id = state.index.episode_of(sequence_id)
+    if known is None or known[0] != "sequence" or not known[1] or not episode_id:
+        return None
+    if wanted.get("project_id", known[1]) != known[1]:
+        return None
+    return {"project_id": known[1], "episode_id": episode_id}
 
 
 def _header_and_rows(answer: Any) -> tuple[Mapping[str, Any], Iterable[Any]]:

@@ -78,6 +78,8 @@ def record_from(
         state.index.remember(record["id"], kind, record.get("project_id"))
     if kind == "shot":  # the tasks of a sequence's shots are read by sequence
         state.index.remember_sequence(record["id"], record.get("sequence_id"))
+    elif kind == "sequence":  # a sequence's shots with their tasks: with its episode's
+        state.index.remember_episode(record["id"], record.get("episode_id"))
     return record
 
 
