@@ -652,7 +652,7 @@ def compact_with_tasks_records(
         if n in task_index
     ]
 
-    seen: dict[str, str] = {}
+    seen: dict[tuple[type, Any], Any] = {}
     empty_at = task_index.get("assignees")
     urls: dict[str, IdUrl] = {}
     parents: Records = []
@@ -663,7 +663,7 @@ def compact_with_tasks_records(
         for index in repeated:
             value = row[index] if index < len(row) else None
             if type(value) is str:
-                row[index] = seen.setdefault(value, value)
+                row[index] = seen.setdefault((str, value), value)
         payload = {name: row[i] for name, i in parent_index.items() if i < len(row)}
         if payload.get("canceled"):
             continue
@@ -697,8 +697,8 @@ def compact_with_tasks_records(
                 value = task[index]
                 if value == parent_id:
                     task[index] = parent_id
-                elif value is not None:
-                    task[index] = seen.setdefault(value, value)
+                elif value is not None:  # keyed by type too: 0 and 0.0 stay apart
+                    task[index] = seen.setdefault((type(value), value), value)
             if empty_at is not None and task[empty_at] == []:
                 task[empty_at] = ()  # no assignee: one shared empty value
             task = tuple(task)  # a kept row: no room to grow
