@@ -66,6 +66,8 @@ class Seen:
     body_bytes: int = 0
     #: the request's If-None-Match header (None: not sent)
     if_none_match: str | None = None
+    #: the request's Connection header (None: not sent)
+    connection: str | None = None
 
 
 @dataclass
@@ -119,6 +121,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     fault.kind,
                     len(body),
                     self.headers.get("If-None-Match"),
+                    self.headers.get("Connection"),
                 )
             )
         if fault.kind == "drop_before":

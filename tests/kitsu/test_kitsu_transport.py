@@ -258,6 +258,27 @@ def test_an_upload_earns_answer_time_by_its_size(
     assert len(answer[0]["attachment_files"]) == 1
 
 
+def test_an_upload_goes_on_a_connection_of_its_own(
+    kitsu_server: KitsuServer, faults: FaultServer, task: Any, tmp_path: Path
+) -> None:
+    """An upload asks the server to close its connection after it: parallel
+    uploads each reach a free worker, not the one a kept-alive connection
+    is bound to; small requests keep theirs."""
+    big = tmp_path / "plate.bin"
+    big.write_bytes(bytes(range(256)) * 8192)  # 2 MB
+    with _through(kitsu_server, faults) as session:
+        route = f"actions/tasks/{task.id}/batch-comment"
+        session.tracker.connection.upload(
+            route, _comment_form(session, "big"), {"attachment_file-0-0": big}
+        )
+        session.tracker.connection.post(
+            route, {"comments": json.loads(_comment_form(session, "small")["comments"])}
+        )
+    posts = [(s.body_bytes, s.connection) for s in faults.seen if "batch-comment" in s.path]
+    assert [c for n, c in posts if n > 1_000_000] == ["close"]
+    assert [c for n, c in posts if n < 1_000_000] == ["keep-alive"]
+
+
 def test_a_stalled_upload_fails_as_nothing_landed(
     kitsu_server: KitsuServer, faults: FaultServer, raw: RawKitsu, task: Any, tmp_path: Path
 ) -> None:

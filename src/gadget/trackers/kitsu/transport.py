@@ -442,6 +442,10 @@ def _status_failure(
     )
 
 
+#: bodies of this size or more (uploads) go on a fresh connection, closed after
+FRESH_CONNECTION_BYTES = 1_000_000
+
+
 def _body_size(request: requests.PreparedRequest) -> int:
     body = request.body
     if isinstance(body, (bytes, bytearray)):
@@ -593,6 +597,11 @@ class TimeoutSession(requests.Session):
     ) -> requests.Response:
         budget = self.current_budget()
         assert budget is not None
+        if _body_size(request) >= FRESH_CONNECTION_BYTES:
+            # an upload on a connection of its own: the server's worker free to
+            # accept it takes it (a kept-alive one stays with whichever worker
+            # took it first, and parallel uploads can queue behind one another)
+            request.headers["Connection"] = "close"
         given = kwargs.get("timeout")
         silence = float(given) if isinstance(given, (int, float)) else self.timeout
         extra = getattr(self._local, "extra", 0.0) + self.per_mb * _body_size(request) / 1e6
