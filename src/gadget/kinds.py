@@ -5,7 +5,7 @@ normalized field names below. Trackers rename vendor fields into these inside
 their own converter module; the session turns records into entities.
 
 Every record has ``id`` (str), ``created_at`` / ``updated_at`` (datetime or
-None), ``custom_data`` (dict), ``url`` (str, :class:`IdUrl` or None) and ``raw``
+None), ``custom_data`` (dict, or None for none), ``url`` (str, :class:`IdUrl` or None) and ``raw``
 (the vendor payload, a mapping, possibly empty). The fields particular to each kind follow.
 Fields ending in ``_id`` hold the id of the kind named in ``refs``.
 

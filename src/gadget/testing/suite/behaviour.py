@@ -53,8 +53,12 @@ def _shots_with_tasks(studio: Studio, count: int = 4) -> tuple[Project, dict[str
 
 
 def _fields(entity: Any) -> dict[str, Any]:
-    """Every public field of an entity (``raw`` aside: routes differ in what they carry)."""
-    return {f.name: getattr(entity, f.name) for f in attrs.fields(type(entity)) if f.name[0] != "_"}
+    """Every public field of an entity (``raw`` aside: routes differ in what they carry),
+    by the name it is read under (``url`` and ``custom_data`` are properties)."""
+    skip = {"raw", "session", "group"}
+    return {
+        f.alias: getattr(entity, f.alias) for f in attrs.fields(type(entity)) if f.alias not in skip
+    }
 
 
 class TestCapabilities:
