@@ -607,6 +607,25 @@ class CompactRow(Mapping[str, Any]):
         return f"CompactRow({dict(self)!r})"
 
 
+def _parent_record(
+    kind: str,
+    payload: dict[str, Any],
+    project_id: str,
+    web: str | None,
+    missing: tuple[str, ...] | None,
+) -> tuple[Record, tuple[str, ...]]:
+    """A with-tasks shot's (or asset's) partial record, and what such rows leave
+    out (``missing``, worked out from the first row when None)."""
+    if kind == "asset":
+        for theirs, ours in _WITH_TASKS_ASSET_KEYS.items():
+            if ours not in payload and theirs in payload:
+                payload[ours] = payload[theirs]
+    payload.setdefault("project_id", project_id)
+    if missing is None:
+        missing = left_out(kind, payload)
+    return as_partial(to_record(kind, payload, web=web, owned=True), missing), missing
+
+
 def compact_with_tasks_records(
     kind: str,
     header: Mapping[str, Any],
@@ -672,14 +691,7 @@ def compact_with_tasks_records(
         tasks = None
         if tasks_at is not None and tasks_at < len(row):
             tasks, row[tasks_at] = row[tasks_at], None  # the parent's raw hides them
-        if kind == "asset":
-            for theirs, ours in _WITH_TASKS_ASSET_KEYS.items():
-                if ours not in payload and theirs in payload:
-                    payload[ours] = payload[theirs]
-        payload.setdefault("project_id", project_id)
-        if missing is None:
-            missing = left_out(kind, payload)
-        record = as_partial(to_record(kind, payload, web=web, owned=True), missing)
+        record, missing = _parent_record(kind, payload, project_id, web, missing)
         if kind == "shot":  # the row itself (an asset's renames keep its dict)
             record["raw"] = CompactRow(parent_index, row, extra)
             if web and isinstance(record.get("url"), str):  # one IdUrl per episode
@@ -759,14 +771,7 @@ def with_tasks_records(
         if payload.get("canceled"):
             continue
         tasks = payload.pop("tasks", None) or ()
-        if kind == "asset":
-            for theirs, ours in _WITH_TASKS_ASSET_KEYS.items():
-                if ours not in payload and theirs in payload:
-                    payload[ours] = payload[theirs]
-        payload.setdefault("project_id", project_id)
-        if missing is None:
-            missing = left_out(kind, payload)
-        record = as_partial(to_record(kind, payload, web=web, owned=True), missing)
+        record, missing = _parent_record(kind, payload, project_id, web, missing)
         parents.append(record)
         found = children[record["id"]] = []
         for task in tasks:
