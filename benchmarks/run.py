@@ -1263,6 +1263,24 @@ def notes(r: Results, args: argparse.Namespace) -> list[str]:
             f"siblings), a chunk of ids per GET /data/comments: {b_after.max_requests} "
             f"requests ({b_after.breakdown}) instead of 1."
         )
+    if b_after and b_after.max_requests > 1 and "/data/projects/{id}/comments" in b_after.breakdown:
+        out.append(
+            f"(b) after (a): the first `task.comments` reads the comments of every task the "
+            f"walk loaded ({args.shots * args.task_types} tasks) from the project's comment "
+            f"route (the comments of a walk, issue 12: at most 3 requests whatever its size); "
+            f"once the project has comments with previews (those (c) posts in earlier runs), "
+            f"their previews are one more GET: {b_after.max_requests} requests "
+            f"({b_after.breakdown}) where reading one task alone used to cost 1."
+        )
+    a_z = r.get("a", "gazu")
+    if a_g and a_z and a_z.median / a_g.median < 20:
+        out.append(
+            f"(a) {a_z.median / a_g.median:.1f}x gazu (target 20x): gazu's "
+            f"{args.shots + 2} requests take {a_z.median:.2f} s, gadget's 3 take "
+            f"{a_g.median:.3f} s, of which the with-tasks request alone is "
+            f"{a_raw.median if a_raw else 0:.3f} s (the raw request): the ratio is the "
+            "server's time for one listing against 500 small ones, and moves with it."
+        )
     out += publish_notes(r)
     return out
 

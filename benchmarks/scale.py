@@ -492,7 +492,9 @@ def misses(r: ScaleResults) -> list[str]:
                 f"walk of {w.shots} shots: {ratio:.2f}x the compact request (target 1.3x): "
                 f"{own * 1000:.0f} ms beyond the request, {own / w.tasks * 1e6:.1f} µs per task "
                 "of gadget's own work (records made while the streamed rows arrive, then one "
-                "entity per shot and per task bound in the session)"
+                "entity per shot and per task bound in the session); over the runs the "
+                f"compact request took {min(w.compact.seconds):.3f}-{max(w.compact.seconds):.3f} s "
+                f"and gadget's walk {min(w.gadget.seconds):.3f}-{max(w.gadget.seconds):.3f} s"
             )
         share = _ratio(w.refresh.median, w.gadget.median)
         if share is not None and share > 0.15 and w.refresh.median is not None:
