@@ -937,7 +937,7 @@ def measured_scale(r: Results, args: argparse.Namespace) -> list[ScalePoint]:
 
 
 #: the memory panel: what each tool holds (gadget: kept; raw: decoded; gazu: peak)
-MEMORY_LABEL = "MiB: gadget kept after the walk, raw decoded answer, gazu peak"
+MEMORY_LABEL = "MiB (gadget: kept; raw: decoded; gazu: peak)"
 
 
 def run_scale_stage(
