@@ -39,8 +39,6 @@ RUN_FIXED_S = 25.0
 RUN_PER_SHOT_S = 0.02
 #: one run of (e): 2 x 100 shots cast, Zou spends 0.2-0.35 s per shot whoever asks
 CASTING_RUN_S = 45.0
-#: the memory walk: gadget untraced and traced, gazu traced (a request per shot)
-MEMORY_PER_SHOT_S = 0.03
 #: one run of (h): 50 PNGs of 5 MB made, 50 publishes by each tool (1.5 s of server
 #: CPU each: about 40 s for gadget's 4 in flight on 2 workers, 75 s for gazu's one
 #: by one on idle cores; 145 s each measured on a loaded machine)

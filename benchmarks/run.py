@@ -26,7 +26,8 @@ in the same process, one after the other:
 (h) 50 publishes, each a comment with a status and its own 5 MB PNG
     preview on its own task: ``session.publish_many`` against gazu's
     ``publish_preview`` one after the other (``--publish-runs`` runs);
-plus the peak memory (tracemalloc) of the walk (a) on a bigger project.
+plus the scale stage (``benchmarks/scale.py``): the walk at ``--shots``,
+``--memory-shots`` and the series' size, with its time, requests and memory.
 
 First of all it makes the long series (``--series``, 20 episodes x 500 shots
 by default, see ``series.py``): restored in seconds from a database dump
@@ -49,7 +50,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import gc
 import os
 import platform
 import re
@@ -61,7 +61,6 @@ import sys
 import tempfile
 import threading
 import time
-import tracemalloc
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -489,7 +488,6 @@ def shot_rows(prefix: str) -> list[dict[str, Any]]:
 @dataclass
 class Results:
     series: dict[tuple[str, str], Series] = field(default_factory=dict)
-    memory: list[tuple[str, int, Series, int]] = field(default_factory=list)  # tool, N, _, peak
     checks: list[str] = field(default_factory=list)
     seed_seconds: float = 0.0
     # (h): tool -> CPU seconds of each run (API workers, this process, the machine)
@@ -908,28 +906,6 @@ def publish_many_lines(r: Results) -> list[Line]:
     return [Line("(h)", what, h_g, h_z, target, f"{ratio:.2f}x " + _yes(ratio >= 1.4))]
 
 
-def traced(
-    counter: ServerCounter, walk: Callable[[], list[Row]], sent: Callable[[], int]
-) -> tuple[Sample, int]:
-    """Walk under tracemalloc: (its sample, with the seconds traced; peak bytes)."""
-
-    def peak() -> int:
-        tracemalloc.start()
-        try:
-            rows = walk()
-            _, top = tracemalloc.get_traced_memory()
-            del rows  # held until the peak was read
-            return top
-        finally:
-            tracemalloc.stop()
-
-    gc.collect()
-    return counter.measure(peak, sent)
-
-
-#: what the memory panel shows while the points carry the walk's tracemalloc peak
-
-
 def measured_scale(r: Results, args: argparse.Namespace) -> list[ScalePoint]:
     """The picture's points: the scale stage's walks (gadget, the raw request in
     both forms, gazu) at each size."""
@@ -995,29 +971,6 @@ def run_scale_stage(
         log=log,
         lifetime_passed=cache_lifetime_passed,
     )
-
-
-def run_big_walk(env: Env, wp: WalkProject, results: Results) -> None:
-    """(a) on the memory project: requests and time untraced, then tracemalloc peaks."""
-    with env.gadget() as session:
-        project = session.projects.fetch(wp.name)
-        sample, rows = env.counter.measure(lambda: gadget_walk(project), sent_by(session))
-        results.add("a_big", "gadget", sample)
-        check(results, len(rows) == wp.tasks, f"(a) at N={wp.shots}: {len(rows)} tasks walked")
-    for tool in ("gadget", "gazu"):
-        sample, peak = traced_walk(env, wp, tool)  # what it loaded is gone on return
-        results.memory.append((tool, wp.shots, Series([sample]), peak))
-        log(f"memory {tool}: {sample.requests} requests, peak {peak / MIB:.1f} MiB")
-
-
-def traced_walk(env: Env, wp: WalkProject, tool: str) -> tuple[Sample, int]:
-    """The cold walk (a) of ``tool`` under tracemalloc: (sample, peak bytes)."""
-    if tool == "gadget":
-        with env.gadget() as session:
-            project = session.projects.fetch(wp.name)
-            return traced(env.counter, lambda: gadget_walk(project), sent_by(session))
-    with env.gazu() as (client, sent):
-        return traced(env.counter, lambda: gazu_walk(client, wp.project), sent)
 
 
 # --------------------------------------------------------------------------
@@ -1313,19 +1266,6 @@ def publish_notes(r: Results) -> list[str]:
     ]
 
 
-def memory_table(r: Results) -> str:
-    out = [
-        "| tool | shots | requests | peak (tracemalloc) | walk time, traced |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for tool, n, series, peak in r.memory:
-        out.append(
-            f"| {tool} | {n} | {series.requests_text()} | {peak / MIB:.1f} MiB "
-            f"| {series.median:.1f} s |"
-        )
-    return "\n".join(out)
-
-
 def breakdowns(r: Results) -> str:
     out = []
     names = {
@@ -1599,7 +1539,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "each per tool (0: skip)",
     )
     parser.add_argument(
-        "--memory-shots", type=int, default=2000, help="shots of the memory project (0: skip)"
+        "--memory-shots",
+        type=int,
+        default=2000,
+        help="shots of the scale stage's middle walk project (0: skip)",
     )
     parser.add_argument(
         "--scale-runs",
@@ -1777,9 +1720,6 @@ def report(args: argparse.Namespace, results: Results, t_all: float) -> int:
     lines = build_lines(results, args)
     print()
     print(table(lines))
-    if results.memory:
-        print()
-        print(memory_table(results))
     print()
     print("\n".join(notes(results, args)))
     print()
