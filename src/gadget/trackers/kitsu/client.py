@@ -378,18 +378,7 @@ class KitsuConnection:
             raw.build_path_with_params(path, dict(params) if params else {}), client=self.client
         )
 
-        def send() -> requests.Response:
-            for _ in range(raw.MAX_AUTH_RETRIES):  # a refused token: gazu refreshes it
-                headers = self.client.make_auth_header()
-                if etag is not None:
-                    headers["If-None-Match"] = f'"{etag}"'
-                response = self.session.get(target, headers=headers)
-                _, again = raw.check_status(response, path, client=self.client)
-                if not again:
-                    return response
-            raise gazu_errors.NotAuthenticatedException(path)
-
-        response = self.call("GET", path, send)
+        response = self.call("GET", path, lambda: self._get_with_etag(target, path, etag))
         if response.status_code == 304 and etag is not None:
             return UNCHANGED, etag
         given = response.headers.get("ETag")
@@ -400,6 +389,23 @@ class KitsuConnection:
         if not given or given.startswith("W/"):  # a weak tag is not sent back here
             return body, None
         return body, given.strip('"')
+
+    def _get_with_etag(
+        self, target: str, path: str, etag: str | None, *, stream: bool = False
+    ) -> requests.Response:
+        """GET ``target`` with gazu's authentication header (and ``If-None-Match``
+        given ``etag``) and its status check: a refused token is refreshed by
+        gazu, then the same request is sent once more."""
+        for _ in range(raw.MAX_AUTH_RETRIES):
+            headers = self.client.make_auth_header()
+            if etag is not None:
+                headers["If-None-Match"] = f'"{etag}"'
+            response = self.session.get(target, headers=headers, stream=stream)
+            _, again = raw.check_status(response, path, client=self.client)
+            if not again:
+                return response
+            response.close()
+        raise gazu_errors.NotAuthenticatedException(path)
 
     def get_streamed(
         self,
@@ -423,18 +429,7 @@ class KitsuConnection:
         )
 
         def read() -> tuple[T | Unchanged, str | None]:
-            response: requests.Response | None = None
-            for _ in range(raw.MAX_AUTH_RETRIES):  # a refused token: gazu refreshes it
-                headers = self.client.make_auth_header()
-                if etag is not None:
-                    headers["If-None-Match"] = f'"{etag}"'
-                response = self.session.get(target, headers=headers, stream=True)
-                _, again = raw.check_status(response, path, client=self.client)
-                if not again:
-                    break
-                response.close()
-            else:
-                raise gazu_errors.NotAuthenticatedException(path)
+            response = self._get_with_etag(target, path, etag, stream=True)
             with contextlib.closing(response):
                 if response.status_code == 304 and etag is not None:
                     return UNCHANGED, etag
